@@ -1,0 +1,249 @@
+import { scopeOf } from '../shared/names/keys';
+import { bucketOf } from '../shared/time';
+import { type Execution, errorTypeOf } from './execution';
+import { binOf, type Histogram, mergeHistograms } from './histogram';
+
+/**
+ * Time-bucket aggregates: what each execution contributes to the per-scope, per-bucket counters.
+ *
+ * An aggregate is the sum of the contributions of the executions in it. When an execution changes,
+ * the aggregator applies `contribution(new) − contribution(old)` (from the stream's old and new
+ * images), so every execution is counted exactly once in its current state, whatever the delivery
+ * order. All fields are additive counters, stored as top-level attributes so DynamoDB `ADD` applies
+ * them; the only non-additive fields are error samples.
+ *
+ * Buckets: finished executions count in the bucket of `finishedAt`; `open` (started, not finished)
+ * counts in the bucket of `createdAt`; `st` (started runs) in the bucket of the first start.
+ */
+
+/** Attribute names of aggregate items. One place, read by the aggregator, rollups and monitors. */
+export const AGG_FIELD = {
+  finished: 'n',
+  statusCount: (status: string) => `c_${status}`,
+  retried: 'retried',
+  runCount: 'rn',
+  runSum: 'rs',
+  runBin: (bin: string) => `rh_${bin}`,
+  waitCount: 'wn',
+  waitSum: 'ws',
+  waitBin: (bin: string) => `wh_${bin}`,
+  errorCount: (type: string) => `e_${type}`,
+  errorSample: (type: string) => `es_${type}`,
+  metricCount: (name: string) => `mn_${name}`,
+  metricSum: (name: string) => `ms_${name}`,
+  metricBin: (name: string, bin: string) => `mh_${name}_${bin}`,
+  open: 'open',
+  started: 'st',
+} as const;
+
+/** Where a contribution goes: a scope and a bucket. */
+export interface AggregateTarget {
+  readonly scope: string;
+  readonly day: string;
+  readonly slot: string;
+}
+
+/** Counter deltas for one aggregate item, plus error samples (set if absent). */
+export interface AggregateDelta {
+  readonly target: AggregateTarget;
+  readonly counters: Record<string, number>;
+  readonly samples: Record<string, string>;
+}
+
+const targetKey = (t: AggregateTarget): string => `${t.scope}\n${t.day}\n${t.slot}`;
+
+/** The scopes an execution counts in: its task type, and its task type per configured dimension. */
+export const scopesOf = (execution: Execution, dimensionKeys: readonly string[]): string[] => {
+  const scopes = [scopeOf(execution.taskType)];
+  for (const key of dimensionKeys) {
+    const value = execution.dimensions[key];
+    if (value !== undefined) scopes.push(scopeOf(execution.taskType, { key, value }));
+  }
+  return scopes;
+};
+
+const add = (counters: Record<string, number>, field: string, by = 1) => {
+  counters[field] = (counters[field] ?? 0) + by;
+};
+
+/**
+ * What one execution contributes, as one delta per target. `dimensionKeys` are the configured
+ * dimensions that get their own scopes (bounded by configuration, not by producers).
+ */
+export const contributionOf = (
+  execution: Execution | undefined,
+  dimensionKeys: readonly string[],
+): AggregateDelta[] => {
+  if (execution === undefined) return [];
+  const byTarget = new Map<string, AggregateDelta>();
+  const at = (scope: string, iso: string): AggregateDelta => {
+    const b = bucketOf(Date.parse(iso));
+    const target = { scope, day: b.day, slot: b.slot };
+    const key = targetKey(target);
+    let delta = byTarget.get(key);
+    if (delta === undefined) {
+      delta = { target, counters: {}, samples: {} };
+      byTarget.set(key, delta);
+    }
+    return delta;
+  };
+  for (const scope of scopesOf(execution, dimensionKeys)) {
+    if (execution.finishedAt !== undefined) {
+      const { counters, samples } = at(scope, execution.finishedAt);
+      add(counters, AGG_FIELD.finished);
+      add(counters, AGG_FIELD.statusCount(execution.status));
+      if (execution.attempt > 1) add(counters, AGG_FIELD.retried);
+      if (execution.runMs !== undefined) {
+        add(counters, AGG_FIELD.runCount);
+        add(counters, AGG_FIELD.runSum, execution.runMs);
+        add(counters, AGG_FIELD.runBin(binOf(execution.runMs)));
+      }
+      if (execution.waitMs !== undefined) {
+        add(counters, AGG_FIELD.waitCount);
+        add(counters, AGG_FIELD.waitSum, execution.waitMs);
+        add(counters, AGG_FIELD.waitBin(binOf(execution.waitMs)));
+      }
+      if (execution.status === 'failed') {
+        const type = errorTypeOf(execution);
+        add(counters, AGG_FIELD.errorCount(type));
+        const message = execution.error?.message;
+        if (message !== undefined) samples[AGG_FIELD.errorSample(type)] = message.slice(0, 256);
+      }
+      for (const [name, value] of Object.entries(execution.metrics)) {
+        add(counters, AGG_FIELD.metricCount(name));
+        add(counters, AGG_FIELD.metricSum(name), value);
+        add(counters, AGG_FIELD.metricBin(name, binOf(value)));
+      }
+    } else if (execution.firstStartedAt !== undefined) {
+      add(at(scope, execution.createdAt).counters, AGG_FIELD.open);
+    }
+    if (execution.firstStartedAt !== undefined)
+      add(at(scope, execution.firstStartedAt).counters, AGG_FIELD.started);
+  }
+  return [...byTarget.values()];
+};
+
+/**
+ * Sum deltas per target; counters that cancel out are dropped, and so are targets left with nothing.
+ * `sign` −1 retracts (used for the old image).
+ */
+export const sumDeltas = (parts: readonly { delta: AggregateDelta; sign: 1 | -1 }[]): AggregateDelta[] => {
+  const byTarget = new Map<
+    string,
+    { target: AggregateTarget; counters: Record<string, number>; samples: Record<string, string> }
+  >();
+  for (const { delta, sign } of parts) {
+    const key = targetKey(delta.target);
+    let acc = byTarget.get(key);
+    if (acc === undefined) {
+      acc = { target: delta.target, counters: {}, samples: {} };
+      byTarget.set(key, acc);
+    }
+    for (const [field, value] of Object.entries(delta.counters)) add(acc.counters, field, sign * value);
+    if (sign === 1) Object.assign(acc.samples, delta.samples);
+  }
+  const out: AggregateDelta[] = [];
+  for (const acc of byTarget.values()) {
+    for (const [field, value] of Object.entries(acc.counters))
+      if (Math.abs(value) < 1e-9) delete acc.counters[field];
+    const samples = Object.fromEntries(
+      Object.entries(acc.samples).filter(
+        ([field]) => acc.counters[field.replace(/^es_/, 'e_')] !== undefined,
+      ),
+    );
+    if (Object.keys(acc.counters).length > 0)
+      out.push({ target: acc.target, counters: acc.counters, samples });
+  }
+  return out;
+};
+
+/** The change to apply when an execution goes from `before` to `after`. Pure. */
+export const deltaOf = (
+  before: Execution | undefined,
+  after: Execution | undefined,
+  dimensionKeys: readonly string[],
+): AggregateDelta[] =>
+  sumDeltas([
+    ...contributionOf(before, dimensionKeys).map((delta) => ({ delta, sign: -1 as const })),
+    ...contributionOf(after, dimensionKeys).map((delta) => ({ delta, sign: 1 as const })),
+  ]);
+
+/** Custom-metric summary read back from aggregates. */
+export interface MetricSummary {
+  readonly count: number;
+  readonly sum: number;
+  readonly histogram: Histogram;
+}
+
+/** The merged content of any number of aggregate items of one scope. */
+export interface AggregateSummary {
+  finished: number;
+  byStatus: Record<string, number>;
+  retried: number;
+  run: { count: number; sum: number; histogram: Histogram };
+  wait: { count: number; sum: number; histogram: Histogram };
+  errors: Record<string, { count: number; sample?: string }>;
+  metrics: Record<string, MetricSummary>;
+  open: number;
+  started: number;
+}
+
+export const emptySummary = (): AggregateSummary => ({
+  finished: 0,
+  byStatus: {},
+  retried: 0,
+  run: { count: 0, sum: 0, histogram: {} },
+  wait: { count: 0, sum: 0, histogram: {} },
+  errors: {},
+  metrics: {},
+  open: 0,
+  started: 0,
+});
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v ?? 0));
+
+/** Read aggregate items (as plain objects) and merge them into one summary. Pure. */
+export const summarizeAggregates = (items: readonly Record<string, unknown>[]): AggregateSummary => {
+  const s = emptySummary();
+  for (const item of items) {
+    for (const [field, raw] of Object.entries(item)) {
+      const v = num(raw);
+      if (field === AGG_FIELD.finished) s.finished += v;
+      else if (field === AGG_FIELD.retried) s.retried += v;
+      else if (field === AGG_FIELD.open) s.open += v;
+      else if (field === AGG_FIELD.started) s.started += v;
+      else if (field === AGG_FIELD.runCount) s.run.count += v;
+      else if (field === AGG_FIELD.runSum) s.run.sum += v;
+      else if (field === AGG_FIELD.waitCount) s.wait.count += v;
+      else if (field === AGG_FIELD.waitSum) s.wait.sum += v;
+      else if (field.startsWith('c_')) s.byStatus[field.slice(2)] = (s.byStatus[field.slice(2)] ?? 0) + v;
+      else if (field.startsWith('rh_'))
+        s.run.histogram = mergeHistograms(s.run.histogram, { [field.slice(3)]: v });
+      else if (field.startsWith('wh_'))
+        s.wait.histogram = mergeHistograms(s.wait.histogram, { [field.slice(3)]: v });
+      else if (field.startsWith('es_')) {
+        const type = field.slice(3);
+        const entry = (s.errors[type] ??= { count: 0 });
+        entry.sample ??= String(raw);
+      } else if (field.startsWith('e_')) {
+        const entry = (s.errors[field.slice(2)] ??= { count: 0 });
+        entry.count += v;
+      } else if (field.startsWith('mn_') || field.startsWith('ms_')) {
+        const m = metricEntry(s, field.slice(3));
+        if (field.startsWith('mn_')) s.metrics[field.slice(3)] = { ...m, count: m.count + v };
+        else s.metrics[field.slice(3)] = { ...m, sum: m.sum + v };
+      } else if (field.startsWith('mh_')) {
+        const rest = field.slice(3);
+        const cut = rest.lastIndexOf('_');
+        const name = rest.slice(0, cut);
+        const m = metricEntry(s, name);
+        s.metrics[name] = { ...m, histogram: mergeHistograms(m.histogram, { [rest.slice(cut + 1)]: v }) };
+      }
+    }
+  }
+  for (const [type, e] of Object.entries(s.errors)) if (e.count <= 0) delete s.errors[type];
+  return s;
+};
+
+const metricEntry = (s: AggregateSummary, name: string): MetricSummary =>
+  s.metrics[name] ?? { count: 0, sum: 0, histogram: {} };

@@ -1,0 +1,61 @@
+/**
+ * Environment variables of the Lambdas: names owned here, set by CDK (`infra/`) and by local mode
+ * (`local/`), read by `loadEnv` which fails fast at cold start with the name of what is missing.
+ */
+export const ENV = {
+  historyTable: 'TASKPULSE_HISTORY_TABLE',
+  stateTable: 'TASKPULSE_STATE_TABLE',
+  /** Days an execution or quarantined message is kept. */
+  historyTtlDays: 'TASKPULSE_HISTORY_TTL_DAYS',
+  /** Days a time-bucket aggregate is kept (rollups are permanent). */
+  aggregateTtlDays: 'TASKPULSE_AGGREGATE_TTL_DAYS',
+  /** Comma-separated dimension keys that get their own aggregate scopes, e.g. `marketplace,tenant`. */
+  aggregateDimensions: 'TASKPULSE_AGGREGATE_DIMENSIONS',
+  /** CloudWatch namespace of the task metrics. */
+  metricsNamespace: 'TASKPULSE_METRICS_NAMESPACE',
+  /** SNS topic that receives alerts. */
+  alertTopicArn: 'TASKPULSE_ALERT_TOPIC_ARN',
+  /** JSON monitor configuration (thresholds, overrides, cadences). */
+  monitorConfig: 'TASKPULSE_MONITOR_CONFIG',
+  /** Stage name, shown in alerts and the dashboard. */
+  stage: 'TASKPULSE_STAGE',
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+/** Raised at cold start when configuration is missing or malformed. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Read a required variable. */
+export const requireEnv = (name: EnvName, env: NodeJS.ProcessEnv = process.env): string => {
+  const value = env[name];
+  if (value === undefined || value.trim() === '')
+    throw new ConfigError(`environment variable ${name} is not set`);
+  return value;
+};
+
+/** Read an optional positive integer, with a default. */
+export const intEnv = (name: EnvName, fallback: number, env: NodeJS.ProcessEnv = process.env): number => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+};
+
+/** Read an optional comma-separated list. */
+export const listEnv = (name: EnvName, env: NodeJS.ProcessEnv = process.env): string[] =>
+  (env[name] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+
+/** Defaults shared by CDK and the Lambdas. */
+export const DEFAULTS = {
+  historyTtlDays: 30,
+  aggregateTtlDays: 400,
+  metricsNamespace: 'Taskpulse',
+} as const;

@@ -1,0 +1,109 @@
+/**
+ * DynamoDB key formats, index names and attribute names: the one module that owns them.
+ *
+ * Two tables:
+ * - **history** (executions and quarantine), with a stream (NEW_AND_OLD_IMAGES) that feeds the
+ *   aggregator. Items expire through the TTL attribute.
+ * - **state** (time-bucket aggregates, the scope registry, daily rollups, alert states).
+ *
+ * Execution items carry two sparse, KEYS_ONLY global secondary indexes whose keys are written once in
+ * the normal life of a task, so that a status change does not rewrite index entries (each index write
+ * is another write unit). Index partitions are sharded by a hash of the taskId so that one busy task
+ * type cannot exceed a partition's 1,000 write units per second.
+ */
+import { createHash } from 'node:crypto';
+
+/** Attribute names shared by both tables. */
+export const ATTR = {
+  pk: 'pk',
+  sk: 'sk',
+  gsi1pk: 'gsi1pk',
+  gsi1sk: 'gsi1sk',
+  gsi2pk: 'gsi2pk',
+  gsi2sk: 'gsi2sk',
+  /** TTL attribute, epoch seconds. */
+  expiresAt: 'expiresAt',
+} as const;
+
+/** Index names of the history table. */
+export const INDEX = {
+  /** Executions by task type and creation time: `T#<type>#<day>#<shard>` / `<createdAt>#<taskId>`. */
+  byType: 'byType',
+  /** Finished executions with a non-success final status by status and finish time. */
+  byStatus: 'byStatus',
+} as const;
+
+/** Shards per index partition key (fan-out of queries; write ceiling per type is this × 1,000 WCU/s). */
+export const INDEX_SHARDS = 8;
+
+/** Final statuses that are written to the byStatus index. Successes are the bulk and are not indexed. */
+export const INDEXED_FINAL_STATUSES = ['failed', 'cancelled'] as const;
+
+/** Width of one aggregate time bucket, minutes. */
+export const BUCKET_MINUTES = 5;
+
+const SORT_KEY_OF_EXECUTION = 'EX';
+
+/** Stable shard number in [0, INDEX_SHARDS) for an id. */
+export const shardOf = (id: string, shards: number = INDEX_SHARDS): number =>
+  createHash('sha1').update(id).digest().readUInt32BE(0) % shards;
+
+/** `YYYY-MM-DD` of an ISO timestamp, UTC. */
+export const dayOf = (iso: string): string => new Date(iso).toISOString().slice(0, 10);
+
+export const executionKey = (taskId: string) => ({ pk: `EX#${taskId}`, sk: SORT_KEY_OF_EXECUTION });
+
+/** True for a history-table partition key that belongs to an execution (the stream filter uses the prefix). */
+export const EXECUTION_PK_PREFIX = 'EX#';
+
+export const byTypePartition = (taskType: string, day: string, shard: number): string =>
+  `T#${taskType}#${day}#${shard}`;
+export const byTypeSort = (createdAt: string, taskId: string): string => `${createdAt}#${taskId}`;
+
+export const byStatusPartition = (status: string, day: string, shard: number): string =>
+  `S#${status}#${day}#${shard}`;
+export const byStatusSort = (finishedAt: string, taskId: string): string => `${finishedAt}#${taskId}`;
+
+/** Quarantine items live in the history table, keyed by the SQS send time so redeliveries overwrite. */
+export const quarantineKey = (sentAt: string, messageId: string) => ({
+  pk: `Q#${dayOf(sentAt)}#${shardOf(messageId)}`,
+  sk: `${sentAt}#${messageId}`,
+});
+export const quarantinePartition = (day: string, shard: number): string => `Q#${day}#${shard}`;
+
+/**
+ * A scope is what an aggregate, rollup or alert is about: a task type, or a task type narrowed to one
+ * configured dimension value (`send_invoice|marketplace=DE`).
+ */
+export const scopeOf = (taskType: string, dimension?: { key: string; value: string }): string =>
+  dimension === undefined ? taskType : `${taskType}|${dimension.key}=${dimension.value}`;
+
+/** Split a scope back into its task type and optional dimension. */
+export const parseScope = (
+  scope: string,
+): { taskType: string; dimension?: { key: string; value: string } } => {
+  const bar = scope.indexOf('|');
+  if (bar < 0) return { taskType: scope };
+  const rest = scope.slice(bar + 1);
+  const eq = rest.indexOf('=');
+  return { taskType: scope.slice(0, bar), dimension: { key: rest.slice(0, eq), value: rest.slice(eq + 1) } };
+};
+
+/** Aggregate item of one scope and one bucket: `AG#<scope>#<day>` / `<HH:MM>` (bucket start, UTC). */
+export const aggregateKey = (scope: string, day: string, slot: string) => ({
+  pk: `AG#${scope}#${day}`,
+  sk: slot,
+});
+export const aggregatePartition = (scope: string, day: string): string => `AG#${scope}#${day}`;
+
+/** Registry of scopes that had activity on a day, so readers can list them without scanning. */
+export const scopeRegistryKey = (day: string, scope: string) => ({ pk: `SC#${day}`, sk: scope });
+export const scopeRegistryPartition = (day: string): string => `SC#${day}`;
+
+/** Daily rollups, stored permanently: `RU#<day>` / `<scope>`. */
+export const rollupKey = (day: string, scope: string) => ({ pk: `RU#${day}`, sk: scope });
+export const rollupPartition = (day: string): string => `RU#${day}`;
+
+/** Alert state of one rule on one scope: `AL` / `<rule>#<scope>` (few items; listed with one query). */
+export const alertStateKey = (rule: string, scope: string) => ({ pk: 'AL', sk: `${rule}#${scope}` });
+export const ALERT_STATE_PARTITION = 'AL';

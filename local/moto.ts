@@ -1,0 +1,87 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/**
+ * Start and stop `moto_server`, the embedded AWS emulator, on a free loopback port.
+ * Used by local mode (`npm start`) and by the test suite's global setup.
+ */
+
+export interface RunningMoto {
+  /** `http://127.0.0.1:<port>`, to be used as `AWS_ENDPOINT_URL`. */
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** Raised when moto_server is not installed or does not come up. */
+export class MotoUnavailableError extends Error {
+  override readonly name = 'MotoUnavailableError';
+}
+
+/** True when `moto_server` is on PATH. */
+export const motoInstalled = (): boolean =>
+  spawnSync('sh', ['-c', 'command -v moto_server'], { stdio: 'ignore' }).status === 0;
+
+/** A free TCP port on 127.0.0.1. */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+
+const waitUntilUp = async (endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new MotoUnavailableError(`moto_server exited with code ${child.exitCode}`);
+    try {
+      const res = await fetch(`${endpoint}/moto-api/`);
+      if (res.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new MotoUnavailableError(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms`);
+};
+
+/** Start moto_server on a free loopback port and wait until it answers. */
+export const startMoto = async (options: { timeoutMs?: number } = {}): Promise<RunningMoto> => {
+  if (!motoInstalled()) {
+    throw new MotoUnavailableError(
+      'moto_server is not on PATH. Install it with: pip install "moto[server]==5.2.1" (Python 3), or set AWS_ENDPOINT_URL to a running emulator.',
+    );
+  }
+  const port = await freePort();
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env },
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilUp(endpoint, child, options.timeoutMs ?? 30_000);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new MotoUnavailableError(`${(error as Error).message}\n${stderr}`);
+  }
+  return {
+    endpoint,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      }),
+  };
+};
