@@ -222,12 +222,10 @@ export const summarizeAggregates = (items: readonly Record<string, unknown>[]): 
       else if (field.startsWith('wh_'))
         s.wait.histogram = mergeHistograms(s.wait.histogram, { [field.slice(3)]: v });
       else if (field.startsWith('es_')) {
-        const type = field.slice(3);
-        const entry = (s.errors[type] ??= { count: 0 });
+        const entry = errorEntry(s, field.slice(3));
         entry.sample ??= String(raw);
       } else if (field.startsWith('e_')) {
-        const entry = (s.errors[field.slice(2)] ??= { count: 0 });
-        entry.count += v;
+        errorEntry(s, field.slice(2)).count += v;
       } else if (field.startsWith('mn_') || field.startsWith('ms_')) {
         const m = metricEntry(s, field.slice(3));
         if (field.startsWith('mn_')) s.metrics[field.slice(3)] = { ...m, count: m.count + v };
@@ -247,3 +245,11 @@ export const summarizeAggregates = (items: readonly Record<string, unknown>[]): 
 
 const metricEntry = (s: AggregateSummary, name: string): MetricSummary =>
   s.metrics[name] ?? { count: 0, sum: 0, histogram: {} };
+
+const errorEntry = (s: AggregateSummary, type: string): { count: number; sample?: string } => {
+  const existing = s.errors[type];
+  if (existing !== undefined) return existing;
+  const created = { count: 0 };
+  s.errors[type] = created;
+  return created;
+};
