@@ -1,0 +1,15 @@
+import { App } from 'aws-cdk-lib';
+import { stackNameFor } from '../lambdas/shared/names/outputs';
+import { configFromContext } from './config';
+import { TaskpulseStack } from './taskpulse-stack';
+
+/**
+ * Standalone CDK app. Configure with context, e.g.
+ * `npx cdk deploy -c stage=prod -c alertEmails=ops@example.com`.
+ */
+const app = new App();
+const config = configFromContext(app.node);
+new TaskpulseStack(app, stackNameFor(config.stage ?? 'dev'), {
+  taskpulse: config,
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+});

@@ -1,0 +1,18 @@
+/**
+ * CloudFormation output names of the Taskpulse stack. The CLI and local mode find resources by these
+ * names, so they are owned here and imported by CDK.
+ */
+export const OUTPUT = {
+  eventsQueueUrl: 'EventsQueueUrl',
+  eventsQueueArn: 'EventsQueueArn',
+  deadLetterQueueUrl: 'DeadLetterQueueUrl',
+  historyTableName: 'HistoryTableName',
+  stateTableName: 'StateTableName',
+  alertTopicArn: 'AlertTopicArn',
+  dashboardName: 'DashboardName',
+} as const;
+
+export type OutputName = (typeof OUTPUT)[keyof typeof OUTPUT];
+
+/** Default stack name of the standalone app (`<prefix>-<stage>`). */
+export const stackNameFor = (stage: string): string => `Taskpulse-${stage}`;
