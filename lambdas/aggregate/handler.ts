@@ -1,32 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { documentClient } from '../shared/aws/clients';
 import { DEFAULTS, ENV, intEnv, listEnv, requireEnv } from '../shared/names/env';
-import { type AggregateStore, DynamoAggregateStore } from '../shared/store/aggregate-store';
-import { aggregateChanges } from './aggregate-changes';
-import { toExecutionChanges } from './stream-records';
+import { DynamoAggregateStore } from '../shared/store/aggregate-store';
+import { createAggregateHandler } from './handler-factory';
 
-export interface AggregateDeps {
-  readonly store: AggregateStore;
-  readonly dimensionKeys: readonly string[];
-  readonly logger: Logger;
-}
+/** Lambda entry of the aggregate function: binds configuration and clients once per container. */
 
-/**
- * Build the stream handler. On a failure it reports the first unapplied change, so the event source
- * mapping retries from there; already applied changes are skipped through the ledger.
- */
-export const createAggregateHandler =
-  (deps: AggregateDeps) =>
-  async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
-    const outcome = await aggregateChanges(toExecutionChanges(event.Records), deps.store, deps.dimensionKeys);
-    if (outcome.failedAt !== undefined) {
-      deps.logger.warn('aggregation will be retried', { from: outcome.failedAt, applied: outcome.applied });
-      return { batchItemFailures: [{ itemIdentifier: outcome.failedAt }] };
-    }
-    return { batchItemFailures: [] };
-  };
-
+/** Configuration read once at cold start; a missing variable fails the init with its name. */
 const config = {
   stateTable: requireEnv(ENV.stateTable),
   ttlDays: intEnv(ENV.aggregateTtlDays, DEFAULTS.aggregateTtlDays),

@@ -1,46 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { documentClient } from '../shared/aws/clients';
 import { DEFAULTS, ENV, intEnv, requireEnv } from '../shared/names/env';
-import { DynamoHistoryStore, type HistoryStore } from '../shared/store/history-store';
-import { type IngestOutcome, ingestBatch } from './ingest-batch';
+import { DynamoHistoryStore } from '../shared/store/history-store';
+import { createIngestHandler } from './handler-factory';
+import { createMetricsPublisher, metricsConfigFromEnv } from './metrics';
 
-/** Dependencies of the ingest handler, bound once per container (or per test). */
-export interface IngestDeps {
-  readonly store: HistoryStore;
-  readonly ttlDays: number;
-  readonly logger: Logger;
-  readonly now?: () => number;
-  /** Called with each batch's outcome (metrics are emitted from here). */
-  readonly onOutcome?: (outcome: IngestOutcome) => void | Promise<void>;
-}
-
-/** Build the SQS handler: records in, `batchItemFailures` out (`ReportBatchItemFailures`). */
-export const createIngestHandler =
-  (deps: IngestDeps) =>
-  async (event: SQSEvent): Promise<SQSBatchResponse> => {
-    const outcome = await ingestBatch(
-      event.Records.map((r) => ({
-        messageId: r.messageId,
-        body: r.body,
-        sentAtMs: Number(r.attributes.SentTimestamp),
-      })),
-      deps.store,
-      { nowMs: (deps.now ?? Date.now)(), ttlDays: deps.ttlDays },
-    );
-    for (const q of outcome.quarantined) {
-      deps.logger.warn('message quarantined', {
-        messageId: q.messageId,
-        code: q.rejection.code,
-        reason: q.rejection.reason,
-      });
-    }
-    if (outcome.failedMessageIds.length > 0) {
-      deps.logger.warn('records will be retried', { count: outcome.failedMessageIds.length });
-    }
-    await deps.onOutcome?.(outcome);
-    return { batchItemFailures: outcome.failedMessageIds.map((itemIdentifier) => ({ itemIdentifier })) };
-  };
+/**
+ * Lambda entry of the ingest function: binds configuration and clients once per container.
+ * The logic is in `handler-factory.ts` (and below it `ingest-batch.ts`), which tests build with their own deps.
+ */
 
 /** Configuration read once at cold start; a missing variable fails the init with its name. */
 const config = {
@@ -48,8 +16,12 @@ const config = {
   ttlDays: intEnv(ENV.historyTtlDays, DEFAULTS.historyTtlDays),
 };
 
+const logger = new Logger({ serviceName: 'taskpulse-ingest' });
+
 export const handler = createIngestHandler({
   store: new DynamoHistoryStore(documentClient(), config.historyTable, config.ttlDays),
   ttlDays: config.ttlDays,
-  logger: new Logger({ serviceName: 'taskpulse-ingest' }),
+  logger,
+  // One EMF document per (task type, minute of occurredAt) group, plus the pipeline counts.
+  onOutcome: createMetricsPublisher(metricsConfigFromEnv(), { logger }),
 });

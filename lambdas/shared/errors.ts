@@ -8,12 +8,12 @@ export class StoreError extends Error {
 
 /** Another writer changed the item since it was read (optimistic concurrency). Retry from a fresh read. */
 export class VersionConflictError extends StoreError {
-  override readonly name = 'VersionConflictError';
+  override readonly name: string = 'VersionConflictError';
 }
 
 /** DynamoDB left some requests unprocessed after retries (throttling). The caller retries the records. */
 export class UnprocessedError extends StoreError {
-  override readonly name = 'UnprocessedError';
+  override readonly name: string = 'UnprocessedError';
 }
 
 /** True for an AWS SDK `ConditionalCheckFailedException` (by name, so it works across SDK copies). */
