@@ -8,5 +8,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // moto_server is one Python process; a few files at a time keep it responsive on 2 cores.
     maxWorkers: 2,
+    reporters: ['default', ['json', { outputFile: '.taskpulse/test-results.json' }]],
   },
 });

@@ -111,7 +111,7 @@ const msBetween = (from: string | undefined, to: string | undefined): number | u
 };
 
 const minIso = (values: readonly string[]): string | undefined =>
-  values.length === 0 ? undefined : values.reduce((a, b) => (b < a ? b : a));
+  values.length === 0 ? undefined : [...values].sort()[0];
 
 /** Convert a validated contract event into what an execution keeps of it. */
 export const toEventRecord = (event: TaskEvent): EventRecord => ({

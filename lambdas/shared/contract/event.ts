@@ -114,7 +114,16 @@ export const taskEventSchema = z
       .optional()
       .describe(`Up to ${EVENT_LIMITS.maxDimensions} bounded labels such as marketplace or tenant.`),
     metrics: z
-      .record(labelKey, z.number().refine(Number.isFinite, 'metric values must be finite numbers'))
+      .record(
+        labelKey,
+        z
+          .number()
+          .refine(Number.isFinite, 'metric values must be finite numbers')
+          .refine(
+            (v) => Math.abs(v) <= EVENT_LIMITS.maxMetricMagnitude,
+            `metric values must be within ±${EVENT_LIMITS.maxMetricMagnitude}`,
+          ),
+      )
       .optional()
       .describe(`Up to ${EVENT_LIMITS.maxMetrics} numeric samples such as tokens or confidence.`),
     jobId: id('jobId').optional().describe('The larger job this task belongs to.'),
@@ -158,10 +167,16 @@ export type ParseResult =
   | { readonly ok: true; readonly event: TaskEvent }
   | { readonly ok: false; readonly rejection: Rejection };
 
+/** A record key failure says only "Invalid key in record"; the key schema's own message says why. */
+const messageOf = (issue: z.ZodError['issues'][number]): string =>
+  issue.code === 'invalid_key' && issue.issues.length > 0
+    ? issue.issues.map((inner) => inner.message).join(', ')
+    : issue.message;
+
 const formatIssues = (error: z.ZodError): string =>
   error.issues
     .slice(0, 10)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(event)'}: ${issue.message}`)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(event)'}: ${messageOf(issue)}`)
     .join('; ');
 
 /**

@@ -29,6 +29,8 @@ export const EVENT_LIMITS = {
   maxFutureSkewMs: 5 * 60 * 1000,
   /** How old an event may be when ingested, ms (older events would land in expired history). */
   maxAgeMs: 14 * 24 * 60 * 60 * 1000,
+  /** Largest magnitude of a metric value (sums stay exact decimals within DynamoDB's 38 digits). */
+  maxMetricMagnitude: 1e15,
   /** Largest accepted `attempt`. */
   maxAttempt: 1000,
   /** Largest accepted `durationMs` (7 days). */

@@ -17,6 +17,8 @@ export const ENV = {
   alertTopicArn: 'TASKPULSE_ALERT_TOPIC_ARN',
   /** JSON monitor configuration (thresholds, overrides, cadences). */
   monitorConfig: 'TASKPULSE_MONITOR_CONFIG',
+  /** Days before today that a scheduled rollup run recomputes (1: yesterday only). */
+  rollupDays: 'TASKPULSE_ROLLUP_DAYS',
   /** Stage name, shown in alerts and the dashboard. */
   stage: 'TASKPULSE_STAGE',
 } as const;

@@ -1,32 +1,50 @@
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AggregateDelta } from '../../domain/aggregate';
+import { isConditionalCheckFailed } from '../errors';
 import { aggregateKey, parseScope, scopeRegistryKey } from '../names/keys';
 
 /**
- * Writes aggregate deltas exactly once per stream position.
+ * Writes aggregate deltas exactly once per stream batch, without transactions.
  *
- * A stream batch is retried from the same checkpoint, so its first record identifies it. Each
- * chunk of records is applied in one DynamoDB transaction together with a ledger item keyed by the
- * chunk's first sequence number that says how far it applied; a retry finds the ledger and skips what
- * was applied. Lambda stream events do not name their shard, which rules out a per-shard high-water
- * mark on the aggregate items themselves.
+ * A stream batch is retried from the same checkpoint, so its first sequence number identifies it (an
+ * "intent"). The intent's progress is kept in a ledger item; each aggregate update carries the intent
+ * id as a marker and is conditional on the marker being absent, so a retried update is a no-op:
+ *
+ *   ledger applying → every target: ADD counters + marker (if no marker) → ledger applied
+ *                   → every target: remove marker → ledger done
+ *
+ * A target was counted iff its marker is present or the ledger says `applied`/`done`, so a crash at
+ * any point is resumed without loss or double counting. Markers live only while an intent is in
+ * flight, so aggregate items stay small. (Lambda stream events do not name their shard, which rules
+ * out a per-shard high-water mark; DynamoDB transactions would also work but cost the same two writes
+ * per item, and moto_server copies a whole table per transaction item, which makes them unusable for
+ * local mode and tests.)
  */
 export interface AggregateStore {
-  /** How far a chunk starting at `firstSeq` was applied, if it was. */
-  appliedThrough(firstSeq: string): Promise<string | undefined>;
-  /** Apply deltas and record `firstSeq → lastSeq` in the ledger, atomically. */
-  applyChunk(firstSeq: string, lastSeq: string, deltas: readonly AggregateDelta[]): Promise<void>;
+  readLedger(intent: string): Promise<LedgerEntry | undefined>;
+  /** Create the ledger entry; returns the existing one if another try created it first. */
+  beginLedger(intent: string, through: string): Promise<LedgerEntry>;
+  /** Mark the ledger entry `applied` or `done`. */
+  advanceLedger(intent: string, state: 'applied' | 'done'): Promise<void>;
+  /** Add a delta to its aggregate item unless this intent already did (idempotent). */
+  applyDelta(intent: string, delta: AggregateDelta): Promise<void>;
+  /** Remove this intent's marker from an aggregate item (idempotent). */
+  clearMarker(intent: string, delta: AggregateDelta): Promise<void>;
+  /** Record that scopes had activity on days (idempotent). */
+  registerScopes(targets: readonly { scope: string; day: string }[]): Promise<void>;
 }
 
-/** Items one transaction may hold (DynamoDB's limit is 100: one goes to the ledger). */
-export const MAX_TRANSACTION_ITEMS = 100;
+/** Progress of one intent. */
+export interface LedgerEntry {
+  /** Sequence number of the intent's last change. */
+  readonly through: string;
+  readonly state: 'applying' | 'applied' | 'done';
+}
 
-const ledgerKey = (seq: string) => ({ pk: 'LG', sk: seq });
+/** Attribute holding the markers of in-flight intents (a string set). */
+export const MARKER_ATTRIBUTE = 'inflight';
+
+const ledgerKey = (intent: string) => ({ pk: 'LG', sk: intent });
 /** Ledger entries outlive the 24 h stream retention, then expire. */
 const LEDGER_TTL_SECONDS = 2 * 86_400;
 
@@ -38,69 +56,68 @@ export class DynamoAggregateStore implements AggregateStore {
     private readonly nowMs: () => number = Date.now,
   ) {}
 
-  async appliedThrough(firstSeq: string): Promise<string | undefined> {
+  async readLedger(intent: string): Promise<LedgerEntry | undefined> {
     const res = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: ledgerKey(firstSeq), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: ledgerKey(intent), ConsistentRead: true }),
     );
-    return res.Item?.through as string | undefined;
+    return res.Item === undefined
+      ? undefined
+      : { through: String(res.Item.through), state: res.Item.state as LedgerEntry['state'] };
   }
 
-  async applyChunk(firstSeq: string, lastSeq: string, deltas: readonly AggregateDelta[]): Promise<void> {
-    const nowSeconds = Math.floor(this.nowMs() / 1000);
-    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
-      {
-        Put: {
+  async beginLedger(intent: string, through: string): Promise<LedgerEntry> {
+    try {
+      await this.doc.send(
+        new PutCommand({
           TableName: this.tableName,
-          Item: { ...ledgerKey(firstSeq), through: lastSeq, expiresAt: nowSeconds + LEDGER_TTL_SECONDS },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-    ];
-    const scopes = new Set<string>();
-    for (const delta of deltas) {
-      items.push({ Update: this.updateOf(delta) });
-      const registry = `${delta.target.day}\n${delta.target.scope}`;
-      if (!scopes.has(registry)) {
-        scopes.add(registry);
-        const { taskType, dimension } = parseScope(delta.target.scope);
-        items.push({
-          Update: {
-            TableName: this.tableName,
-            Key: scopeRegistryKey(delta.target.day, delta.target.scope),
-            UpdateExpression: 'SET taskType = :t, dimension = :d, expiresAt = :e',
-            ExpressionAttributeValues: {
-              ':t': taskType,
-              ':d': dimension === undefined ? null : `${dimension.key}=${dimension.value}`,
-              ':e': this.expiresAt(delta.target.day),
-            },
+          Item: {
+            ...ledgerKey(intent),
+            through,
+            state: 'applying',
+            expiresAt: Math.floor(this.nowMs() / 1000) + LEDGER_TTL_SECONDS,
           },
-        });
-      }
-    }
-    if (items.length > MAX_TRANSACTION_ITEMS) {
-      throw new RangeError(
-        `a chunk needs ${items.length} transaction items; the limit is ${MAX_TRANSACTION_ITEMS}`,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
       );
+      return { through, state: 'applying' };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const existing = await this.readLedger(intent);
+      if (existing === undefined) throw error;
+      return existing;
     }
-    await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
   }
 
-  private expiresAt(day: string): number {
-    return Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000) + this.ttlDays * 86_400;
+  async advanceLedger(intent: string, state: 'applied' | 'done'): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: ledgerKey(intent),
+        UpdateExpression: 'SET #state = :state',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':state': state },
+      }),
+    );
   }
 
-  private updateOf(delta: AggregateDelta) {
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {};
-    const adds: string[] = [];
-    const sets: string[] = ['#scope = :scope', '#day = :day', '#slot = :slot', '#exp = :exp'];
-    Object.assign(names, { '#scope': 'scope', '#day': 'day', '#slot': 'slot', '#exp': 'expiresAt' });
-    Object.assign(values, {
+  async applyDelta(intent: string, delta: AggregateDelta): Promise<void> {
+    const names: Record<string, string> = {
+      '#scope': 'scope',
+      '#day': 'day',
+      '#slot': 'slot',
+      '#exp': 'expiresAt',
+      '#mk': MARKER_ATTRIBUTE,
+    };
+    const values: Record<string, unknown> = {
       ':scope': delta.target.scope,
       ':day': delta.target.day,
       ':slot': delta.target.slot,
       ':exp': this.expiresAt(delta.target.day),
-    });
+      ':mks': new Set([intent]),
+      ':mk': intent,
+    };
+    const adds: string[] = ['#mk :mks'];
+    const sets: string[] = ['#scope = :scope', '#day = :day', '#slot = :slot', '#exp = :exp'];
     Object.entries(delta.counters).forEach(([field, value], i) => {
       names[`#c${i}`] = field;
       values[`:c${i}`] = value;
@@ -111,12 +128,62 @@ export class DynamoAggregateStore implements AggregateStore {
       values[`:s${i}`] = value;
       sets.push(`#s${i} = if_not_exists(#s${i}, :s${i})`);
     });
-    return {
-      TableName: this.tableName,
-      Key: aggregateKey(delta.target.scope, delta.target.day, delta.target.slot),
-      UpdateExpression: `SET ${sets.join(', ')}${adds.length > 0 ? ` ADD ${adds.join(', ')}` : ''}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    };
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: aggregateKey(delta.target.scope, delta.target.day, delta.target.slot),
+          UpdateExpression: `SET ${sets.join(', ')} ADD ${adds.join(', ')}`,
+          ConditionExpression: 'attribute_not_exists(#mk) OR NOT contains(#mk, :mk)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      // The marker is there: an earlier try of this intent applied the delta already.
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+  }
+
+  async clearMarker(intent: string, delta: AggregateDelta): Promise<void> {
+    await this.doc
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: aggregateKey(delta.target.scope, delta.target.day, delta.target.slot),
+          UpdateExpression: 'DELETE #mk :mks',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#mk': MARKER_ATTRIBUTE },
+          ExpressionAttributeValues: { ':mks': new Set([intent]) },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!isConditionalCheckFailed(error)) throw error;
+      });
+  }
+
+  async registerScopes(targets: readonly { scope: string; day: string }[]): Promise<void> {
+    const unique = new Map(targets.map((t) => [`${t.day}\n${t.scope}`, t]));
+    await Promise.all(
+      [...unique.values()].map((t) => {
+        const { taskType, dimension } = parseScope(t.scope);
+        return this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: scopeRegistryKey(t.day, t.scope),
+            UpdateExpression: 'SET taskType = :t, dimension = :d, expiresAt = :e',
+            ExpressionAttributeValues: {
+              ':t': taskType,
+              ':d': dimension === undefined ? null : `${dimension.key}=${dimension.value}`,
+              ':e': this.expiresAt(t.day),
+            },
+          }),
+        );
+      }),
+    );
+  }
+
+  private expiresAt(day: string): number {
+    return Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000) + this.ttlDays * 86_400;
   }
 }

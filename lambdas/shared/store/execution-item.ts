@@ -3,6 +3,7 @@ import {
   type EventRecord,
   type Execution,
   type ExecutionError,
+  orderKeyOf,
 } from '../../domain/execution';
 import type { TaskStatus } from '../contract/event';
 import {
@@ -112,28 +113,48 @@ export const toExecutionItem = (x: Execution, version: number, ttlDays: number):
   ...(Object.keys(x.dimensions).length > 0 && { dimensions: x.dimensions }),
   ...(Object.keys(x.metrics).length > 0 && { metrics: x.metrics }),
   events: x.events.map(toStoredEvent),
-  kf: {
-    taskType: x.kept.taskType.from,
-    ...(x.kept.params !== undefined && { params: x.kept.params.from }),
-    ...(x.kept.error !== undefined && { error: x.kept.error.from }),
-  },
+  ...((x.kept.params !== undefined || x.kept.error !== undefined) && {
+    kf: {
+      ...(x.kept.params !== undefined && { params: sourceEventIdOf(x, x.kept.params.from) }),
+      ...(x.kept.error !== undefined && { error: sourceEventIdOf(x, x.kept.error.from) }),
+    },
+  }),
 });
+
+/**
+ * `kf` names the event each kept value came from by its eventId; the order key is re-derived from that
+ * stored event on read (storing the 70-character key itself pushed typical items over 1 KB). The task
+ * type needs no entry: every event carries one, so it always comes from the latest event.
+ */
+const sourceEventIdOf = (x: Execution, from: string): string => {
+  const source = x.events.find((e) => orderKeyOf(e) === from);
+  if (source === undefined) throw new RangeError(`execution ${x.taskId} keeps a value from an unknown event`);
+  return source.eventId;
+};
 
 /** Read an execution back from its item (document-client shape). Re-derives the view from the events. */
 export const fromExecutionItem = (
   item: Record<string, unknown>,
 ): { execution: Execution; version: number } => {
-  const kf = item.kf as { taskType: string; params?: string; error?: string };
-  const execution = deriveExecution(
-    String(item.taskId),
-    (item.events as StoredEvent[]).map(fromStoredEvent),
-    {
-      taskType: { value: String(item.taskType), from: kf.taskType },
-      ...(kf.params !== undefined && {
-        params: { value: item.params as Record<string, unknown>, from: kf.params },
-      }),
-      ...(kf.error !== undefined && { error: { value: item.error as ExecutionError, from: kf.error } }),
-    },
-  );
+  const kf = (item.kf ?? {}) as { params?: string; error?: string };
+  const taskId = String(item.taskId);
+  const events = (item.events as StoredEvent[]).map(fromStoredEvent);
+  const orderKeys = new Map(events.map((e) => [e.eventId, orderKeyOf(e)]));
+  const fromEvent = (eventId: string): string => {
+    const key = orderKeys.get(eventId);
+    if (key === undefined)
+      throw new RangeError(`execution ${taskId} keeps a value from unknown event ${eventId}`);
+    return key;
+  };
+  const latest = [...orderKeys.values()].reduce((a, b) => (b > a ? b : a), '');
+  const execution = deriveExecution(taskId, events, {
+    taskType: { value: String(item.taskType), from: latest },
+    ...(kf.params !== undefined && {
+      params: { value: item.params as Record<string, unknown>, from: fromEvent(kf.params) },
+    }),
+    ...(kf.error !== undefined && {
+      error: { value: item.error as ExecutionError, from: fromEvent(kf.error) },
+    }),
+  });
   return { execution, version: Number(item.v) };
 };

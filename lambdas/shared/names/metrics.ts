@@ -1,0 +1,145 @@
+/**
+ * CloudWatch metric names, units, dimension names and the default namespace: the one module that owns
+ * them. The ingest Lambda emits these names (EMF, `lambdas/ingest/metrics.ts`), the monitor Lambda
+ * publishes the monitor ones, and CDK (`infra/monitoring/`) graphs and alarms on them, so the dashboard
+ * can never graph a metric nobody emits (a test checks it against the Lambda's captured EMF output).
+ *
+ * ## Dimension sets and their cardinality
+ *
+ * Every document carries `Stage` (one value per deployment, so two stages can share a namespace in
+ * one account). Task metrics are published under these dimension sets:
+ *
+ * - `[Stage]`: totals over all task types (task health widgets, the overall failure rate);
+ * - `[Stage, TaskType]`: one series per task type;
+ * - `[Stage, TaskType, <key>]`: one series per value of each *configured* dimension key (CDK prop
+ *   `aggregateDimensions`, e.g. `marketplace`), and only for events that carry that key.
+ *
+ * Each distinct combination of name and dimension values is a billed custom metric, so the bound is
+ * `TASK_METRICS.length × (1 + taskTypes × (1 + Σ over configured keys of distinct values))`. Keys
+ * that are not configured never become dimensions, whatever producers send; the contract bounds the
+ * rest (task types and dimension values are short names from `NAME_PATTERN` /
+ * `maxDimensionValueChars`, at most `maxDimensions` labels per event), and the contract asks producers
+ * to use labels with few values (marketplace, tenant tier), never ids. With 50 task types and one
+ * configured key with 10 values that is 9 × (1 + 50 × 11) ≈ 5,000 series.
+ *
+ * Configured dimension keys match `LABEL_KEY_PATTERN` (they start with a lower-case letter), so they
+ * can never collide with the PascalCase dimension and metric names below in an EMF document.
+ */
+import type { TaskStatus } from '../contract/event';
+import { DEFAULTS } from './env';
+
+/** Namespace used when `TASKPULSE_METRICS_NAMESPACE` / the `metricsNamespace` prop is not set. */
+export const DEFAULT_METRICS_NAMESPACE = DEFAULTS.metricsNamespace;
+
+/** Dimension names. */
+export const DIMENSION = {
+  /** Deployment stage; on every Taskpulse metric. */
+  stage: 'Stage',
+  /** The event's `taskType`. */
+  taskType: 'TaskType',
+  /** Quarantine reason code (`Rejection['code']`: five values). */
+  reason: 'Reason',
+} as const;
+
+export type DimensionName = (typeof DIMENSION)[keyof typeof DIMENSION];
+
+/** Count of events per status, one metric per status (Unit Count). */
+export const STATUS_METRIC = {
+  enqueued: 'Enqueued',
+  started: 'Started',
+  retrying: 'Retrying',
+  succeeded: 'Succeeded',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+} as const satisfies Record<TaskStatus, string>;
+
+/**
+ * Metrics the ingest Lambda emits per task type, back-dated to the minute of the event's
+ * `occurredAt`. Dimension sets: `[Stage]`, `[Stage, TaskType]`, `[Stage, TaskType, <configured key>]`.
+ */
+export const TASK_METRIC = {
+  ...STATUS_METRIC,
+  /** Run time of a finished attempt, ms: the terminal event's `durationMs`, else started → finished in the batch. */
+  runTime: 'RunTime',
+  /** enqueued → first start, ms, when both events of a task arrive in the same batch. */
+  waitTime: 'WaitTime',
+  /** Ingest time − `occurredAt`, ms, per accepted event (producer delay + queueing + ingest). */
+  ingestLag: 'IngestLag',
+} as const;
+
+/**
+ * Metrics the ingest Lambda emits once per batch at ingest time. Dimension set `[Stage]`; the
+ * quarantine count also under `[Stage, Reason]`.
+ */
+export const PIPELINE_METRIC = {
+  /** Valid events whose effect is durable (new ones and redelivered ones). */
+  eventsAccepted: 'EventsAccepted',
+  /** Messages stored in the quarantine because they broke the contract. */
+  quarantined: 'Quarantined',
+  /** Accepted events that were already stored (SQS redeliveries and producer retries). */
+  duplicates: 'Duplicates',
+  /** Messages handed back to SQS to be delivered again (`batchItemFailures`). */
+  recordsRetried: 'RecordsRetried',
+} as const;
+
+/**
+ * Gauges the monitor Lambda publishes at each evaluation (Unit Count). Dimension sets `[Stage]` and
+ * `[Stage, TaskType]`, like the task metrics. The dashboard graphs them when present.
+ */
+export const MONITOR_METRIC = {
+  /** Executions started and not yet finished. */
+  running: 'Running',
+  /** Running executions older than the stuck timeout. */
+  stuck: 'Stuck',
+} as const;
+
+export type TaskMetricName = (typeof TASK_METRIC)[keyof typeof TASK_METRIC];
+export type PipelineMetricName = (typeof PIPELINE_METRIC)[keyof typeof PIPELINE_METRIC];
+export type MonitorMetricName = (typeof MONITOR_METRIC)[keyof typeof MONITOR_METRIC];
+export type MetricName = TaskMetricName | PipelineMetricName | MonitorMetricName;
+
+/** CloudWatch units used here; the strings equal Powertools' `MetricUnit` and CDK's `cloudwatch.Unit` values. */
+export const METRIC_UNIT = {
+  count: 'Count',
+  milliseconds: 'Milliseconds',
+} as const;
+
+export type MetricUnitName = (typeof METRIC_UNIT)[keyof typeof METRIC_UNIT];
+
+/** Unit of every metric. Timings are milliseconds so CloudWatch percentiles (p50/p95/p99) work on them. */
+export const UNIT_OF: Record<MetricName, MetricUnitName> = {
+  Enqueued: METRIC_UNIT.count,
+  Started: METRIC_UNIT.count,
+  Retrying: METRIC_UNIT.count,
+  Succeeded: METRIC_UNIT.count,
+  Failed: METRIC_UNIT.count,
+  Cancelled: METRIC_UNIT.count,
+  RunTime: METRIC_UNIT.milliseconds,
+  WaitTime: METRIC_UNIT.milliseconds,
+  IngestLag: METRIC_UNIT.milliseconds,
+  EventsAccepted: METRIC_UNIT.count,
+  Quarantined: METRIC_UNIT.count,
+  Duplicates: METRIC_UNIT.count,
+  RecordsRetried: METRIC_UNIT.count,
+  Running: METRIC_UNIT.count,
+  Stuck: METRIC_UNIT.count,
+};
+
+/** Every metric name the ingest Lambda emits. */
+export const INGEST_METRIC_NAMES: readonly (TaskMetricName | PipelineMetricName)[] = [
+  ...Object.values(TASK_METRIC),
+  ...Object.values(PIPELINE_METRIC),
+];
+
+/** Every metric name the monitor Lambda publishes. */
+export const MONITOR_METRIC_NAMES: readonly MonitorMetricName[] = Object.values(MONITOR_METRIC);
+
+/**
+ * How far back and ahead of the ingest clock an EMF timestamp may be for CloudWatch to accept the
+ * datapoints (two weeks past, two hours future), with a margin for the time the log takes to be
+ * processed. Timestamps outside are clamped into the window rather than have the document dropped.
+ */
+export const EMF_TIMESTAMP_WINDOW = {
+  maxPastMs: 14 * 24 * 3_600_000 - 15 * 60_000,
+  maxFutureMs: 2 * 3_600_000 - 15 * 60_000,
+} as const;

@@ -1,0 +1,105 @@
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { AlertMessage } from '../../alerts/sns-message';
+import type { AlertState } from '../../domain/rules/alert-state';
+import { isConditionalCheckFailed, StoreError, VersionConflictError } from '../errors';
+import { ALERT_STATE_PARTITION, alertStateKey } from '../names/keys';
+
+/**
+ * Alert states, one item per rule × scope (`AL` / `<rule>#<scope>`), written with optimistic
+ * concurrency so that two monitor runs can never both send the same transition. A state may hold the
+ * message it is about to publish (`pending`): written before publishing and cleared after, so a
+ * failed publish is retried by the next run instead of being lost.
+ */
+export interface StoredAlertState {
+  readonly state: AlertState;
+  readonly version: number;
+  readonly pending: AlertMessage | null;
+}
+
+export interface AlertStateStore {
+  /** Every stored state (one query: the states share one small partition). */
+  list(): Promise<StoredAlertState[]>;
+  /**
+   * Write a state if nobody changed it since `expectedVersion` (`undefined`: must not exist yet).
+   * Returns the new version; throws `AlertStateConflictError` when somebody did.
+   */
+  put(state: AlertState, pending: AlertMessage | null, expectedVersion: number | undefined): Promise<number>;
+}
+
+/** Another monitor run changed the alert state first; this run leaves it alone. */
+export class AlertStateConflictError extends VersionConflictError {
+  override readonly name = 'AlertStateConflictError';
+}
+
+/** Reading or writing alert states failed for another reason. */
+export class AlertStateStoreError extends StoreError {
+  override readonly name = 'AlertStateStoreError';
+}
+
+/** DynamoDB implementation of `AlertStateStore` over the state table. */
+export class DynamoAlertStateStore implements AlertStateStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async list(): Promise<StoredAlertState[]> {
+    const out: StoredAlertState[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    try {
+      do {
+        const res = await this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': ALERT_STATE_PARTITION },
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of res.Items ?? []) {
+          const { pk: _pk, sk: _sk, v, pending, ...state } = item;
+          out.push({
+            state: state as unknown as AlertState,
+            version: Number(v),
+            pending: (pending as AlertMessage | undefined) ?? null,
+          });
+        }
+        startKey = res.LastEvaluatedKey;
+      } while (startKey !== undefined);
+    } catch (error) {
+      throw new AlertStateStoreError('could not list alert states', { cause: error });
+    }
+    return out;
+  }
+
+  async put(
+    state: AlertState,
+    pending: AlertMessage | null,
+    expectedVersion: number | undefined,
+  ): Promise<number> {
+    const version = (expectedVersion ?? 0) + 1;
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...alertStateKey(state.rule, state.scope), ...state, v: version, pending },
+          ...(expectedVersion === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : { ConditionExpression: 'v = :v', ExpressionAttributeValues: { ':v': expectedVersion } }),
+        }),
+      );
+      return version;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) {
+        throw new AlertStateConflictError(
+          `alert state ${state.rule}#${state.scope} changed since version ${expectedVersion ?? 'none'}`,
+          { cause: error },
+        );
+      }
+      throw new AlertStateStoreError(`could not write alert state ${state.rule}#${state.scope}`, {
+        cause: error,
+      });
+    }
+  }
+}

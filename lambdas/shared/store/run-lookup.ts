@@ -1,0 +1,172 @@
+import { BatchGetCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { RunSummary } from '../../domain/rules/run-summary';
+import type { TaskStatus } from '../contract/event';
+import { StoreError, UnprocessedError } from '../errors';
+import { ATTR, byTypePartition, EXECUTION_PK_PREFIX, executionKey, INDEX, INDEX_SHARDS } from '../names/keys';
+import { daysBetween } from '../time';
+
+/**
+ * Finding runs in the history table without scanning: task IDs by type and creation time through the
+ * byType index (KEYS_ONLY, sharded), then the few fields the rules need with a projected BatchGet.
+ * Used by the monitor only for candidate buckets (stuck runs) and when a notification goes out
+ * (example task IDs), so its reads follow alerts, not traffic.
+ */
+export interface RunLookup {
+  /**
+   * Task IDs of a type's executions created in `[fromMs, toMs)`, newest first. With `limit`, at most that
+   * many (the newest); without, all of them.
+   */
+  createdBetween(
+    taskType: string,
+    fromMs: number,
+    toMs: number,
+    options?: { limit?: number },
+  ): Promise<string[]>;
+  /** The runs of some task IDs (missing ones are left out). */
+  getRuns(taskIds: readonly string[]): Promise<RunSummary[]>;
+}
+
+/** Reading the history failed. */
+export class RunLookupError extends StoreError {
+  override readonly name = 'RunLookupError';
+}
+
+const BATCH_GET_LIMIT = 100;
+const UNPROCESSED_RETRIES = 4;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const PROJECTION = {
+  names: {
+    '#id': 'taskId',
+    '#type': 'taskType',
+    '#status': 'status',
+    '#attempt': 'attempt',
+    '#created': 'createdAt',
+    '#first': 'firstStartedAt',
+    '#started': 'startedAt',
+    '#finished': 'finishedAt',
+    '#run': 'runMs',
+    '#error': 'error',
+    '#dims': 'dimensions',
+  },
+  expression: '#id, #type, #status, #attempt, #created, #first, #started, #finished, #run, #error, #dims',
+} as const;
+
+const toRunSummary = (item: Record<string, unknown>): RunSummary => {
+  const error = item.error as { type?: string; message?: string } | undefined;
+  const str = (k: string) => (item[k] === undefined ? undefined : String(item[k]));
+  return {
+    taskId: String(item.taskId),
+    taskType: String(item.taskType),
+    status: String(item.status) as TaskStatus,
+    attempt: Number(item.attempt ?? 1),
+    createdAt: String(item.createdAt),
+    ...(str('firstStartedAt') !== undefined && { firstStartedAt: str('firstStartedAt') }),
+    ...(str('startedAt') !== undefined && { startedAt: str('startedAt') }),
+    ...(str('finishedAt') !== undefined && { finishedAt: str('finishedAt') }),
+    ...(item.runMs !== undefined && { runMs: Number(item.runMs) }),
+    ...(error?.type !== undefined && { errorType: error.type }),
+    ...(error?.message !== undefined && { errorMessage: error.message }),
+    dimensions: (item.dimensions as Record<string, string> | undefined) ?? {},
+  };
+};
+
+/** DynamoDB implementation of `RunLookup` over the history table. */
+export class DynamoRunLookup implements RunLookup {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async createdBetween(
+    taskType: string,
+    fromMs: number,
+    toMs: number,
+    options: { limit?: number } = {},
+  ): Promise<string[]> {
+    if (toMs <= fromMs) return [];
+    const fromIso = new Date(fromMs).toISOString();
+    const toIso = new Date(toMs).toISOString();
+    const days = daysBetween(fromIso.slice(0, 10), new Date(toMs - 1).toISOString().slice(0, 10)).reverse();
+    const keys: string[] = [];
+    for (const day of days) {
+      const perShard = await Promise.all(
+        Array.from({ length: INDEX_SHARDS }, (_, shard) =>
+          this.queryShard(byTypePartition(taskType, day, shard), fromIso, toIso, options.limit),
+        ),
+      );
+      keys.push(...perShard.flat());
+      if (options.limit !== undefined && keys.length >= options.limit) break;
+    }
+    // Sort keys are `<createdAt>#<taskId>`: newest first across shards and days.
+    keys.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+    const ids = keys.map((sk) => sk.slice(sk.indexOf('#') + 1));
+    return options.limit === undefined ? ids : ids.slice(0, options.limit);
+  }
+
+  async getRuns(taskIds: readonly string[]): Promise<RunSummary[]> {
+    const out: RunSummary[] = [];
+    const unique = [...new Set(taskIds)];
+    for (let i = 0; i < unique.length; i += BATCH_GET_LIMIT) {
+      let keys: Record<string, unknown>[] = unique
+        .slice(i, i + BATCH_GET_LIMIT)
+        .map((id) => executionKey(id));
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > UNPROCESSED_RETRIES)
+          throw new UnprocessedError(`${keys.length} runs could not be read`);
+        if (attempt > 0) await sleep(Math.random() * 50 * 2 ** attempt);
+        try {
+          const res = await this.doc.send(
+            new BatchGetCommand({
+              RequestItems: {
+                [this.tableName]: {
+                  Keys: keys,
+                  ProjectionExpression: PROJECTION.expression,
+                  ExpressionAttributeNames: PROJECTION.names,
+                },
+              },
+            }),
+          );
+          out.push(...(res.Responses?.[this.tableName] ?? []).map(toRunSummary));
+          keys = (res.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+        } catch (error) {
+          throw new RunLookupError(`could not read ${keys.length} runs`, { cause: error });
+        }
+      }
+    }
+    return out;
+  }
+
+  private async queryShard(
+    partition: string,
+    fromIso: string,
+    toIso: string,
+    limit: number | undefined,
+  ): Promise<string[]> {
+    const out: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    try {
+      do {
+        const res = await this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: INDEX.byType,
+            KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+            ExpressionAttributeNames: { '#pk': ATTR.gsi1pk, '#sk': ATTR.gsi1sk },
+            ExpressionAttributeValues: { ':pk': partition, ':from': fromIso, ':to': toIso },
+            ScanIndexForward: false,
+            ...(limit !== undefined && { Limit: limit }),
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of res.Items ?? []) {
+          if (String(item[ATTR.pk]).startsWith(EXECUTION_PK_PREFIX)) out.push(String(item[ATTR.gsi1sk]));
+        }
+        startKey = limit !== undefined && out.length >= limit ? undefined : res.LastEvaluatedKey;
+      } while (startKey !== undefined);
+    } catch (error) {
+      throw new RunLookupError(`could not query ${INDEX.byType} ${partition}`, { cause: error });
+    }
+    return out;
+  }
+}
