@@ -1,10 +1,10 @@
 import { type AggregateDelta, deltaOf, sumDeltas } from '../domain/aggregate';
 import type { Execution } from '../domain/execution';
-import { type AggregateStore, MAX_TRANSACTION_ITEMS } from '../shared/store/aggregate-store';
+import type { AggregateStore } from '../shared/store/aggregate-store';
 
 /**
  * The aggregation use case: fold execution changes from the history table's stream into the
- * time-bucket aggregates, exactly once per change.
+ * time-bucket aggregates, exactly once per change (see `AggregateStore` for the protocol).
  */
 
 /** One change of one execution item, as the stream reports it. */
@@ -18,77 +18,85 @@ export interface ExecutionChange {
 export interface AggregateOutcome {
   /** Sequence number of the first change that was not applied (report it as the batch item failure). */
   readonly failedAt?: string;
-  /** Changes applied now (excluding ones a previous try had applied). */
+  /** Changes folded in by this call (excluding ones an earlier try had finished). */
   readonly applied: number;
-  /** Aggregate items written. */
+  /** Aggregate items updated. */
   readonly itemsWritten: number;
 }
-
-/** Transaction items one change may need: a delta per target plus a scope registry row each. */
-const itemsFor = (deltas: readonly AggregateDelta[]): number => deltas.length * 2;
-
-/** Cut changes (in order) into chunks that fit in one transaction with their ledger item. Pure. */
-export const chunkChanges = (
-  changes: readonly { sequenceNumber: string; deltas: AggregateDelta[] }[],
-): { sequenceNumber: string; deltas: AggregateDelta[] }[][] => {
-  const chunks: { sequenceNumber: string; deltas: AggregateDelta[] }[][] = [];
-  let current: { sequenceNumber: string; deltas: AggregateDelta[] }[] = [];
-  let size = 1;
-  for (const change of changes) {
-    const need = itemsFor(change.deltas);
-    if (current.length > 0 && size + need > MAX_TRANSACTION_ITEMS) {
-      chunks.push(current);
-      current = [];
-      size = 1;
-    }
-    current.push(change);
-    size += need;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-};
 
 /** Compare stream sequence numbers (decimal strings of varying length). */
 export const seqCompare = (a: string, b: string): number =>
   a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
 
+/** Updates to one table in flight at once. */
+const CONCURRENCY = 16;
+
+const forEachLimited = async <T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> => {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(CONCURRENCY, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+};
+
+/** Run one intent to completion from whatever state an earlier try left it in. */
+const completeIntent = async (
+  store: AggregateStore,
+  intent: string,
+  state: 'applying' | 'applied' | 'done',
+  deltas: readonly AggregateDelta[],
+): Promise<void> => {
+  if (state === 'applying') {
+    await forEachLimited(deltas, (d) => store.applyDelta(intent, d));
+    await store.registerScopes(deltas.map((d) => d.target));
+    await store.advanceLedger(intent, 'applied');
+  }
+  if (state !== 'done') {
+    await forEachLimited(deltas, (d) => store.clearMarker(intent, d));
+    await store.advanceLedger(intent, 'done');
+  }
+};
+
 /**
- * Apply a batch of changes in order. A chunk whose ledger entry exists was applied by an earlier try
- * and is skipped up to where it got. Stops at the first failing chunk and reports its first change.
+ * Apply a batch of changes in order. The batch (from its first change) is one intent; a retry of the
+ * same batch resumes the intent, and changes after what the intent covered start a new one.
  */
 export const aggregateChanges = async (
   changesIn: readonly ExecutionChange[],
   store: AggregateStore,
   dimensionKeys: readonly string[],
 ): Promise<AggregateOutcome> => {
-  let remaining = [...changesIn]
-    .sort((a, b) => seqCompare(a.sequenceNumber, b.sequenceNumber))
-    .map((c) => ({ sequenceNumber: c.sequenceNumber, deltas: deltaOf(c.before, c.after, dimensionKeys) }));
+  let remaining = [...changesIn].sort((a, b) => seqCompare(a.sequenceNumber, b.sequenceNumber));
   let applied = 0;
   let itemsWritten = 0;
   while (remaining.length > 0) {
-    const first = remaining[0]!.sequenceNumber;
-    let through: string | undefined;
+    const intent = remaining[0]!.sequenceNumber;
     try {
-      through = await store.appliedThrough(first);
+      const last = remaining[remaining.length - 1]!.sequenceNumber;
+      const ledger = (await store.readLedger(intent)) ?? { through: last, state: 'new' as const };
+      const covered = remaining.filter((c) => seqCompare(c.sequenceNumber, ledger.through) <= 0);
+      if (seqCompare(last, ledger.through) < 0) {
+        // A retry must see at least what the first try saw; a shorter batch waits for the rest.
+        return { failedAt: intent, applied, itemsWritten };
+      }
+      const deltas = sumDeltas(
+        covered.flatMap((c) =>
+          deltaOf(c.before, c.after, dimensionKeys).map((delta) => ({ delta, sign: 1 as const })),
+        ),
+      );
+      if (ledger.state !== 'done' && deltas.length > 0) {
+        const entry = ledger.state === 'new' ? await store.beginLedger(intent, ledger.through) : ledger;
+        // Another try created the intent at the same moment and saw a different batch: start over.
+        if (entry.through !== ledger.through) return { failedAt: intent, applied, itemsWritten };
+        await completeIntent(store, intent, entry.state, deltas);
+        applied += covered.length;
+        itemsWritten += deltas.length;
+      }
+      remaining = remaining.slice(covered.length);
     } catch {
-      return { failedAt: first, applied, itemsWritten };
+      return { failedAt: intent, applied, itemsWritten };
     }
-    if (through !== undefined) {
-      remaining = remaining.filter((c) => seqCompare(c.sequenceNumber, through) > 0);
-      continue;
-    }
-    const chunk = chunkChanges(remaining)[0]!;
-    const deltas = sumDeltas(chunk.flatMap((c) => c.deltas.map((delta) => ({ delta, sign: 1 as const }))));
-    try {
-      // A chunk whose changes cancel out (or add nothing, like `enqueued`) has nothing to make durable.
-      if (deltas.length > 0) await store.applyChunk(first, chunk[chunk.length - 1]!.sequenceNumber, deltas);
-    } catch {
-      return { failedAt: first, applied, itemsWritten };
-    }
-    applied += chunk.length;
-    itemsWritten += deltas.length;
-    remaining = remaining.slice(chunk.length);
   }
   return { applied, itemsWritten };
 };

@@ -1,8 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { documentClient } from '../shared/aws/clients';
-import { DEFAULTS, ENV, intEnv, listEnv, requireEnv } from '../shared/names/env';
-import { type AggregateStore, DynamoAggregateStore } from '../shared/store/aggregate-store';
+import type { AggregateStore } from '../shared/store/aggregate-store';
 import { aggregateChanges } from './aggregate-changes';
 import { toExecutionChanges } from './stream-records';
 

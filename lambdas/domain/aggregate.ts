@@ -62,8 +62,34 @@ export const scopesOf = (execution: Execution, dimensionKeys: readonly string[])
   return scopes;
 };
 
+/** Fraction digits kept by aggregate counters (sums of durations and metric values). */
+export const COUNTER_FRACTION_DIGITS = 6;
+const SCALE = 10n ** BigInt(COUNTER_FRACTION_DIGITS);
+
+const toMicros = (value: number): bigint => {
+  const text = value.toFixed(COUNTER_FRACTION_DIGITS);
+  const negative = text.startsWith('-');
+  const [whole, fraction = ''] = text.replace('-', '').split('.');
+  const micros = BigInt(whole!) * SCALE + BigInt(fraction.padEnd(COUNTER_FRACTION_DIGITS, '0'));
+  return negative ? -micros : micros;
+};
+
+const fromMicros = (micros: bigint): number => {
+  const magnitude = micros < 0n ? -micros : micros;
+  const fraction = (magnitude % SCALE).toString().padStart(COUNTER_FRACTION_DIGITS, '0');
+  return Number(`${micros < 0n ? '-' : ''}${magnitude / SCALE}.${fraction}`);
+};
+
+/**
+ * Exact decimal addition at `COUNTER_FRACTION_DIGITS` digits. Binary floating point is not
+ * associative, so summing float metric values in a different order (another batch split) would give
+ * a different last digit; DynamoDB adds decimals exactly, so exact sums here keep aggregates a pure
+ * function of the set of executions.
+ */
+export const addExact = (a: number, b: number): number => fromMicros(toMicros(a) + toMicros(b));
+
 const add = (counters: Record<string, number>, field: string, by = 1) => {
-  counters[field] = (counters[field] ?? 0) + by;
+  counters[field] = addExact(counters[field] ?? 0, by);
 };
 
 /**

@@ -1,0 +1,134 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { SQSEvent } from 'aws-lambda';
+import { createAggregateHandler } from '../../lambdas/aggregate/handler-factory';
+import { createIngestHandler } from '../../lambdas/ingest/handler-factory';
+import { documentClient } from '../../lambdas/shared/aws/clients';
+import type { TaskEvent } from '../../lambdas/shared/contract/event';
+import { OUTPUT } from '../../lambdas/shared/names/outputs';
+import { DynamoAggregateStore } from '../../lambdas/shared/store/aggregate-store';
+import { DynamoHistoryStore } from '../../lambdas/shared/store/history-store';
+import { createLocalResources, type LocalStack } from '../../local/resources';
+import { DynamoStreamPoller } from '../../local/stream-poller';
+import { synthTemplate } from '../../local/template';
+import { motoClientConfig, uniqueName } from './aws';
+
+/**
+ * A Taskpulse stack on moto_server for integration tests: resources created from the synthesized
+ * template, the real ingest and aggregate handlers run in-process against it over the wire.
+ */
+
+/** One SQS message as a test delivers it (a redelivery keeps the id, body and send time). */
+export interface TestMessage {
+  readonly messageId: string;
+  readonly body: string;
+  readonly sentAtMs: number;
+}
+
+export const messageOf = (event: TaskEvent | string, messageId: string, sentAtMs: number): TestMessage => ({
+  messageId,
+  body: typeof event === 'string' ? event : JSON.stringify(event),
+  sentAtMs,
+});
+
+/** An SQS event as the event source mapping would build it. */
+export const sqsEventOf = (messages: readonly TestMessage[], receiveCount = 1): SQSEvent => ({
+  Records: messages.map((m) => ({
+    messageId: m.messageId,
+    receiptHandle: `rh-${m.messageId}`,
+    body: m.body,
+    attributes: {
+      ApproximateReceiveCount: String(receiveCount),
+      SentTimestamp: String(m.sentAtMs),
+      SenderId: 'test',
+      ApproximateFirstReceiveTimestamp: String(m.sentAtMs),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:events',
+    awsRegion: 'us-east-1',
+  })),
+});
+
+export interface TestPipeline {
+  readonly stack: LocalStack;
+  readonly historyTable: string;
+  readonly stateTable: string;
+  readonly client: DynamoDBClient;
+  /** Deliver one batch to the ingest handler; returns the ids of records that must come back. */
+  deliver(messages: readonly TestMessage[]): Promise<string[]>;
+  /** Feed everything in the history table's stream to the aggregate handler, as the mapping would. */
+  aggregate(): Promise<void>;
+  /** Stop the stream poller. */
+  close(): Promise<void>;
+  /** Items of a table, unmarshalled, sorted by key. */
+  scan(table: string): Promise<Record<string, unknown>[]>;
+}
+
+/** Options of `createTestPipeline`. */
+export interface TestPipelineOptions {
+  /** The ingest clock. */
+  readonly nowMs: number;
+  /** Configured aggregate dimensions. @default ['marketplace'] */
+  readonly dimensions?: readonly string[];
+  /** A client to use for ingest writes (e.g. one with a fault-injecting middleware). */
+  readonly ingestClient?: DynamoDBClient;
+}
+
+const silent = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
+
+export const createTestPipeline = async (options: TestPipelineOptions): Promise<TestPipeline> => {
+  const aws = motoClientConfig();
+  const dimensions = options.dimensions ?? ['marketplace'];
+  const { stackName, template } = synthTemplate({
+    stackName: uniqueName('tp'),
+    props: { aggregateDimensions: dimensions },
+  });
+  const stack = await createLocalResources(template, {
+    endpoint: aws.endpoint,
+    region: aws.region,
+    stackName,
+  });
+  const historyTable = stack.outputs[OUTPUT.historyTableName]!;
+  const stateTable = stack.outputs[OUTPUT.stateTableName]!;
+  const client = new DynamoDBClient(aws);
+  const ingest = createIngestHandler({
+    store: new DynamoHistoryStore(documentClient(options.ingestClient ?? client), historyTable, 30),
+    ttlDays: 30,
+    logger: silent,
+    now: () => options.nowMs,
+  });
+  const aggregateHandler = createAggregateHandler({
+    store: new DynamoAggregateStore(documentClient(client), stateTable, 400),
+    dimensionKeys: dimensions,
+    logger: silent,
+  });
+  const streamSource = stack.functions.flatMap((f) => f.eventSources).find((s) => s.kind === 'dynamodb');
+  if (streamSource === undefined) throw new Error('the template has no stream event source');
+  const poller = new DynamoStreamPoller({
+    client: new DynamoDBStreamsClient(aws),
+    source: streamSource,
+    handler: aggregateHandler,
+  });
+  await poller.start();
+  return {
+    stack,
+    historyTable,
+    stateTable,
+    client,
+    deliver: async (messages) =>
+      (await ingest(sqsEventOf(messages))).batchItemFailures.map((f) => f.itemIdentifier),
+    aggregate: () => poller.drain(60_000),
+    close: () => poller.stop(),
+    scan: async (table) => {
+      const items: Record<string, unknown>[] = [];
+      for await (const page of paginateScan({ client }, { TableName: table, ConsistentRead: true })) {
+        for (const item of page.Items ?? []) items.push(unmarshall(item));
+      }
+      return items.sort((a, b) => `${a.pk}\n${a.sk}`.localeCompare(`${b.pk}\n${b.sk}`));
+    },
+  };
+};
