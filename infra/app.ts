@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { stackNameFor } from '../lambdas/shared/names/outputs';
 import { configFromContext } from './config';
+import { applyNagChecks, suppressTaskpulseFindings } from './nag';
 import { TaskpulseStack } from './taskpulse-stack';
 
 /**
@@ -9,7 +10,10 @@ import { TaskpulseStack } from './taskpulse-stack';
  */
 const app = new App();
 const config = configFromContext(app.node);
-new TaskpulseStack(app, stackNameFor(config.stage ?? 'dev'), {
+const stack = new TaskpulseStack(app, stackNameFor(config.stage ?? 'dev'), {
   taskpulse: config,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
+// cdk-nag AWS Solutions checks: synth fails on any unsuppressed finding (see infra/nag.ts).
+suppressTaskpulseFindings(stack.taskpulse);
+applyNagChecks(app);

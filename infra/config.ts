@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
+import type { AlarmThresholds } from './monitoring/options';
 import type { TaskpulseProps } from './taskpulse';
 
 /** Raised when CDK context holds a value of the wrong shape; names the key and what is expected. */
@@ -24,10 +25,55 @@ const positiveInt = (key: string, raw: unknown): number | undefined => {
   return n;
 };
 
+const positiveNumber = (key: string, raw: unknown): number | undefined => {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new ContextError(`context ${key} must be a positive number, got ${String(raw)}`);
+  return n;
+};
+
+/** CloudWatch namespaces: 1–255 of these characters, and `AWS/` is reserved. */
+const NAMESPACE_PATTERN = /^[A-Za-z0-9._\-/#: ]{1,255}$/;
+
+/** `{ key: value }` when the value is set, else `{}` (for spreading optional props). */
+const optional = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+
+/** Monitoring props from context; `undefined` when no monitoring key is set. */
+const monitoringFromContext = (get: (key: string) => unknown): TaskpulseProps['monitoring'] => {
+  const minutes = positiveInt('alarmOldestMessageAgeMinutes', get('alarmOldestMessageAgeMinutes'));
+  const alarms: AlarmThresholds = {
+    ...(minutes !== undefined && { oldestMessageAge: Duration.minutes(minutes) }),
+    ...optional('functionErrors', positiveInt('alarmFunctionErrors', get('alarmFunctionErrors'))),
+    ...optional('quarantinePercent', positiveNumber('alarmQuarantinePercent', get('alarmQuarantinePercent'))),
+    ...optional(
+      'failureRatePercent',
+      positiveNumber('alarmFailureRatePercent', get('alarmFailureRatePercent')),
+    ),
+    ...optional(
+      'failureRateMinTasks',
+      positiveInt('alarmFailureRateMinTasks', get('alarmFailureRateMinTasks')),
+    ),
+  };
+  const runbookUrl = get('runbookUrl');
+  if (runbookUrl !== undefined && !/^https?:\/\/\S+$/.test(String(runbookUrl)))
+    throw new ContextError(`context runbookUrl must be an http(s) URL, got ${String(runbookUrl)}`);
+  const monitoring = {
+    ...(get('dashboardTaskTypes') !== undefined && { dashboardTaskTypes: list(get('dashboardTaskTypes')) }),
+    ...(runbookUrl !== undefined && { runbookUrl: String(runbookUrl) }),
+    ...(Object.keys(alarms).length > 0 && { alarms }),
+  };
+  return Object.keys(monitoring).length > 0 ? monitoring : undefined;
+};
+
 /**
  * Read Taskpulse props from CDK context (`-c key=value` or `cdk.json`). Keys: `stage`,
  * `historyRetentionDays`, `aggregateRetentionDays`, `aggregateDimensions` (comma list),
- * `maxReceiveCount`, `alertEmails` (comma list).
+ * `maxReceiveCount`, `alertEmails` (comma list), `metricsNamespace`, `dashboardTaskTypes` (comma list),
+ * `runbookUrl`, `alarmOldestMessageAgeMinutes`, `alarmFunctionErrors`, `alarmQuarantinePercent`,
+ * `alarmFailureRatePercent` (enables failure-rate alarms for the dashboard task types),
+ * `alarmFailureRateMinTasks`.
  */
 export const configFromContext = (node: Node): TaskpulseProps => {
   const get = (key: string): unknown => node.tryGetContext(key);
@@ -38,6 +84,15 @@ export const configFromContext = (node: Node): TaskpulseProps => {
   if (stage !== undefined && !/^[a-z][a-z0-9-]{0,20}$/.test(String(stage))) {
     throw new ContextError(`context stage must match ^[a-z][a-z0-9-]{0,20}$, got ${String(stage)}`);
   }
+  const namespace = get('metricsNamespace');
+  if (
+    namespace !== undefined &&
+    (!NAMESPACE_PATTERN.test(String(namespace)) || String(namespace).startsWith('AWS/'))
+  )
+    throw new ContextError(
+      `context metricsNamespace must be a CloudWatch namespace (not AWS/…), got ${String(namespace)}`,
+    );
+  const monitoring = monitoringFromContext(get);
   return {
     ...(stage !== undefined && { stage: String(stage) }),
     ...(historyDays !== undefined && { historyRetention: Duration.days(historyDays) }),
@@ -47,5 +102,7 @@ export const configFromContext = (node: Node): TaskpulseProps => {
     }),
     ...(maxReceiveCount !== undefined && { maxReceiveCount }),
     ...(get('alertEmails') !== undefined && { alertEmails: list(get('alertEmails')) }),
+    ...(namespace !== undefined && { metricsNamespace: String(namespace) }),
+    ...(monitoring !== undefined && { monitoring }),
   };
 };

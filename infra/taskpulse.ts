@@ -15,6 +15,14 @@ import { Construct } from 'constructs';
 import { DEFAULTS, ENV } from '../lambdas/shared/names/env';
 import { ATTR, EXECUTION_PK_PREFIX, INDEX } from '../lambdas/shared/names/keys';
 import { OUTPUT } from '../lambdas/shared/names/outputs';
+import {
+  ALERTING_DEFAULTS,
+  alertingPropsOf,
+  TaskpulseAlerting,
+  type TaskpulseAlertingProps,
+} from './alerting';
+import { functionsIn, TaskpulseMonitoring } from './monitoring/monitoring';
+import type { MonitoringOptions } from './monitoring/options';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Path of a Lambda entry file under `lambdas/`. */
@@ -35,14 +43,17 @@ export interface IngestOptions {
 }
 
 /** Props of the Taskpulse construct. Every prop has a default; caller values always win. */
-export interface TaskpulseProps {
+export interface TaskpulseProps extends TaskpulseAlertingProps {
   /** Stage name, shown in alerts and dashboard, and part of the stack name of the standalone app. @default 'dev' */
   readonly stage?: string;
   /** How long execution history and quarantined messages are kept. @default Duration.days(30) */
   readonly historyRetention?: Duration;
   /** How long time-bucket aggregates are kept (rollups are permanent). @default Duration.days(400) */
   readonly aggregateRetention?: Duration;
-  /** Dimension keys that get their own aggregates, rollups and alerts (e.g. `['marketplace']`). @default [] */
+  /**
+   * Dimension keys that get their own aggregates, rollups, alerts and CloudWatch metric series
+   * (e.g. `['marketplace']`). Keys not listed never become metric dimensions. @default []
+   */
   readonly aggregateDimensions?: readonly string[];
   /** Receives before a message goes to the dead-letter queue. @default 5 */
   readonly maxReceiveCount?: number;
@@ -54,6 +65,10 @@ export interface TaskpulseProps {
   readonly logRetention?: logs.RetentionDays;
   /** Email addresses subscribed to the alert topic (each confirms by email). @default [] */
   readonly alertEmails?: readonly string[];
+  /** CloudWatch namespace of the task metrics (the `Stage` dimension separates stages). @default 'Taskpulse' */
+  readonly metricsNamespace?: string;
+  /** Dashboard task types, runbook link and alarm thresholds. @default see MonitoringOptions */
+  readonly monitoring?: MonitoringOptions;
 }
 
 /** Defaults of TaskpulseProps, applied under the caller's props (never over them). */
@@ -66,6 +81,9 @@ export const TASKPULSE_DEFAULTS = {
   removalPolicy: RemovalPolicy.RETAIN,
   logRetention: logs.RetentionDays.ONE_MONTH,
   alertEmails: [] as readonly string[],
+  ...ALERTING_DEFAULTS,
+  metricsNamespace: DEFAULTS.metricsNamespace,
+  monitoring: {} as MonitoringOptions,
   ingest: {
     batchSize: 100,
     maxBatchingWindow: Duration.seconds(2),
@@ -93,6 +111,10 @@ export class Taskpulse extends Construct {
   readonly alertTopic: sns.Topic;
   /** Customer-managed key of the alert topic (CloudWatch alarms must be allowed to use it). */
   readonly alertKey: kms.Key;
+  /** Dashboard, alarms and metric factory (created last, so it sees every function). */
+  readonly monitoring: TaskpulseMonitoring;
+  /** Daily rollups and the alert monitor (RollupFunction, MonitorFunction and their schedules). */
+  readonly alerting: TaskpulseAlerting;
   protected readonly props: Required<Omit<TaskpulseProps, 'ingest'>> & { ingest: Required<IngestOptions> };
 
   constructor(scope: Construct, id: string, props: TaskpulseProps = {}) {
@@ -185,6 +207,9 @@ export class Taskpulse extends Construct {
     });
     this.bindTable(this.ingestFunction, this.historyTable, ENV.historyTable, 'readWrite');
     this.ingestFunction.addEnvironment(ENV.historyTtlDays, String(p.historyRetention.toDays()));
+    // EMF metrics need no IAM grant: the function writes them to its own log group.
+    this.ingestFunction.addEnvironment(ENV.metricsNamespace, p.metricsNamespace);
+    this.ingestFunction.addEnvironment(ENV.aggregateDimensions, p.aggregateDimensions.join(','));
     this.ingestFunction.addEventSource(
       new sources.SqsEventSource(this.eventsQueue, {
         batchSize: p.ingest.batchSize,
@@ -223,6 +248,8 @@ export class Taskpulse extends Construct {
       }),
     );
 
+    this.alerting = new TaskpulseAlerting(this, 'Alerting', { taskpulse: this, ...alertingPropsOf(p) });
+
     const stack = Stack.of(this);
     const out = (name: string, value: string) => new CfnOutput(stack, name, { value, key: name });
     if (stack.node.tryFindChild(OUTPUT.eventsQueueUrl) === undefined) {
@@ -233,6 +260,25 @@ export class Taskpulse extends Construct {
       out(OUTPUT.stateTableName, this.stateTable.tableName);
       out(OUTPUT.alertTopicArn, this.alertTopic.topicArn);
     }
+
+    // Keep this last: the monitoring watches every function created above (a later one can be added
+    // with `this.monitoring.monitorFunction`).
+    this.monitoring = new TaskpulseMonitoring(this, 'Monitoring', {
+      stage: p.stage,
+      namespace: p.metricsNamespace,
+      options: p.monitoring,
+      alertTopic: this.alertTopic,
+      eventsQueue: this.eventsQueue,
+      deadLetterQueue: this.deadLetterQueue,
+      aggregateFailureQueue: this.aggregateFailureQueue,
+      maxReceiveCount: p.maxReceiveCount,
+      functions: functionsIn(this),
+      streamFunctions: [{ label: 'Aggregate', fn: this.aggregateFunction }],
+      tables: [
+        { label: 'History', table: this.historyTable },
+        { label: 'State', table: this.stateTable },
+      ],
+    });
   }
 
   /**

@@ -1,10 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { documentClient } from '../shared/aws/clients';
-import { DEFAULTS, ENV, intEnv, requireEnv } from '../shared/names/env';
-import { DynamoHistoryStore, type HistoryStore } from '../shared/store/history-store';
+import type { HistoryStore } from '../shared/store/history-store';
 import { type IngestOutcome, ingestBatch } from './ingest-batch';
-import { createMetricsPublisher, metricsConfigFromEnv } from './metrics';
 
 /** Dependencies of the ingest handler, bound once per container (or per test). */
 export interface IngestDeps {

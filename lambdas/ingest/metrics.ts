@@ -181,7 +181,8 @@ export const toMetricRecords = (outcome: IngestOutcome, options: MetricRecordOpt
   }
 
   const byReason = new Map<string, number>();
-  for (const q of outcome.quarantined) byReason.set(q.rejection.code, (byReason.get(q.rejection.code) ?? 0) + 1);
+  for (const q of outcome.quarantined)
+    byReason.set(q.rejection.code, (byReason.get(q.rejection.code) ?? 0) + 1);
 
   return [
     ...[...groups.values()].flatMap(chunkGroup),
@@ -216,7 +217,10 @@ const withoutOverlapWarnings = (logger: MetricsLogger): MetricsLogger => ({
   error: (...args) => logger.error(...args),
   warn: (...args) => {
     const [first] = args;
-    if (typeof first === 'string' && /^EMF key ".*" is defined as both a dimension set and dimension set/.test(first))
+    if (
+      typeof first === 'string' &&
+      /^EMF key ".*" is defined as both a dimension set and dimension set/.test(first)
+    )
       return;
     logger.warn(...args);
   },
@@ -242,7 +246,11 @@ export const metricsConfigFromEnv = (env: NodeJS.ProcessEnv = process.env): Inge
 
 /** A Powertools Metrics instance for the ingest records: our namespace, no `service` dimension. */
 export const createIngestMetrics = (namespace: string, logger: MetricsLogger = console): Metrics => {
-  const metrics = new Metrics({ namespace, serviceName: 'taskpulse-ingest', logger: withoutOverlapWarnings(logger) });
+  const metrics = new Metrics({
+    namespace,
+    serviceName: 'taskpulse-ingest',
+    logger: withoutOverlapWarnings(logger),
+  });
   // Powertools adds a `service` dimension to every set by default; ours are exactly the documented ones.
   metrics.clearDefaultDimensions();
   return metrics;
@@ -278,13 +286,33 @@ export const createMetricsPublisher = (
   const now = options.now ?? Date.now;
   return (outcome: IngestOutcome): void => {
     try {
-      emitMetricRecords(
-        metrics,
-        toMetricRecords(outcome, { stage: config.stage, nowMs: now(), dimensionKeys: config.dimensionKeys }),
-      );
+      const records = toMetricRecords(outcome, {
+        stage: config.stage,
+        nowMs: now(),
+        dimensionKeys: config.dimensionKeys,
+      });
+      for (const observer of observers) observer(records);
+      emitMetricRecords(metrics, records);
     } catch (error) {
       logger.error('ingest metrics could not be emitted', error);
     }
+  };
+};
+
+type MetricRecordsObserver = (records: readonly MetricRecord[]) => void;
+const observers = new Set<MetricRecordsObserver>();
+
+/**
+ * See the records every ingest metrics publisher in this process emits, batch by batch. For local
+ * mode, which runs the real handler in-process: collect the records for a period and print
+ * `formatMetricsLine(records)`; set `POWERTOOLS_METRICS_DISABLED=true` in the handler's environment
+ * to keep the raw EMF lines off stdout (records are still observed). Returns a function that stops
+ * observing.
+ */
+export const observeMetricRecords = (observer: MetricRecordsObserver): (() => void) => {
+  observers.add(observer);
+  return () => {
+    observers.delete(observer);
   };
 };
 
@@ -294,7 +322,8 @@ const percentile = (values: readonly number[], p: number): number => {
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
 };
 
-const formatMs = (ms: number): string => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms)}ms`);
+const formatMs = (ms: number): string =>
+  ms >= 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms)}ms`;
 
 /**
  * A compact one-line summary of metric records, one segment per task type (sorted) and one for the

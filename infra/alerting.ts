@@ -1,0 +1,339 @@
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Construct, type Node } from 'constructs';
+import {
+  type MonitorConfig,
+  type MonitorConfigInput,
+  type PartialRuleSettings,
+  resolveMonitorConfig,
+} from '../lambdas/domain/rules/config';
+import type { Severity } from '../lambdas/domain/rules/rule';
+import { DEFAULT_SCHEDULED_ROLLUP_DAYS } from '../lambdas/rollup/request';
+import { ConfigError, ENV } from '../lambdas/shared/names/env';
+import type { Taskpulse } from './taskpulse';
+
+/**
+ * Daily rollups and the alert monitor: two scheduled Lambdas over the state table, the monitor
+ * publishing to the encrypted alert topic. Part of `Taskpulse`; its props are `TaskpulseProps` fields.
+ */
+
+/** Failure rate over a sliding window. */
+export interface FailureRateProps {
+  /** @default true */
+  readonly enabled?: boolean;
+  /** @default Duration.hours(1) */
+  readonly window?: Duration;
+  /** Fires above this share of failed runs (0.2 = 20%). @default 0.2 */
+  readonly threshold?: number;
+  /** Finished runs in the window before it may fire. @default 10 */
+  readonly minFinished?: number;
+  /** @default 'critical' */
+  readonly severity?: Severity;
+}
+
+/** Failures in a row, for task types where a rate says too little. */
+export interface ConsecutiveFailuresProps {
+  /** @default false */
+  readonly enabled?: boolean;
+  /** @default 3 */
+  readonly count?: number;
+  /** @default Duration.days(1) */
+  readonly lookback?: Duration;
+  /** @default 'critical' */
+  readonly severity?: Severity;
+}
+
+/** Runs started without a terminal event. */
+export interface StuckProps {
+  /** @default true */
+  readonly enabled?: boolean;
+  /** @default Duration.hours(1) */
+  readonly timeout?: Duration;
+  /** Runs created longer ago are not looked at. @default Duration.days(1) */
+  readonly lookback?: Duration;
+  /** @default 'warning' */
+  readonly severity?: Severity;
+}
+
+/** Slow runs: always counted and logged; an alert only when `alertShare` is set. */
+export interface SlowProps {
+  /** @default true */
+  readonly enabled?: boolean;
+  /** Run time above which a run is slow. @default Duration.millis(5000) */
+  readonly threshold?: Duration;
+  /** @default Duration.hours(1) */
+  readonly window?: Duration;
+  /** Alert when the slow share is above this (0.2 = 20%); `null`: never alert. @default null */
+  readonly alertShare?: number | null;
+  /** @default 10 */
+  readonly minFinished?: number;
+  /** @default 'warning' */
+  readonly severity?: Severity;
+}
+
+/** Missed runs of task types with an expected cadence. */
+export interface MissedProps {
+  /** Default grace after the cadence. @default Duration.hours(1) */
+  readonly grace?: Duration;
+  /** @default 'critical' */
+  readonly severity?: Severity;
+}
+
+/** How alerts speak. */
+export interface AlertPolicyProps {
+  /** Good evaluations in a row before OK. @default 2 */
+  readonly recoveryEvaluations?: number;
+  /** Reminder interval while firing; `null`: none. @default Duration.hours(4) */
+  readonly reminderInterval?: Duration | null;
+  /** State changes per hour before the alert is held in ALARM as flapping. @default 4 */
+  readonly maxStateChangesPerHour?: number;
+}
+
+/** Rule settings; every field optional (defaults, or a task type's override). */
+export interface RuleSettingsProps {
+  readonly failureRate?: FailureRateProps;
+  readonly consecutiveFailures?: ConsecutiveFailuresProps;
+  readonly stuck?: StuckProps;
+  readonly slow?: SlowProps;
+  readonly missed?: MissedProps;
+  readonly alerts?: AlertPolicyProps;
+  /** Runbook URL or text shown in every alert. @default none */
+  readonly runbook?: string | null;
+}
+
+/** Monitor thresholds: defaults for every task type, and overrides per task type. */
+export interface MonitorProps extends RuleSettingsProps {
+  /** Per task type: only the fields that differ from the defaults. @default {} */
+  readonly overrides?: Readonly<Record<string, RuleSettingsProps>>;
+  /**
+   * The same configuration in the Lambda's JSON form (milliseconds, fractions), e.g. from CDK context;
+   * the typed props above win over it field by field. @default {}
+   */
+  readonly config?: MonitorConfigInput;
+}
+
+/** A task type that must start at least once per `every` (plus grace). */
+export interface ExpectedCadence {
+  readonly every: Duration;
+  /** @default the task type's `missed.grace` */
+  readonly grace?: Duration;
+}
+
+/** Rollup and monitor fields of `TaskpulseProps`. */
+export interface TaskpulseAlertingProps {
+  /** When the daily rollup runs (UTC). @default events.Schedule.expression('cron(30 0 * * ? *)') */
+  readonly rollupSchedule?: events.Schedule;
+  /** Days before today a scheduled rollup recomputes (2: late events of yesterday are caught). @default 2 */
+  readonly rollupDays?: number;
+  /** When the monitor evaluates. @default events.Schedule.rate(Duration.minutes(5)) */
+  readonly monitorSchedule?: events.Schedule;
+  /** Rule thresholds with per-task-type overrides. @default see DEFAULT_RULE_SETTINGS */
+  readonly monitor?: MonitorProps;
+  /** Task types with an expected cadence (missed-run alerts), by task type. @default {} */
+  readonly expectedCadences?: Readonly<Record<string, ExpectedCadence>>;
+}
+
+/** Defaults of `TaskpulseAlertingProps`, applied under the caller's props. */
+export const ALERTING_DEFAULTS = {
+  rollupSchedule: events.Schedule.expression('cron(30 0 * * ? *)'),
+  rollupDays: DEFAULT_SCHEDULED_ROLLUP_DAYS,
+  monitorSchedule: events.Schedule.rate(Duration.minutes(5)),
+  monitor: {} as MonitorProps,
+  expectedCadences: {} as Readonly<Record<string, ExpectedCadence>>,
+} as const;
+
+/** Lambda environment variables are limited to 4 KB in total; the config gets most of it. */
+export const MAX_MONITOR_CONFIG_CHARS = 3_000;
+
+const ms = (d: Duration | undefined): number | undefined => d?.toMilliseconds();
+const defined = <T extends object>(o: T): Partial<T> | undefined => {
+  const out = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+  return Object.keys(out).length === 0 ? undefined : out;
+};
+
+/** Typed rule settings → the JSON form (milliseconds). Pure. */
+export const settingsInputOf = (p: RuleSettingsProps): PartialRuleSettings =>
+  defined({
+    failureRate:
+      p.failureRate &&
+      defined({
+        enabled: p.failureRate.enabled,
+        windowMs: ms(p.failureRate.window),
+        threshold: p.failureRate.threshold,
+        minFinished: p.failureRate.minFinished,
+        severity: p.failureRate.severity,
+      }),
+    consecutiveFailures:
+      p.consecutiveFailures &&
+      defined({
+        enabled: p.consecutiveFailures.enabled,
+        count: p.consecutiveFailures.count,
+        lookbackMs: ms(p.consecutiveFailures.lookback),
+        severity: p.consecutiveFailures.severity,
+      }),
+    stuck:
+      p.stuck &&
+      defined({
+        enabled: p.stuck.enabled,
+        timeoutMs: ms(p.stuck.timeout),
+        lookbackMs: ms(p.stuck.lookback),
+        severity: p.stuck.severity,
+      }),
+    slow:
+      p.slow &&
+      defined({
+        enabled: p.slow.enabled,
+        thresholdMs: ms(p.slow.threshold),
+        windowMs: ms(p.slow.window),
+        alertShare: p.slow.alertShare,
+        minFinished: p.slow.minFinished,
+        severity: p.slow.severity,
+      }),
+    missed: p.missed && defined({ graceMs: ms(p.missed.grace), severity: p.missed.severity }),
+    alerts:
+      p.alerts &&
+      defined({
+        recoveryEvaluations: p.alerts.recoveryEvaluations,
+        reminderIntervalMs: p.alerts.reminderInterval === null ? null : ms(p.alerts.reminderInterval),
+        maxStateChangesPerHour: p.alerts.maxStateChangesPerHour,
+      }),
+    runbook: p.runbook,
+  }) ?? {};
+
+const overlay = (base: PartialRuleSettings | undefined, top: PartialRuleSettings): PartialRuleSettings => {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(top)) {
+    const under = out[key];
+    out[key] =
+      value !== null && typeof value === 'object' && typeof under === 'object' && under !== null
+        ? { ...under, ...value }
+        : value;
+  }
+  return out as PartialRuleSettings;
+};
+
+/**
+ * The monitor's JSON configuration from typed props: `monitor.config` ← typed defaults and overrides
+ * ← `expectedCadences`. Pure.
+ */
+export const monitorConfigInputOf = (
+  monitor: MonitorProps,
+  cadences: Readonly<Record<string, ExpectedCadence>>,
+): MonitorConfigInput => {
+  const raw = monitor.config ?? {};
+  const overrides: Record<string, PartialRuleSettings> = { ...raw.overrides };
+  for (const [taskType, o] of Object.entries(monitor.overrides ?? {}))
+    overrides[taskType] = overlay(overrides[taskType], settingsInputOf(o));
+  const cadenceInput: NonNullable<MonitorConfigInput['cadences']> = { ...raw.cadences };
+  for (const [taskType, c] of Object.entries(cadences))
+    cadenceInput[taskType] = { everyMs: c.every.toMilliseconds(), ...(c.grace && { graceMs: ms(c.grace) }) };
+  const defaults = overlay(raw.defaults, settingsInputOf(monitor));
+  return {
+    version: 1,
+    ...(Object.keys(defaults).length > 0 && { defaults }),
+    ...(Object.keys(overrides).length > 0 && { overrides }),
+    ...(Object.keys(cadenceInput).length > 0 && { cadences: cadenceInput }),
+  };
+};
+
+/** Read alerting props from CDK context: `rollupSchedule`, `monitorSchedule` (schedule expressions), `monitorConfig` (JSON form). */
+export const alertingPropsFromContext = (node: Node): TaskpulseAlertingProps => {
+  const get = (key: string): unknown => node.tryGetContext(key);
+  const schedule = (key: string) => {
+    const v = get(key);
+    return v === undefined ? undefined : events.Schedule.expression(String(v));
+  };
+  const rawConfig = get('monitorConfig');
+  const config =
+    rawConfig === undefined
+      ? undefined
+      : ((typeof rawConfig === 'string' ? JSON.parse(rawConfig) : rawConfig) as MonitorConfigInput);
+  if (config !== undefined) resolveMonitorConfig(config, 'context monitorConfig');
+  return {
+    ...(schedule('rollupSchedule') && { rollupSchedule: schedule('rollupSchedule') }),
+    ...(schedule('monitorSchedule') && { monitorSchedule: schedule('monitorSchedule') }),
+    ...(config !== undefined && { monitor: { config } }),
+  };
+};
+
+/** Props of the construct: the alerting fields (defaults applied) and the Taskpulse it belongs to. */
+export interface TaskpulseAlertingConstructProps extends Required<TaskpulseAlertingProps> {
+  readonly taskpulse: Taskpulse;
+}
+
+/** Pick the alerting fields of resolved Taskpulse props. */
+export const alertingPropsOf = (p: Required<TaskpulseAlertingProps>): Required<TaskpulseAlertingProps> => ({
+  rollupSchedule: p.rollupSchedule,
+  rollupDays: p.rollupDays,
+  monitorSchedule: p.monitorSchedule,
+  monitor: p.monitor,
+  expectedCadences: p.expectedCadences,
+});
+
+/**
+ * The rollup and monitor functions with their schedules and least-privilege grants:
+ * - `RollupFunction` (`lambdas/rollup/handler.ts`): reads the state table, writes rollups (PutItem only);
+ * - `MonitorFunction` (`lambdas/monitor/handler.ts`): reads the state and history tables, writes alert
+ *   states (PutItem only), publishes to the alert topic (and uses its KMS key).
+ * The functions are children of the Taskpulse construct (beside ingest and aggregate) so that local
+ * mode finds them by construct id; the schedules are children of this construct.
+ */
+export class TaskpulseAlerting extends Construct {
+  readonly rollupFunction: nodejs.NodejsFunction;
+  readonly monitorFunction: nodejs.NodejsFunction;
+  readonly rollupRule: events.Rule;
+  readonly monitorRule: events.Rule;
+  /** The monitor configuration as the Lambda reads it (validated at synth). */
+  readonly monitorConfig: MonitorConfig;
+
+  constructor(scope: Construct, id: string, props: TaskpulseAlertingConstructProps) {
+    super(scope, id);
+    const tp = props.taskpulse;
+    if (!Number.isInteger(props.rollupDays) || props.rollupDays < 1)
+      throw new ConfigError(`rollupDays must be a positive integer, got ${props.rollupDays}`);
+    const configJson = JSON.stringify(monitorConfigInputOf(props.monitor, props.expectedCadences));
+    this.monitorConfig = resolveMonitorConfig(JSON.parse(configJson), 'Taskpulse monitor props');
+    if (configJson.length > MAX_MONITOR_CONFIG_CHARS) {
+      throw new ConfigError(
+        `the monitor configuration is ${configJson.length} characters as JSON; Lambda environments hold 4 KB. ` +
+          'Move shared settings into the defaults or drop overrides equal to them.',
+      );
+    }
+
+    this.rollupFunction = tp.createFunction('RollupFunction', 'rollup/handler.ts', {
+      timeout: Duration.minutes(15),
+      memorySize: 512,
+      description: 'Taskpulse rollup: daily rollups from the time-bucket aggregates (idempotent, backfill)',
+    });
+    tp.bindTable(this.rollupFunction, tp.stateTable, ENV.stateTable, 'read');
+    tp.stateTable.grant(this.rollupFunction, 'dynamodb:PutItem');
+    this.rollupFunction.addEnvironment(ENV.rollupDays, String(props.rollupDays));
+
+    this.monitorFunction = tp.createFunction('MonitorFunction', 'monitor/handler.ts', {
+      timeout: Duration.minutes(2),
+      memorySize: 512,
+      description: 'Taskpulse monitor: failure rate, stuck, slow and missed runs to SNS alerts',
+    });
+    tp.bindTable(this.monitorFunction, tp.stateTable, ENV.stateTable, 'read');
+    tp.stateTable.grant(this.monitorFunction, 'dynamodb:PutItem');
+    tp.bindTable(this.monitorFunction, tp.historyTable, ENV.historyTable, 'read');
+    this.monitorFunction.addEnvironment(ENV.alertTopicArn, tp.alertTopic.topicArn);
+    tp.alertTopic.grantPublish(this.monitorFunction);
+    this.monitorFunction.addEnvironment(ENV.monitorConfig, configJson);
+    // A failed run is retried by the next scheduled one; async retries would only overlap with it.
+    this.monitorFunction.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(5) });
+
+    this.rollupRule = new events.Rule(this, 'RollupSchedule', {
+      schedule: props.rollupSchedule,
+      description: `Taskpulse (${tp.stage}): daily rollups of the previous UTC day(s)`,
+      targets: [new targets.LambdaFunction(this.rollupFunction, { retryAttempts: 2 })],
+    });
+    this.monitorRule = new events.Rule(this, 'MonitorSchedule', {
+      schedule: props.monitorSchedule,
+      description: `Taskpulse (${tp.stage}): evaluate alert rules`,
+      targets: [new targets.LambdaFunction(this.monitorFunction, { retryAttempts: 0 })],
+    });
+  }
+}

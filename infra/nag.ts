@@ -1,0 +1,78 @@
+import { Aspects } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import type { Taskpulse } from './taskpulse';
+
+/**
+ * cdk-nag (AWS Solutions rules) over the Taskpulse stack, and the few findings we accept, each with
+ * its reason. `infra/app.ts` applies both, so `cdk synth` and `cdk deploy` fail on a new unsuppressed
+ * finding; `test/infra/nag.test.ts` asserts zero unsuppressed errors and warnings.
+ */
+
+/** Run the AWS Solutions checks on everything under `scope` (usually the App) at synthesis. */
+export const applyNagChecks = (scope: IConstruct, options: { reports?: boolean } = {}): void => {
+  Aspects.of(scope).add(new AwsSolutionsChecks({ verbose: true, reports: options.reports ?? true }));
+};
+
+/**
+ * Actions that AWS does not scope to a resource, so a grant of them has `Resource: *`. The nag test
+ * checks that `*` resources carry only these.
+ */
+export const RESOURCELESS_ACTIONS = ['dynamodb:ListStreams', 'cloudwatch:PutMetricData'] as const;
+
+/** Accept the findings that are deliberate in a Taskpulse construct, each with the reason. */
+export const suppressTaskpulseFindings = (taskpulse: Taskpulse): void => {
+  NagSuppressions.addResourceSuppressions(
+    taskpulse,
+    [
+      {
+        id: 'AwsSolutions-IAM4',
+        reason:
+          'AWSLambdaBasicExecutionRole only allows logs:CreateLogGroup, logs:CreateLogStream and logs:PutLogEvents, which every function needs to write its logs and EMF metrics; it grants nothing on Taskpulse data.',
+        appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+      },
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          "Table grants (grantReadData/grantReadWriteData) cover the table's own secondary indexes, <table ARN>/index/*; the wildcard never reaches another table.",
+        appliesTo: [{ regex: '/^Resource::<.*\\.Arn>\\/index\\/\\*$/g' }],
+      },
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'Publishing to the KMS-encrypted alert topic (topic.grantPublish) needs kms:GenerateDataKey* (GenerateDataKey and GenerateDataKeyWithoutPlaintext) on the topic key only; the nag test asserts such actions name a key of this stack.',
+        appliesTo: ['Action::kms:GenerateDataKey*'],
+      },
+      {
+        id: 'AwsSolutions-L1',
+        reason:
+          'Node.js 22 (nodejs22.x, arm64) is pinned on purpose: bundling targets node22 and the tests assert the runtime. cdk-nag flags any runtime older than the newest aws-cdk-lib knows; move all functions together in createFunction after testing.',
+      },
+    ],
+    true,
+  );
+
+  // The stream event source grants dynamodb:ListStreams, which has no resource-level permissions.
+  for (const fn of taskpulse.node
+    .findAll()
+    .filter((c): c is lambda.Function => c instanceof lambda.Function)) {
+    const policy = fn.role?.node.tryFindChild('DefaultPolicy');
+    if (policy === undefined) continue;
+    NagSuppressions.addResourceSuppressions(policy, [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason: `Only actions without resource-level permissions (${RESOURCELESS_ACTIONS.join(', ')}) are granted on "*" (test/infra/nag.test.ts asserts it); everything else names its table, stream or queue.`,
+        appliesTo: ['Resource::*'],
+      },
+    ]);
+  }
+
+  NagSuppressions.addResourceSuppressions(taskpulse.aggregateFailureQueue, [
+    {
+      id: 'AwsSolutions-SQS3',
+      reason:
+        "This queue is itself a dead-letter destination: the aggregator's stream event source sends records it could not apply here (on-failure destination). A DLQ of it would only hide them; an alarm watches its depth.",
+    },
+  ]);
+};

@@ -1,0 +1,93 @@
+import { App, Duration } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { ContextError, configFromContext } from '../../infra/config';
+import { RUNBOOK_PLACEHOLDER, resolveMonitoringOptions } from '../../infra/monitoring/options';
+import { dashboardMetricRefs } from './support/referenced-metrics';
+import { resourcesOfType, type Synthesized, synthStack } from './support/synth';
+
+const contextProps = (context: Record<string, unknown>) => configFromContext(new App({ context }).node);
+
+describe('configFromContext: monitoring keys', () => {
+  it('reads namespace, dashboard task types, runbook and alarm thresholds', () => {
+    // Act
+    const props = contextProps({
+      metricsNamespace: 'Acme/Tasks',
+      dashboardTaskTypes: 'send_invoice, resize_image',
+      runbookUrl: 'https://wiki.example.com/runbook',
+      alarmOldestMessageAgeMinutes: '30',
+      alarmFunctionErrors: '3',
+      alarmQuarantinePercent: '0.5',
+      alarmFailureRatePercent: '25',
+      alarmFailureRateMinTasks: '20',
+    });
+
+    // Assess
+    expect(props.metricsNamespace).toBe('Acme/Tasks');
+    expect(props.monitoring?.dashboardTaskTypes).toEqual(['send_invoice', 'resize_image']);
+    expect(props.monitoring?.runbookUrl).toBe('https://wiki.example.com/runbook');
+    expect(props.monitoring?.alarms?.oldestMessageAge?.toMinutes()).toBe(30);
+    expect(props.monitoring?.alarms).toMatchObject({
+      functionErrors: 3,
+      quarantinePercent: 0.5,
+      failureRatePercent: 25,
+      failureRateMinTasks: 20,
+    });
+  });
+
+  it('leaves monitoring unset when no monitoring key is given', () => {
+    expect(contextProps({ stage: 'prod' }).monitoring).toBeUndefined();
+  });
+
+  it('rejects malformed values with the key in the message', () => {
+    expect(() => contextProps({ alarmQuarantinePercent: 'lots' })).toThrow(ContextError);
+    expect(() => contextProps({ alarmFunctionErrors: '1.5' })).toThrow(/alarmFunctionErrors/);
+    expect(() => contextProps({ runbookUrl: 'wiki page' })).toThrow(/runbookUrl/);
+    expect(() => contextProps({ metricsNamespace: 'AWS/Lambda' })).toThrow(/metricsNamespace/);
+  });
+});
+
+describe('resolveMonitoringOptions', () => {
+  it('fills defaults under the caller values, never over them', () => {
+    const resolved = resolveMonitoringOptions({ alarms: { functionErrors: 5 } });
+    expect(resolved.alarms.functionErrors).toBe(5);
+    expect(resolved.alarms.oldestMessageAge.toSeconds()).toBe(Duration.minutes(15).toSeconds());
+    expect(resolved.alarms.failureRatePercent).toBeUndefined();
+    expect(resolved.runbookUrl).toBe(RUNBOOK_PLACEHOLDER);
+    expect(resolved.dashboardTaskTypes).toEqual([]);
+  });
+});
+
+describe('two deployments in one account', () => {
+  let blueStack: Synthesized | undefined;
+  const blue = (): Synthesized => {
+    blueStack ??= synthStack({ stage: 'blue' }, { stackName: 'Taskpulse-blue' });
+    return blueStack;
+  };
+
+  it('hard-codes no physical names, so two stages can be deployed side by side', () => {
+    const named = [
+      ['AWS::DynamoDB::Table', 'TableName'],
+      ['AWS::SQS::Queue', 'QueueName'],
+      ['AWS::SNS::Topic', 'TopicName'],
+      ['AWS::Lambda::Function', 'FunctionName'],
+      ['AWS::CloudWatch::Alarm', 'AlarmName'],
+      ['AWS::CloudWatch::Dashboard', 'DashboardName'],
+      ['AWS::IAM::Role', 'RoleName'],
+      ['AWS::Logs::LogGroup', 'LogGroupName'],
+    ] as const;
+    const { resources } = blue();
+    for (const [type, property] of named)
+      for (const [id, r] of resourcesOfType(resources, type))
+        expect(r.Properties?.[property], id).toBeUndefined();
+  });
+
+  it('separates the stages in the metrics by the Stage dimension', () => {
+    const green = synthStack({ stage: 'green' }, { stackName: 'Taskpulse-green' });
+    expect(blue().stack.taskpulse.monitoring.taskMetrics.stage).toBe('blue');
+    expect(green.stack.taskpulse.monitoring.taskMetrics.stage).toBe('green');
+    const stages = dashboardMetricRefs(green.resources).flatMap((r) =>
+      r.dimensions?.Stage === undefined ? [] : [r.dimensions.Stage],
+    );
+    expect(new Set(stages)).toEqual(new Set(['green']));
+  });
+});

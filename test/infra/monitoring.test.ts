@@ -1,0 +1,329 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TaskpulseStack } from '../../infra/taskpulse-stack';
+import { ENV } from '../../lambdas/shared/names/env';
+import {
+  DIMENSION,
+  INGEST_METRIC_NAMES,
+  type MetricName,
+  MONITOR_METRIC_NAMES,
+} from '../../lambdas/shared/names/metrics';
+import { OUTPUT } from '../../lambdas/shared/names/outputs';
+import { makeLifecycle } from '../support/events';
+import { type Captured, captureIngestEmf, emfProblems, emittedMetrics } from './support/emf';
+import {
+  alarmMetricRefs,
+  dashboardMetricRefs,
+  type MetricRef,
+  renderJoin,
+} from './support/referenced-metrics';
+import { resourcesOfType, type Synthesized, synthStack } from './support/synth';
+
+type Widget = { type: string; properties: Record<string, unknown> };
+
+const TASK_TYPES = ['send_invoice', 'resize.image'];
+const RUNBOOK = 'https://wiki.example.com/taskpulse/runbook';
+
+/** The ingest function's environment in the template: what the deployed Lambda would read. */
+const ingestEnv = (s: Synthesized): Record<string, string> => {
+  const fn = s.stack.taskpulse.ingestFunction;
+  const id = s.stack.getLogicalId(fn.node.defaultChild as never);
+  const environment = s.resources[id]?.Properties?.Environment as
+    | { Variables?: Record<string, unknown> }
+    | undefined;
+  const vars = Object.entries(environment?.Variables ?? {});
+  return Object.fromEntries(vars.filter((e): e is [string, string] => typeof e[1] === 'string'));
+};
+
+/** One synthesis for the whole file: a non-default namespace, stage and dimension key, so wiring mistakes show. */
+let synth: Synthesized;
+beforeAll(() => {
+  synth = synthStack({
+    stage: 'qa',
+    metricsNamespace: 'Taskpulse/QA',
+    aggregateDimensions: ['marketplace'],
+    monitoring: { dashboardTaskTypes: TASK_TYPES, runbookUrl: RUNBOOK, alarms: { failureRatePercent: 20 } },
+  });
+});
+
+describe('dashboard and alarms reference only metrics the ingest Lambda emits', () => {
+  let captured: Captured;
+  let refs: MetricRef[];
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    // Prepare
+    env = ingestEnv(synth);
+    const start = Date.now() - 10 * 60_000;
+    // Act: run the real handler with the environment CDK gives the function.
+    captured = await captureIngestEmf(
+      [
+        ...makeLifecycle({ taskType: 'send_invoice', startMs: start, dimensions: { marketplace: 'DE' } }),
+        ...makeLifecycle({ taskType: 'resize.image', startMs: start, outcome: 'failed' }),
+        ...makeLifecycle({ taskType: 'sync_orders', startMs: start, attempts: 2, outcome: 'cancelled' }),
+      ],
+      {
+        stage: env[ENV.stage],
+        namespace: env[ENV.metricsNamespace],
+        dimensionKeys: env[ENV.aggregateDimensions],
+        extraBodies: ['{not json'],
+      },
+    );
+    refs = [...dashboardMetricRefs(synth.resources), ...alarmMetricRefs(synth.resources)];
+  });
+
+  it('gives the ingest function the namespace, stage and dimension keys', () => {
+    expect(env[ENV.metricsNamespace]).toBe('Taskpulse/QA');
+    expect(env[ENV.stage]).toBe('qa');
+    expect(env[ENV.aggregateDimensions]).toBe('marketplace');
+  });
+
+  it('captures valid EMF from the handler run, in the configured namespace', () => {
+    expect(captured.documents.length).toBeGreaterThan(0);
+    for (const doc of captured.documents) expect(emfProblems(doc)).toEqual([]);
+    expect(
+      new Set(captured.documents.flatMap((d) => d._aws.CloudWatchMetrics.map((m) => m.Namespace))),
+    ).toEqual(new Set(['Taskpulse/QA']));
+  });
+
+  it('references our namespace from the dashboard and from alarms', () => {
+    expect(
+      dashboardMetricRefs(synth.resources).filter((r) => r.namespace === 'Taskpulse/QA').length,
+    ).toBeGreaterThan(20);
+    expect(
+      alarmMetricRefs(synth.resources).filter((r) => r.namespace === 'Taskpulse/QA').length,
+    ).toBeGreaterThan(0);
+  });
+
+  it('names only metrics of the shared module', () => {
+    const known = new Set<string>([...INGEST_METRIC_NAMES, ...MONITOR_METRIC_NAMES]);
+    const unknown = refs.filter((r) => r.namespace === 'Taskpulse/QA' && !known.has(r.metricName));
+    expect(unknown).toEqual([]);
+  });
+
+  it('uses no Taskpulse-looking namespace other than the configured one', () => {
+    const custom = refs.filter((r) => !r.namespace.startsWith('AWS/') && r.namespace !== 'TOKEN');
+    expect(new Set(custom.map((r) => r.namespace))).toEqual(new Set(['Taskpulse/QA']));
+  });
+
+  it('references each ingest metric under a dimension set the handler emitted it with', () => {
+    const emitted = emittedMetrics(captured.documents).get('Taskpulse/QA') ?? new Map<string, Set<string>>();
+    const monitor = new Set<string>(MONITOR_METRIC_NAMES);
+    const missing = refs
+      .filter((r) => r.namespace === 'Taskpulse/QA' && !monitor.has(r.metricName))
+      .flatMap((r) => {
+        const dims =
+          r.searchSchema !== undefined ? [...r.searchSchema].sort() : Object.keys(r.dimensions ?? {}).sort();
+        return emitted.get(r.metricName)?.has(dims.join(','))
+          ? []
+          : [`${r.source}: ${r.metricName} [${dims}]`];
+      });
+    expect(missing).toEqual([]);
+  });
+
+  it('filters every Taskpulse metric to this stage', () => {
+    const ours = refs.filter((r) => r.namespace === 'Taskpulse/QA');
+    for (const r of ours) {
+      if (r.dimensions !== undefined) expect(r.dimensions[DIMENSION.stage]).toBe('qa');
+      else expect(r.searchSchema).toContain(DIMENSION.stage);
+    }
+  });
+
+  it('graphs the monitor gauges with the monitor metric names', () => {
+    const names = new Set(refs.map((r) => r.metricName));
+    for (const name of MONITOR_METRIC_NAMES) expect(names.has(name)).toBe(true);
+  });
+
+  it('graphs every ingest task metric somewhere', () => {
+    const names = new Set<string>(refs.map((r) => r.metricName));
+    const notGraphed = INGEST_METRIC_NAMES.filter((n: MetricName) => !names.has(n));
+    expect(notGraphed).toEqual([]);
+  });
+});
+
+describe('alarms', () => {
+  it('notify the alert topic when they fire and when they recover', () => {
+    const topicId = synth.stack.getLogicalId(synth.stack.taskpulse.alertTopic.node.defaultChild as never);
+    const alarms = resourcesOfType(synth.resources, 'AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const [, alarm] of alarms) {
+      expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: topicId }]);
+      expect(alarm.Properties?.OKActions).toEqual([{ Ref: topicId }]);
+    }
+  });
+
+  it('say what to do and link the runbook, and leave naming to CloudFormation', () => {
+    for (const [id, alarm] of resourcesOfType(synth.resources, 'AWS::CloudWatch::Alarm')) {
+      const description = renderJoin(alarm.Properties?.AlarmDescription);
+      expect(description, id).toContain('What to do:');
+      expect(description, id).toContain(RUNBOOK);
+      expect(description.length, id).toBeLessThanOrEqual(1024);
+      expect(alarm.Properties?.AlarmName, id).toBeUndefined();
+      expect(alarm.Properties?.TreatMissingData, id).toBe('notBreaching');
+    }
+  });
+
+  it('cover the DLQ, oldest message age, the failure queue and the quarantine rate', () => {
+    const t = synth.template;
+    const tp = synth.stack.taskpulse;
+    const queueName = (q: typeof tp.eventsQueue) => ({
+      'Fn::GetAtt': [synth.stack.getLogicalId(q.node.defaultChild as never), 'QueueName'],
+    });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: queueName(tp.deadLetterQueue) }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [{ Name: 'QueueName', Value: queueName(tp.eventsQueue) }],
+      Threshold: 900,
+    });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: queueName(tp.aggregateFailureQueue) }],
+    });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Threshold: 1,
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: Match.stringLikeRegexp('100 \\* FILL\\(q, 0\\)') }),
+      ]),
+    });
+  });
+
+  it('watch the errors of every function in the stack', () => {
+    const functions = resourcesOfType(synth.resources, 'AWS::Lambda::Function').map(([id]) => id);
+    expect(functions.length).toBeGreaterThanOrEqual(2);
+    for (const id of functions) {
+      synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: id } }],
+      });
+    }
+  });
+
+  it('watch a function added after the monitoring, and list its alarm on the dashboard', () => {
+    // Prepare
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new TaskpulseStack(app, 'Taskpulse-late');
+    const late = new lambda.Function(stack, 'LateFunction', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => {};'),
+    });
+
+    // Act
+    stack.taskpulse.monitoring.monitorFunction({ label: 'Late', fn: late });
+
+    // Assess
+    const template = Template.fromStack(stack);
+    const lateId = stack.getLogicalId(late.node.defaultChild as never);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: lateId } }],
+    });
+    const resources = template.toJSON().Resources as Synthesized['resources'];
+    const [[, dashboard] = []] = resourcesOfType(resources, 'AWS::CloudWatch::Dashboard');
+    const widgets = (JSON.parse(renderJoin(dashboard?.Properties?.DashboardBody)) as { widgets: Widget[] })
+      .widgets;
+    const status = widgets.find((w) => w.type === 'alarm');
+    expect((status?.properties.alarms as unknown[] | undefined)?.length).toBe(
+      resourcesOfType(resources, 'AWS::CloudWatch::Alarm').length,
+    );
+  });
+
+  it('include one failure-rate alarm per dashboard task type when a threshold is set', () => {
+    const rate = resourcesOfType(synth.resources, 'AWS::CloudWatch::Alarm').filter(([, a]) =>
+      renderJoin(a.Properties?.AlarmDescription).includes('failed in the last hour'),
+    );
+    expect(rate).toHaveLength(TASK_TYPES.length);
+    for (const [, a] of rate) {
+      expect(a.Properties?.Threshold).toBe(20);
+      expect(a.Properties?.ComparisonOperator).toBe('GreaterThanThreshold');
+    }
+  });
+
+  it('have no failure-rate alarms when no threshold is set', () => {
+    const plain = synthStack({ monitoring: { dashboardTaskTypes: TASK_TYPES } });
+    const rate = resourcesOfType(plain.resources, 'AWS::CloudWatch::Alarm').filter(([, a]) =>
+      renderJoin(a.Properties?.AlarmDescription).includes('failed in the last hour'),
+    );
+    expect(rate).toHaveLength(0);
+    expect(resourcesOfType(plain.resources, 'AWS::CloudWatch::Alarm')).toHaveLength(
+      resourcesOfType(synth.resources, 'AWS::CloudWatch::Alarm').length - TASK_TYPES.length,
+    );
+  });
+});
+
+describe('dashboard', () => {
+  let body: { widgets: Widget[] };
+  beforeAll(() => {
+    const [[, dashboard] = []] = resourcesOfType(synth.resources, 'AWS::CloudWatch::Dashboard');
+    body = JSON.parse(renderJoin(dashboard?.Properties?.DashboardBody));
+  });
+
+  it('is one per deployment, named by CloudFormation, and exported as an output', () => {
+    synth.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    synth.template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: Match.absent() });
+    synth.template.hasOutput(OUTPUT.dashboardName, {});
+  });
+
+  it('starts with a header: what this is, the runbook and the CLI query commands', () => {
+    const header = body.widgets[0]!;
+    expect(header.type).toBe('text');
+    const markdown = String(header.properties.markdown);
+    expect(markdown).toContain('# Taskpulse · qa');
+    expect(markdown).toContain(RUNBOOK);
+    expect(markdown).toContain('npx taskpulse failures --since 1h --stack Taskpulse-test');
+  });
+
+  it('has an alarm status widget listing every alarm', () => {
+    const widget = body.widgets.find((w) => w.type === 'alarm');
+    expect((widget?.properties.alarms as unknown[] | undefined)?.length).toBe(
+      resourcesOfType(synth.resources, 'AWS::CloudWatch::Alarm').length,
+    );
+  });
+
+  it('has SEARCH widgets so task types not in config still show', () => {
+    const searches = dashboardMetricRefs(synth.resources).filter(
+      (r) => r.searchSchema !== undefined && r.namespace === 'Taskpulse/QA',
+    );
+    expect(searches.map((r) => r.metricName)).toEqual(
+      expect.arrayContaining(['Succeeded', 'Failed', 'RunTime']),
+    );
+    for (const s of searches) expect(s.searchSchema).toEqual([DIMENSION.stage, DIMENSION.taskType]);
+  });
+
+  it('has a row per configured task type with throughput, failure rate and run/wait percentiles', () => {
+    const titles = body.widgets.map((w) => String(w.properties.title ?? w.properties.markdown ?? ''));
+    for (const taskType of TASK_TYPES) {
+      for (const what of ['throughput by status', 'failure rate %', 'run time (ms)', 'wait time (ms)'])
+        expect(titles).toContain(`${taskType} · ${what}`);
+    }
+    const refs = dashboardMetricRefs(synth.resources).filter(
+      (r) => r.dimensions?.TaskType === 'send_invoice',
+    );
+    const stats = JSON.stringify(
+      body.widgets.filter((w) => String(w.properties.title).startsWith('send_invoice')),
+    );
+    for (const p of ['p50', 'p95', 'p99']) expect(stats).toContain(`"stat":"${p}"`);
+    expect(new Set(refs.map((r) => r.metricName))).toEqual(
+      new Set(['Enqueued', 'Started', 'Retrying', 'Succeeded', 'Failed', 'Cancelled', 'RunTime', 'WaitTime']),
+    );
+  });
+
+  it('shows pipeline health: queues, DLQ, function errors/throttles/duration and DynamoDB throttles', () => {
+    const aws = dashboardMetricRefs(synth.resources).filter((r) => r.namespace.startsWith('AWS/'));
+    const names = (ns: string) => new Set(aws.filter((r) => r.namespace === ns).map((r) => r.metricName));
+    expect([...names('AWS/SQS')]).toEqual(
+      expect.arrayContaining(['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage']),
+    );
+    expect([...names('AWS/Lambda')]).toEqual(expect.arrayContaining(['Errors', 'Throttles', 'Duration']));
+    expect([...names('AWS/DynamoDB')].some((n) => n.includes('Throttle'))).toBe(true);
+  });
+});
