@@ -1,0 +1,149 @@
+import type { Evaluation } from '../domain/rules/evaluation';
+import { RULE } from '../domain/rules/rule';
+import { parseScope } from '../shared/names/keys';
+import { formatDurationMs, formatPercent } from './format';
+
+/**
+ * What an evaluation means in words and numbers, per rule: the one place that knows how each rule is
+ * described, shared by the subject, the email and the JSON document.
+ */
+
+/** `send_invoice` or `send_invoice marketplace=DE`. */
+export const scopeLabel = (scope: string): string => {
+  const { taskType, dimension } = parseScope(scope);
+  return dimension === undefined ? taskType : `${taskType} ${dimension.key}=${dimension.value}`;
+};
+
+/** The headline after the scope, e.g. `failure rate 34.5% > 20% (last 1h)`. ASCII only. */
+export const summaryOf = (e: Evaluation, state: 'ALARM' | 'OK'): string => {
+  const firing = state === 'ALARM';
+  switch (e.rule) {
+    case RULE.failureRate:
+      return `failure rate ${formatPercent(e.rate)} ${firing ? '>' : '<='} ${formatPercent(e.threshold, { exact: true })} (last ${formatDurationMs(e.windowMs)})`;
+    case RULE.consecutiveFailures:
+      return firing
+        ? `${e.streak} consecutive failures (>= ${e.count})`
+        : `consecutive failures ended (${e.streak} < ${e.count})`;
+    case RULE.stuck:
+      return firing
+        ? `${e.runs.length} run${e.runs.length === 1 ? '' : 's'} stuck > ${formatDurationMs(e.timeoutMs)}`
+        : `no runs stuck > ${formatDurationMs(e.timeoutMs)}`;
+    case RULE.slow:
+      return `slow runs ${formatPercent(e.share)} ${firing ? '>' : '<='} ${formatPercent(e.alertShare ?? 0, { exact: true })} over ${formatDurationMs(e.thresholdMs)} (last ${formatDurationMs(e.windowMs)})`;
+    case RULE.missed:
+      return firing
+        ? `missed run: none started in ${formatDurationMs(e.everyMs + e.graceMs)} (every ${formatDurationMs(e.everyMs)} + ${formatDurationMs(e.graceMs)} grace)`
+        : `runs started again (every ${formatDurationMs(e.everyMs)} + ${formatDurationMs(e.graceMs)} grace)`;
+  }
+};
+
+/** The number a rule compares, with its threshold and unit (for machines). */
+export interface Measurement {
+  readonly name: string;
+  readonly value: number;
+  readonly threshold: number | null;
+  readonly unit: 'ratio' | 'count';
+  /** How value is compared with threshold when the rule fires. */
+  readonly comparison: '>' | '>=' | '<';
+}
+
+export const measurementOf = (e: Evaluation): Measurement => {
+  switch (e.rule) {
+    case RULE.failureRate:
+      return { name: 'failureRate', value: e.rate, threshold: e.threshold, unit: 'ratio', comparison: '>' };
+    case RULE.consecutiveFailures:
+      return {
+        name: 'consecutiveFailures',
+        value: e.streak,
+        threshold: e.count,
+        unit: 'count',
+        comparison: '>=',
+      };
+    case RULE.stuck:
+      return { name: 'stuckRuns', value: e.runs.length, threshold: 1, unit: 'count', comparison: '>=' };
+    case RULE.slow:
+      return { name: 'slowShare', value: e.share, threshold: e.alertShare, unit: 'ratio', comparison: '>' };
+    case RULE.missed:
+      return { name: 'startedInWindow', value: e.started, threshold: 1, unit: 'count', comparison: '<' };
+  }
+};
+
+/** Rule parameters, in milliseconds and counts (for machines and the email's "rule" line). */
+export const parametersOf = (e: Evaluation): Record<string, number | null> => {
+  switch (e.rule) {
+    case RULE.failureRate:
+      return { windowMs: e.windowMs, threshold: e.threshold, minFinished: e.minFinished };
+    case RULE.consecutiveFailures:
+      return { count: e.count, lookbackMs: e.lookbackMs };
+    case RULE.stuck:
+      return { timeoutMs: e.timeoutMs };
+    case RULE.slow:
+      return {
+        thresholdMs: e.thresholdMs,
+        alertShare: e.alertShare,
+        windowMs: e.windowMs,
+        minFinished: e.minFinished,
+      };
+    case RULE.missed:
+      return { everyMs: e.everyMs, graceMs: e.graceMs };
+  }
+};
+
+/** Counts behind the measurement. */
+export const countsOf = (e: Evaluation): Record<string, number> => {
+  switch (e.rule) {
+    case RULE.failureRate:
+      return {
+        finished: e.finished,
+        succeeded: e.succeeded,
+        failed: e.failed,
+        cancelled: e.cancelled,
+        retried: e.retried,
+      };
+    case RULE.consecutiveFailures:
+      return { streak: e.streak };
+    case RULE.stuck:
+      return { stuck: e.runs.length };
+    case RULE.slow:
+      return { slow: e.slow, measured: e.measured };
+    case RULE.missed:
+      return { started: e.started };
+  }
+};
+
+/** The status whose history explains the alert (for the CLI hint). */
+const historyStatusOf = (e: Evaluation): string | undefined => {
+  switch (e.rule) {
+    case RULE.failureRate:
+    case RULE.consecutiveFailures:
+      return 'failed';
+    case RULE.stuck:
+      return 'started';
+    case RULE.slow:
+    case RULE.missed:
+      return undefined;
+  }
+};
+
+/** How to look at the history with the CLI, e.g. `taskpulse history --type send_invoice --status failed`. */
+export const historyCommandOf = (e: Evaluation): string => {
+  const { taskType } = parseScope(e.scope);
+  const status = historyStatusOf(e);
+  return `taskpulse history --type ${taskType}${status === undefined ? '' : ` --status ${status}`}`;
+};
+
+/** One sentence on what the rule checks, for the email. */
+export const ruleDescriptionOf = (e: Evaluation): string => {
+  switch (e.rule) {
+    case RULE.failureRate:
+      return `fires when more than ${formatPercent(e.threshold, { exact: true })} of the runs that finished in the last ${formatDurationMs(e.windowMs)} failed, once at least ${e.minFinished} finished`;
+    case RULE.consecutiveFailures:
+      return `fires when ${e.count} or more runs failed in a row since the last success (looking back ${formatDurationMs(e.lookbackMs)})`;
+    case RULE.stuck:
+      return `fires for every run that started more than ${formatDurationMs(e.timeoutMs)} ago without succeeding, failing or being cancelled`;
+    case RULE.slow:
+      return `fires when more than ${formatPercent(e.alertShare ?? 0, { exact: true })} of the runs in the last ${formatDurationMs(e.windowMs)} took longer than ${formatDurationMs(e.thresholdMs)}, once at least ${e.minFinished} were measured`;
+    case RULE.missed:
+      return `fires when no run started within ${formatDurationMs(e.everyMs)} plus ${formatDurationMs(e.graceMs)} grace`;
+  }
+};

@@ -1,0 +1,121 @@
+import { NOTIFICATION_KIND, RULE } from '../domain/rules/rule';
+import { countsOf, historyCommandOf, ruleDescriptionOf, scopeLabel, summaryOf } from './describe';
+import { formatCount, formatDurationMs, formatPercent, formatUtc, toSubject } from './format';
+import { type AlertNotification, stateOfKind } from './notification';
+
+/**
+ * The plain-text email a person can act on: what fired, the window, the counts, the top error types
+ * with a sample message, a few task IDs, since when, a runbook line and how to look at the history.
+ */
+
+/** SNS subject limit. */
+export const MAX_SUBJECT_CHARS = 100;
+/** Task IDs listed in an email (the JSON document carries more). */
+export const EMAIL_TASK_IDS = 10;
+
+/** `[ALARM] send_invoice failure rate 34.5% > 20% (last 1h)`: ASCII, at most 100 characters. */
+export const renderSubject = (n: AlertNotification): string =>
+  toSubject(
+    `[${n.kind}] ${scopeLabel(n.evaluation.scope)} ${summaryOf(n.evaluation, stateOfKind(n.kind))}`,
+    MAX_SUBJECT_CHARS,
+  );
+
+const opening = (n: AlertNotification): string => {
+  const what = `${n.evaluation.rule} on ${scopeLabel(n.evaluation.scope)}`;
+  switch (n.kind) {
+    case NOTIFICATION_KIND.alarm:
+      return `ALARM: ${what} started firing.`;
+    case NOTIFICATION_KIND.reminder:
+      return `REMINDER: ${what} is still firing.`;
+    case NOTIFICATION_KIND.flapping:
+      return `FLAPPING: ${what} keeps changing state; it is held in ALARM until it stays good.`;
+    case NOTIFICATION_KIND.ok:
+      return `OK: ${what} recovered.`;
+  }
+};
+
+const countsLine = (n: AlertNotification): string => {
+  const e = n.evaluation;
+  const c = countsOf(e);
+  switch (e.rule) {
+    case RULE.failureRate:
+      return `${formatCount(e.finished)} finished: ${formatCount(e.succeeded)} succeeded, ${formatCount(e.failed)} failed (${formatPercent(e.rate)}), ${formatCount(e.cancelled)} cancelled; ${formatCount(e.retried)} needed retries`;
+    case RULE.consecutiveFailures:
+      return `${formatCount(e.streak)} failures in a row${e.lastSuccessMs === null ? ` (no success in the last ${formatDurationMs(e.lookbackMs)})` : ` since the last success around ${formatUtc(e.lastSuccessMs)}`}`;
+    case RULE.stuck:
+      return `${formatCount(e.runs.length)} run${e.runs.length === 1 ? '' : 's'} started more than ${formatDurationMs(e.timeoutMs)} ago without a terminal event`;
+    case RULE.slow:
+      return `${formatCount(e.slow)} of ${formatCount(e.measured)} runs took longer than ${formatDurationMs(e.thresholdMs)} (${formatPercent(e.share)})${e.p95Ms === null ? '' : `; p95 run time ${formatDurationMs(e.p95Ms)}`}`;
+    case RULE.missed:
+      return `${formatCount(c.started ?? 0)} runs started in the window${e.lastStartMs === null ? '' : `; the last start seen was around ${formatUtc(e.lastStartMs)}`}`;
+  }
+};
+
+const taskIdsTitle = (n: AlertNotification): string => {
+  switch (n.evaluation.rule) {
+    case RULE.stuck:
+      return 'Stuck runs';
+    case RULE.slow:
+      return 'Example slow runs';
+    default:
+      return 'Example failed tasks';
+  }
+};
+
+const taskIdLines = (n: AlertNotification): string[] => {
+  const e = n.evaluation;
+  if (e.rule === RULE.stuck) {
+    return e.runs
+      .slice(0, EMAIL_TASK_IDS)
+      .map(
+        (r) =>
+          `  ${r.taskId}  started ${formatUtc(Date.parse(r.startedAt))} (${formatDurationMs(r.stuckForMs)} ago), attempt ${r.attempt}, ${r.status}`,
+      );
+  }
+  return e.taskIds.slice(0, EMAIL_TASK_IDS).map((id) => `  ${id}`);
+};
+
+/** The email text. */
+export const renderEmail = (n: AlertNotification): string => {
+  const e = n.evaluation;
+  const state = stateOfKind(n.kind);
+  const nowMs = e.evaluatedAtMs;
+  const sinceMs = Date.parse(n.firingSince);
+  const lines: string[] = [opening(n), ''];
+  lines.push(`What:     ${scopeLabel(e.scope)} ${summaryOf(e, state)}`);
+  lines.push(`Rule:     ${e.rule} (${e.severity}); ${ruleDescriptionOf(e)}`);
+  lines.push(`Window:   ${formatUtc(e.windowStartMs)} to ${formatUtc(e.windowEndMs)}`);
+  lines.push(`Counts:   ${countsLine(n)}`);
+  lines.push(
+    state === 'OK'
+      ? `Since:    recovered at ${formatUtc(nowMs)}; it had been firing since ${formatUtc(sinceMs)} (${formatDurationMs(nowMs - sinceMs)})`
+      : `Since:    ${formatUtc(sinceMs)} (${nowMs - sinceMs < 60_000 ? 'just started' : `firing for ${formatDurationMs(nowMs - sinceMs)}`})`,
+  );
+  lines.push(`Stage:    ${n.stage}`);
+  if (e.topErrors.length > 0) {
+    lines.push('', 'Top error types:');
+    for (const err of e.topErrors)
+      lines.push(
+        `  ${err.type} (${formatCount(err.count)})${err.sample === null ? '' : `: "${err.sample}"`}`,
+      );
+  }
+  const ids = taskIdLines(n);
+  if (ids.length > 0) {
+    const total = e.rule === RULE.stuck ? e.runs.length : e.taskIds.length;
+    lines.push('', `${taskIdsTitle(n)}${total > ids.length ? ` (${ids.length} of ${total})` : ''}:`, ...ids);
+  }
+  lines.push('', `Runbook:  ${n.runbook ?? 'none configured (set monitor.runbook in the Taskpulse props)'}`);
+  lines.push('', 'Look at the history:', `  ${historyCommandOf(e)}`);
+  lines.push('', '--');
+  const reminders =
+    n.reminderIntervalMs === null
+      ? 'no reminders'
+      : `a reminder every ${formatDurationMs(n.reminderIntervalMs)}`;
+  lines.push(
+    `Taskpulse sends one message when an alert starts firing, ${reminders} while it fires, and one when it recovers.`,
+  );
+  lines.push(
+    `Alert id ${n.id}; rule ${e.rule}; scope ${e.scope}; evaluated ${new Date(nowMs).toISOString()}.`,
+  );
+  return lines.join('\n');
+};

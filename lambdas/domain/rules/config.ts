@@ -1,0 +1,232 @@
+import { z } from 'zod';
+import { taskTypeSchema } from '../../shared/contract/event';
+import { ConfigError } from '../../shared/names/env';
+import { SEVERITIES } from './rule';
+
+/**
+ * Monitor configuration: rule thresholds with defaults, per-task-type overrides and declared cadences.
+ *
+ * CDK serialises it to JSON in one environment variable (`ENV.monitorConfig`); the monitor parses it
+ * once at cold start with the schema below and fails with the path of every bad value. Durations are
+ * plain milliseconds (`…Ms`), ratios are fractions (0.2 = 20%). Every field is optional in the input:
+ * the effective settings of a task type are `DEFAULT_RULE_SETTINGS` ← `defaults` ← `overrides[type]`,
+ * field by field, so an override only names what differs.
+ */
+
+const positiveMs = z.number().int('must be whole milliseconds').positive('must be positive');
+const fraction = z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
+const severity = z.enum(SEVERITIES);
+
+const failureRateSchema = z
+  .object({
+    enabled: z.boolean(),
+    /** Sliding window the rate is measured over. */
+    windowMs: positiveMs,
+    /** Fires when failed / finished is above this. */
+    threshold: fraction,
+    /** Finished executions needed in the window before the rule may fire. */
+    minFinished: z.number().int().min(1),
+    severity,
+  })
+  .strict();
+
+const consecutiveFailuresSchema = z
+  .object({
+    enabled: z.boolean(),
+    /** Fires when at least this many executions failed in a row. */
+    count: z.number().int().min(1),
+    /** How far back the streak is looked for. */
+    lookbackMs: positiveMs,
+    severity,
+  })
+  .strict();
+
+const stuckSchema = z
+  .object({
+    enabled: z.boolean(),
+    /** A run is stuck when it started this long ago without a terminal event. */
+    timeoutMs: positiveMs,
+    /** Runs created longer ago than this are no longer looked at. */
+    lookbackMs: positiveMs,
+    severity,
+  })
+  .strict();
+
+const slowSchema = z
+  .object({
+    enabled: z.boolean(),
+    /** A run is slow when its run time is above this. */
+    thresholdMs: positiveMs,
+    windowMs: positiveMs,
+    /** Alert when slow / measured is above this; `null`: only count and log. */
+    alertShare: fraction.nullable(),
+    /** Runs with a run time needed in the window before the share may fire. */
+    minFinished: z.number().int().min(1),
+    severity,
+  })
+  .strict();
+
+const missedSchema = z
+  .object({
+    /** Extra time after the expected cadence before a run counts as missed. */
+    graceMs: positiveMs,
+    severity,
+  })
+  .strict();
+
+const alertPolicySchema = z
+  .object({
+    /** Good evaluations in a row before a firing alert recovers (OK). */
+    recoveryEvaluations: z.number().int().min(1),
+    /** Reminder interval while an alert keeps firing; `null`: no reminders. */
+    reminderIntervalMs: positiveMs.nullable(),
+    /** State changes allowed per hour; beyond that the alert is held in ALARM and said to flap. */
+    maxStateChangesPerHour: z.number().int().min(2),
+  })
+  .strict();
+
+const settingsShape = {
+  failureRate: failureRateSchema,
+  consecutiveFailures: consecutiveFailuresSchema,
+  stuck: stuckSchema,
+  slow: slowSchema,
+  missed: missedSchema,
+  alerts: alertPolicySchema,
+  /** Runbook URL or text shown in every notification; `null`: none. */
+  runbook: z.string().min(1).max(500).nullable(),
+} as const;
+
+/** Effective settings of the rules for one task type. */
+export interface RuleSettings {
+  readonly failureRate: z.infer<typeof failureRateSchema>;
+  readonly consecutiveFailures: z.infer<typeof consecutiveFailuresSchema>;
+  readonly stuck: z.infer<typeof stuckSchema>;
+  readonly slow: z.infer<typeof slowSchema>;
+  readonly missed: z.infer<typeof missedSchema>;
+  readonly alerts: AlertPolicy;
+  readonly runbook: string | null;
+}
+
+/** How alert states move and how often they speak. */
+export type AlertPolicy = z.infer<typeof alertPolicySchema>;
+
+/** The defaults every task type starts from. */
+export const DEFAULT_RULE_SETTINGS: RuleSettings = {
+  failureRate: { enabled: true, windowMs: 3_600_000, threshold: 0.2, minFinished: 10, severity: 'critical' },
+  consecutiveFailures: { enabled: false, count: 3, lookbackMs: 86_400_000, severity: 'critical' },
+  stuck: { enabled: true, timeoutMs: 3_600_000, lookbackMs: 86_400_000, severity: 'warning' },
+  slow: {
+    enabled: true,
+    thresholdMs: 5_000,
+    windowMs: 3_600_000,
+    alertShare: null,
+    minFinished: 10,
+    severity: 'warning',
+  },
+  missed: { graceMs: 3_600_000, severity: 'critical' },
+  alerts: { recoveryEvaluations: 2, reminderIntervalMs: 14_400_000, maxStateChangesPerHour: 4 },
+  runbook: null,
+};
+
+/** Settings where every field may be left out (defaults and overrides). */
+const partialSettingsSchema = z
+  .object({
+    failureRate: failureRateSchema.partial().optional(),
+    consecutiveFailures: consecutiveFailuresSchema.partial().optional(),
+    stuck: stuckSchema.partial().optional(),
+    slow: slowSchema.partial().optional(),
+    missed: missedSchema.partial().optional(),
+    alerts: alertPolicySchema.partial().optional(),
+    runbook: settingsShape.runbook.optional(),
+  })
+  .strict();
+
+export type PartialRuleSettings = z.infer<typeof partialSettingsSchema>;
+
+const cadenceSchema = z
+  .object({
+    /** Expected time between starts. */
+    everyMs: positiveMs,
+    /** @default the task type's `missed.graceMs` */
+    graceMs: positiveMs.optional(),
+  })
+  .strict();
+
+/** A declared cadence: the task type must start at least once every `everyMs` (+ grace). */
+export type Cadence = z.infer<typeof cadenceSchema>;
+
+/** The JSON document in `ENV.monitorConfig`. */
+export const monitorConfigSchema = z
+  .object({
+    version: z.literal(1).optional(),
+    defaults: partialSettingsSchema.optional(),
+    overrides: z.record(taskTypeSchema, partialSettingsSchema).optional(),
+    cadences: z.record(taskTypeSchema, cadenceSchema).optional(),
+  })
+  .strict();
+
+/** What callers (CDK, local mode) write; every field optional. */
+export type MonitorConfigInput = z.infer<typeof monitorConfigSchema>;
+
+/** The parsed configuration. Use `settingsFor` to get a task type's effective settings. */
+export interface MonitorConfig {
+  readonly defaults: RuleSettings;
+  readonly overrides: Readonly<Record<string, PartialRuleSettings>>;
+  readonly cadences: Readonly<Record<string, Cadence>>;
+}
+
+const mergeSettings = (base: RuleSettings, over: PartialRuleSettings | undefined): RuleSettings =>
+  over === undefined
+    ? base
+    : {
+        failureRate: { ...base.failureRate, ...over.failureRate },
+        consecutiveFailures: { ...base.consecutiveFailures, ...over.consecutiveFailures },
+        stuck: { ...base.stuck, ...over.stuck },
+        slow: { ...base.slow, ...over.slow },
+        missed: { ...base.missed, ...over.missed },
+        alerts: { ...base.alerts, ...over.alerts },
+        runbook: over.runbook === undefined ? base.runbook : over.runbook,
+      };
+
+const checkSettings = (where: string, s: RuleSettings): void => {
+  if (s.stuck.lookbackMs <= s.stuck.timeoutMs)
+    throw new ConfigError(`${where}.stuck.lookbackMs must be greater than stuck.timeoutMs`);
+};
+
+/** The effective settings of a task type: defaults ← its override. Pure. */
+export const settingsFor = (config: MonitorConfig, taskType: string): RuleSettings =>
+  mergeSettings(config.defaults, config.overrides[taskType]);
+
+/**
+ * Validate a configuration object and resolve its defaults. Throws `ConfigError` naming every bad
+ * path (`overrides.send_invoice.failureRate.threshold: …`).
+ */
+export const resolveMonitorConfig = (input: unknown, source = 'monitor config'): MonitorConfig => {
+  const parsed = monitorConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`)
+      .join('; ');
+    throw new ConfigError(`${source} is invalid: ${issues}`);
+  }
+  const config: MonitorConfig = {
+    defaults: mergeSettings(DEFAULT_RULE_SETTINGS, parsed.data.defaults),
+    overrides: parsed.data.overrides ?? {},
+    cadences: parsed.data.cadences ?? {},
+  };
+  checkSettings('defaults', config.defaults);
+  for (const taskType of Object.keys(config.overrides))
+    checkSettings(`overrides.${taskType}`, settingsFor(config, taskType));
+  return config;
+};
+
+/** Parse the JSON text of `ENV.monitorConfig` (see `resolveMonitorConfig`). */
+export const parseMonitorConfig = (json: string, source = 'monitor config'): MonitorConfig => {
+  let input: unknown;
+  try {
+    input = JSON.parse(json);
+  } catch (error) {
+    throw new ConfigError(`${source} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  return resolveMonitorConfig(input, source);
+};

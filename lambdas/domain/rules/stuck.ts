@@ -1,0 +1,80 @@
+import { AGG_FIELD } from '../aggregate';
+import { alignedStartMs, BUCKET_MS, type BucketAggregate, bucketsOverlapping, counterOf } from './buckets';
+import type { RuleSettings } from './config';
+import type { StuckEvaluation, StuckRun } from './evaluation';
+import { RULE } from './rule';
+import { attemptStartOf, inScope, isStuck, type RunSummary } from './run-summary';
+
+/**
+ * Stuck runs, in two steps so that reads stay proportional to what is open, not to traffic:
+ * 1. `stuckCandidateRanges`: from the aggregates' `open` counters (started, not finished, counted in the
+ *    bucket of creation), the creation-time ranges that may hold a stuck run: buckets with `open > 0`
+ *    created between `now − lookbackMs` and `now − timeoutMs` (a run cannot have started before it was
+ *    created, so younger buckets cannot hold one).
+ * 2. `evaluateStuck`: given the runs created in those ranges (read through the byType index), every run
+ *    that started `timeoutMs` ago or more without a terminal event, each on its own.
+ */
+
+/** A creation-time range `[fromMs, toMs)` to look up runs in. */
+export interface TimeRange {
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+/** Ranges of adjacent candidate buckets, oldest first. Pure. */
+export const stuckCandidateRanges = (
+  buckets: readonly BucketAggregate[],
+  settings: RuleSettings['stuck'],
+  nowMs: number,
+): TimeRange[] => {
+  if (!settings.enabled) return [];
+  const candidates = bucketsOverlapping(buckets, nowMs - settings.lookbackMs, nowMs - settings.timeoutMs)
+    .filter((b) => counterOf(b, AGG_FIELD.open) > 0)
+    .map((b) => b.startMs)
+    .sort((a, b) => a - b);
+  const ranges: { fromMs: number; toMs: number }[] = [];
+  for (const startMs of candidates) {
+    const last = ranges[ranges.length - 1];
+    if (last !== undefined && last.toMs === startMs) last.toMs = startMs + BUCKET_MS;
+    else ranges.push({ fromMs: startMs, toMs: startMs + BUCKET_MS });
+  }
+  return ranges;
+};
+
+/** Evaluate stuck runs of a scope from the runs created in its candidate ranges. Pure. */
+export const evaluateStuck = (
+  scope: string,
+  runs: readonly RunSummary[],
+  settings: RuleSettings['stuck'],
+  nowMs: number,
+): StuckEvaluation => {
+  const distinct = [...new Map(runs.map((run) => [run.taskId, run])).values()];
+  const stuck: StuckRun[] = distinct
+    .filter((run) => inScope(run, scope) && isStuck(run, nowMs, settings.timeoutMs))
+    .map((run) => {
+      const startedAt = attemptStartOf(run)!;
+      return {
+        taskId: run.taskId,
+        status: run.status,
+        attempt: run.attempt,
+        startedAt,
+        stuckForMs: nowMs - Date.parse(startedAt),
+      };
+    })
+    .sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0));
+  const oldest = stuck[0];
+  return {
+    rule: RULE.stuck,
+    scope,
+    severity: settings.severity,
+    firing: settings.enabled && stuck.length > 0,
+    evaluatedAtMs: nowMs,
+    windowStartMs:
+      oldest === undefined ? alignedStartMs(nowMs - settings.lookbackMs) : Date.parse(oldest.startedAt),
+    windowEndMs: nowMs,
+    taskIds: stuck.map((r) => r.taskId),
+    topErrors: [],
+    runs: stuck,
+    timeoutMs: settings.timeoutMs,
+  };
+};

@@ -1,0 +1,38 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SnsAlertPublisher } from '../alerts/publisher';
+import { parseMonitorConfig } from '../domain/rules/config';
+import { documentClient } from '../shared/aws/clients';
+import { ENV, requireEnv } from '../shared/names/env';
+import { DynamoAggregateReader } from '../shared/store/aggregate-reader';
+import { DynamoAlertStateStore } from '../shared/store/alert-state-store';
+import { DynamoRunLookup } from '../shared/store/run-lookup';
+import { createMonitorHandler } from './handler-factory';
+
+/** Lambda entry of the monitor function: binds configuration and clients once per container. */
+
+/** Configuration read once at cold start; a missing or malformed variable fails the init clearly. */
+const config = {
+  stateTable: requireEnv(ENV.stateTable),
+  historyTable: requireEnv(ENV.historyTable),
+  topicArn: requireEnv(ENV.alertTopicArn),
+  stage: requireEnv(ENV.stage),
+  monitor: parseMonitorConfig(requireEnv(ENV.monitorConfig), ENV.monitorConfig),
+};
+
+const doc = documentClient();
+const logger = new Logger({ serviceName: 'taskpulse-monitor' });
+
+export const handler = createMonitorHandler({
+  aggregates: new DynamoAggregateReader(doc, config.stateTable),
+  runs: new DynamoRunLookup(doc, config.historyTable),
+  states: new DynamoAlertStateStore(doc, config.stateTable),
+  publisher: new SnsAlertPublisher(new SNSClient({}), config.topicArn),
+  config: config.monitor,
+  stage: config.stage,
+  logger: {
+    info: (message, extra) => logger.info(message, extra ?? {}),
+    warn: (message, extra) => logger.warn(message, extra ?? {}),
+    error: (message, extra) => logger.error(message, extra ?? {}),
+  },
+});

@@ -1,0 +1,309 @@
+import { type AlertNotification, notificationIdOf } from '../alerts/notification';
+import type { AlertPublisher } from '../alerts/publisher';
+import { type AlertMessage, toAlertMessage } from '../alerts/sns-message';
+import { type AlertState, alertStateChanged, nextAlertState } from '../domain/rules/alert-state';
+import type { BucketAggregate } from '../domain/rules/buckets';
+import { type MonitorConfig, type RuleSettings, settingsFor } from '../domain/rules/config';
+import { evaluateConsecutiveFailures } from '../domain/rules/consecutive-failures';
+import type { Evaluation } from '../domain/rules/evaluation';
+import { evaluateFailureRate } from '../domain/rules/failure-rate';
+import { evaluateMissed } from '../domain/rules/missed';
+import { NOTIFICATION_KIND, type NotificationKind, RULE, type RuleName } from '../domain/rules/rule';
+import { inScope, type RunSummary } from '../domain/rules/run-summary';
+import { evaluateSlow } from '../domain/rules/slow';
+import { evaluateStuck, stuckCandidateRanges } from '../domain/rules/stuck';
+import { parseScope } from '../shared/names/keys';
+import type { AggregateReader } from '../shared/store/aggregate-reader';
+import {
+  AlertStateConflictError,
+  type AlertStateStore,
+  type StoredAlertState,
+} from '../shared/store/alert-state-store';
+import type { RunLookup } from '../shared/store/run-lookup';
+import { daysBetween } from '../shared/time';
+
+/**
+ * The monitor use case, run every few minutes: evaluate every rule on every active scope, move each
+ * rule × scope alert state, and publish a notification when a state says so.
+ *
+ * Scopes come from the scope registry of the days the rules look at, the declared cadences (a task type
+ * that never runs must still be checked) and the stored alert states (a firing alert must be able to
+ * recover even if its scope went quiet). Per scope it reads that scope's aggregate buckets once; the
+ * history is read only for stuck-run candidates and for example task IDs when a notification goes out.
+ */
+
+/** The logger the monitor writes to (Powertools `Logger` fits). */
+export interface MonitorLogger {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface MonitorDeps {
+  readonly aggregates: AggregateReader;
+  readonly runs: RunLookup;
+  readonly states: AlertStateStore;
+  readonly publisher: AlertPublisher;
+  readonly config: MonitorConfig;
+  /** Stage name shown in messages. */
+  readonly stage: string;
+  readonly logger?: MonitorLogger;
+  /** Scopes evaluated at once. @default 8 */
+  readonly concurrency?: number;
+}
+
+/** Example task IDs looked up for a notification. */
+export const EXAMPLE_TASK_IDS = 5;
+/** Newest executions read to find examples. */
+const EXAMPLE_CANDIDATES = 100;
+/** How long before a window an execution may have been created and still finish inside it. */
+const EXAMPLE_CREATED_BEFORE_MS = 86_400_000;
+
+export interface MonitorOutcome {
+  readonly evaluatedAt: string;
+  readonly scopes: number;
+  readonly evaluations: readonly Evaluation[];
+  readonly notifications: readonly {
+    id: string;
+    kind: NotificationKind;
+    rule: RuleName;
+    scope: string;
+    subject: string;
+  }[];
+  readonly failures: readonly { scope: string; rule?: RuleName; error: string }[];
+}
+
+const silent: MonitorLogger = { info: () => {}, warn: () => {}, error: () => {} };
+const stateKey = (rule: string, scope: string) => `${rule}#${scope}`;
+
+/** The window a set of settings needs read back for a scope. */
+const lookbackMs = (s: RuleSettings, typeScope: boolean, cadenceMs: number): number =>
+  Math.max(
+    s.failureRate.windowMs,
+    s.slow.windowMs,
+    s.consecutiveFailures.enabled ? s.consecutiveFailures.lookbackMs : 0,
+    typeScope && s.stuck.enabled ? s.stuck.lookbackMs : 0,
+    cadenceMs,
+  );
+
+/**
+ * Evaluate every applicable rule on one scope at `nowMs`. Reads aggregates (and, for stuck-run
+ * candidates, the history); writes nothing. `active` names rules to evaluate even when disabled (a
+ * firing alert recovers when its rule is switched off).
+ */
+export const evaluateScope = async (
+  deps: Pick<MonitorDeps, 'aggregates' | 'runs' | 'config'>,
+  scope: string,
+  nowMs: number,
+  active: ReadonlySet<RuleName> = new Set(),
+): Promise<Evaluation[]> => {
+  const { taskType, dimension } = parseScope(scope);
+  const typeScope = dimension === undefined;
+  const s = settingsFor(deps.config, taskType);
+  const cadence = typeScope ? deps.config.cadences[taskType] : undefined;
+  const graceMs = cadence?.graceMs ?? s.missed.graceMs;
+  const cadenceMs = cadence === undefined ? 0 : cadence.everyMs + graceMs;
+  const buckets: BucketAggregate[] = await deps.aggregates.readRange(
+    scope,
+    nowMs - lookbackMs(s, typeScope, cadenceMs),
+    nowMs + 1,
+  );
+  const wants = (rule: RuleName, enabled: boolean) => enabled || active.has(rule);
+  const out: Evaluation[] = [];
+  if (wants(RULE.failureRate, s.failureRate.enabled))
+    out.push(evaluateFailureRate(scope, buckets, s.failureRate, nowMs));
+  if (wants(RULE.consecutiveFailures, s.consecutiveFailures.enabled))
+    out.push(evaluateConsecutiveFailures(scope, buckets, s.consecutiveFailures, nowMs));
+  if (wants(RULE.slow, s.slow.enabled)) out.push(evaluateSlow(scope, buckets, s.slow, nowMs));
+  if (typeScope && wants(RULE.stuck, s.stuck.enabled)) {
+    const runs: RunSummary[] = [];
+    for (const range of stuckCandidateRanges(buckets, s.stuck, nowMs)) {
+      const ids = await deps.runs.createdBetween(taskType, range.fromMs, range.toMs);
+      runs.push(...(await deps.runs.getRuns(ids)));
+    }
+    out.push(evaluateStuck(scope, runs, s.stuck, nowMs));
+  }
+  if (typeScope && (cadence !== undefined || active.has(RULE.missed))) {
+    // A cadence that was removed while firing evaluates as "not missed" so the alert can recover.
+    out.push(
+      cadence === undefined
+        ? {
+            ...evaluateMissed(scope, buckets, { everyMs: 1, graceMs, severity: s.missed.severity }, nowMs),
+            firing: false,
+          }
+        : evaluateMissed(
+            scope,
+            buckets,
+            { everyMs: cadence.everyMs, graceMs, severity: s.missed.severity },
+            nowMs,
+          ),
+    );
+  }
+  return out;
+};
+
+/** Fill in example task IDs for a notification (failed or slow runs in the window). Best effort. */
+const withExamples = async (deps: MonitorDeps, e: Evaluation): Promise<Evaluation> => {
+  const pick = (run: RunSummary): boolean => {
+    if (run.finishedAt === undefined || Date.parse(run.finishedAt) < e.windowStartMs) return false;
+    if (e.rule === RULE.slow) return run.runMs !== undefined && run.runMs > e.thresholdMs;
+    return run.status === 'failed';
+  };
+  if (e.rule !== RULE.failureRate && e.rule !== RULE.consecutiveFailures && e.rule !== RULE.slow) return e;
+  try {
+    const { taskType } = parseScope(e.scope);
+    const ids = await deps.runs.createdBetween(
+      taskType,
+      e.windowStartMs - EXAMPLE_CREATED_BEFORE_MS,
+      e.windowEndMs + 1,
+      { limit: EXAMPLE_CANDIDATES },
+    );
+    const runs = (await deps.runs.getRuns(ids))
+      .filter((run) => inScope(run, e.scope) && pick(run))
+      .sort((a, b) => (a.finishedAt! < b.finishedAt! ? 1 : -1));
+    return { ...e, taskIds: runs.slice(0, EXAMPLE_TASK_IDS).map((r) => r.taskId) };
+  } catch (error) {
+    (deps.logger ?? silent).warn('could not look up example task IDs', {
+      scope: e.scope,
+      rule: e.rule,
+      error: String(error),
+    });
+    return e;
+  }
+};
+
+/**
+ * Settle one evaluation: deliver a pending message left by an earlier run, move the state, and
+ * publish if the transition says so. The message is stored with the state before it is published and
+ * cleared after, so a crash or a failed publish is retried by the next run (at-least-once; the
+ * `notificationId` attribute lets consumers de-duplicate). Conditional writes make a concurrent run
+ * that lost the race do nothing.
+ */
+const settle = async (
+  deps: MonitorDeps,
+  stored: StoredAlertState | undefined,
+  evaluation: Evaluation,
+  nowMs: number,
+  sent: MonitorOutcome['notifications'][number][],
+): Promise<void> => {
+  let version = stored?.version;
+  const prev: AlertState | undefined = stored?.state;
+  if (stored?.pending) {
+    await deps.publisher.publish(stored.pending);
+    version = await deps.states.put(stored.state, null, version);
+    sent.push(sentOf(stored.pending, stored.state));
+  }
+  const settings = settingsFor(deps.config, parseScope(evaluation.scope).taskType);
+  const { state, notification } = nextAlertState(prev, evaluation, nowMs, settings.alerts);
+  if (notification === undefined) {
+    if (alertStateChanged(prev, state)) await deps.states.put(state, null, version);
+    return;
+  }
+  const complete = notification === NOTIFICATION_KIND.ok ? evaluation : await withExamples(deps, evaluation);
+  const n: AlertNotification = {
+    id: notificationIdOf(notification, evaluation),
+    kind: notification,
+    evaluation: complete,
+    stage: deps.stage,
+    firingSince: notification === NOTIFICATION_KIND.ok && prev !== undefined ? prev.since : state.since,
+    runbook: settings.runbook,
+    reminderIntervalMs: settings.alerts.reminderIntervalMs,
+  };
+  const message = toAlertMessage(n);
+  version = await deps.states.put(state, message, version);
+  await deps.publisher.publish(message);
+  await deps.states.put(state, null, version);
+  sent.push(sentOf(message, state));
+};
+
+const sentOf = (m: AlertMessage, s: AlertState) => ({
+  id: m.id,
+  kind: (m.attributes.kind ?? '') as NotificationKind,
+  rule: s.rule,
+  scope: s.scope,
+  subject: m.subject,
+});
+
+const runLimited = async <T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>) => {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+};
+
+/**
+ * One monitor run at `nowMs`: evaluate, move alert states, publish. Never throws for a single scope's
+ * problem: failures come back in `failures` (the handler reports them) and the next run retries.
+ */
+export const runMonitor = async (deps: MonitorDeps, nowMs: number): Promise<MonitorOutcome> => {
+  const logger = deps.logger ?? silent;
+  const stored = new Map((await deps.states.list()).map((s) => [stateKey(s.state.rule, s.state.scope), s]));
+  const maxLookbackMs = Math.max(
+    lookbackMs(deps.config.defaults, true, 0),
+    ...Object.keys(deps.config.overrides).map((t) => lookbackMs(settingsFor(deps.config, t), true, 0)),
+  );
+  const days = daysBetween(
+    new Date(nowMs - maxLookbackMs).toISOString().slice(0, 10),
+    new Date(nowMs).toISOString().slice(0, 10),
+  );
+  const scopes = new Set<string>(Object.keys(deps.config.cadences));
+  for (const day of days) for (const scope of await deps.aggregates.listScopes(day)) scopes.add(scope);
+  const activeRules = new Map<string, Set<RuleName>>();
+  for (const s of stored.values()) {
+    scopes.add(s.state.scope);
+    if (s.state.status !== 'OK' || s.pending !== null) {
+      const set = activeRules.get(s.state.scope) ?? new Set<RuleName>();
+      set.add(s.state.rule);
+      activeRules.set(s.state.scope, set);
+    }
+  }
+
+  const evaluations: Evaluation[] = [];
+  const notifications: MonitorOutcome['notifications'][number][] = [];
+  const failures: { scope: string; rule?: RuleName; error: string }[] = [];
+  await runLimited([...scopes].sort(), deps.concurrency ?? 8, async (scope) => {
+    let scopeEvaluations: Evaluation[];
+    try {
+      scopeEvaluations = await evaluateScope(deps, scope, nowMs, activeRules.get(scope));
+    } catch (error) {
+      failures.push({ scope, error: String(error) });
+      logger.error('scope could not be evaluated', { scope, error: String(error) });
+      return;
+    }
+    for (const evaluation of scopeEvaluations) {
+      evaluations.push(evaluation);
+      if (evaluation.rule === RULE.slow && evaluation.slow > 0) {
+        logger.warn('slow runs', {
+          scope,
+          slow: evaluation.slow,
+          measured: evaluation.measured,
+          thresholdMs: evaluation.thresholdMs,
+          windowMs: evaluation.windowMs,
+        });
+      }
+      try {
+        await settle(deps, stored.get(stateKey(evaluation.rule, scope)), evaluation, nowMs, notifications);
+      } catch (error) {
+        if (error instanceof AlertStateConflictError) {
+          logger.info('alert state changed by a concurrent run; left to it', {
+            scope,
+            rule: evaluation.rule,
+          });
+          continue;
+        }
+        failures.push({ scope, rule: evaluation.rule, error: String(error) });
+        logger.error('alert could not be settled', { scope, rule: evaluation.rule, error: String(error) });
+      }
+    }
+  });
+  for (const n of notifications) logger.info('notification published', { ...n });
+  return {
+    evaluatedAt: new Date(nowMs).toISOString(),
+    scopes: scopes.size,
+    evaluations,
+    notifications,
+    failures,
+  };
+};

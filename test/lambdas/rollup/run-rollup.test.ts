@@ -1,0 +1,183 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Rollup } from '../../../lambdas/domain/rollup';
+import { createRollupHandler } from '../../../lambdas/rollup/handler-factory';
+import { InvalidRollupRequestError } from '../../../lambdas/rollup/request';
+import { runRollup } from '../../../lambdas/rollup/run-rollup';
+import type { TaskEvent } from '../../../lambdas/shared/contract/event';
+import { DynamoAggregateReader } from '../../../lambdas/shared/store/aggregate-reader';
+import { DynamoRollupStore } from '../../../lambdas/shared/store/rollup-store';
+import { BASE_TIME_MS, makeRandomLifecycle, seededRandom } from '../../support/events';
+import { createTestTables, TestFeed, type TestTables } from '../../support/tables';
+import { exactQuantile, type OracleRollup, oracleRollups, withinBound } from './oracle';
+
+const DAY = '2026-03-02';
+const DIMENSIONS = ['marketplace'];
+const INGEST_NOW = BASE_TIME_MS + 8 * 3_600_000;
+
+/** Compare a stored rollup with the oracle: counts exactly, percentiles within the stated bound. */
+const expectMatchesOracle = (rollup: Rollup, oracle: OracleRollup) => {
+  const bound = rollup.percentileRelativeError;
+  expect(bound).toBe(0.02);
+  expect({ total: rollup.total, byStatus: rollup.byStatus, retried: rollup.retried }).toEqual({
+    total: oracle.total,
+    byStatus: oracle.byStatus,
+    retried: oracle.retried,
+  });
+  expect({ started: rollup.started, open: rollup.open }).toEqual({
+    started: oracle.started,
+    open: oracle.open,
+  });
+  expect(rollup.failureRate).toBe(oracle.total === 0 ? null : oracle.byStatus.failed! / oracle.total);
+  for (const [name, values] of [
+    ['run', oracle.run],
+    ['wait', oracle.wait],
+  ] as const) {
+    const stats = rollup[name];
+    if (values.length === 0) {
+      expect(stats).toBeNull();
+      continue;
+    }
+    expect(stats!.count).toBe(values.length);
+    expect(stats!.sumMs).toBe(values.reduce((a, b) => a + b, 0));
+    for (const [field, q] of [
+      ['minMs', 0],
+      ['p50Ms', 0.5],
+      ['p95Ms', 0.95],
+      ['p99Ms', 0.99],
+      ['maxMs', 1],
+    ] as const) {
+      const exact = exactQuantile(values, q);
+      expect(withinBound(stats![field], exact, bound), `${name}.${field} ${stats![field]} vs ${exact}`).toBe(
+        true,
+      );
+    }
+  }
+  const errorCounts = Object.entries(oracle.errors).sort(([ta, a], [tb, b]) => b - a || (ta < tb ? -1 : 1));
+  expect(rollup.errorTypes).toBe(errorCounts.length);
+  expect(rollup.topErrors.map((e) => [e.type, e.count])).toEqual(errorCounts.slice(0, 5));
+  expect(Object.keys(rollup.metrics).sort()).toEqual(Object.keys(oracle.metrics).sort());
+  for (const [name, values] of Object.entries(oracle.metrics)) {
+    const m = rollup.metrics[name]!;
+    expect(m.count).toBe(values.length);
+    expect(m.sum).toBeCloseTo(
+      values.reduce((a, b) => a + b, 0),
+      6,
+    );
+    expect(withinBound(m.p95, exactQuantile(values, 0.95), bound)).toBe(true);
+    expect(withinBound(m.min, exactQuantile(values, 0), bound)).toBe(true);
+    expect(withinBound(m.max, exactQuantile(values, 1), bound)).toBe(true);
+  }
+};
+
+/** Compare every stored rollup of the day with the oracle of `events`, scope by scope. */
+const expectDayMatches = async (store: DynamoRollupStore, events: readonly TaskEvent[]) => {
+  const oracle = oracleRollups(events, DAY, DIMENSIONS);
+  const stored = await store.listRollups(DAY);
+  expect(stored.map((r) => r.scope)).toEqual(expect.arrayContaining([...oracle.keys()]));
+  for (const rollup of stored) {
+    const expected = oracle.get(rollup.scope);
+    // A scope whose only execution moved to another dimension value keeps a rollup of zeros.
+    if (expected === undefined) expect([rollup.total, rollup.started, rollup.open]).toEqual([0, 0, 0]);
+    else expectMatchesOracle(rollup, expected);
+  }
+  return stored;
+};
+
+describe('runRollup on moto_server', () => {
+  let tables: TestTables;
+  let feed: TestFeed;
+  let reader: DynamoAggregateReader;
+  let store: DynamoRollupStore;
+  const rand = seededRandom(20260302);
+  const lifecycles = Array.from({ length: 70 }, () => makeRandomLifecycle(rand));
+  // A third of the tasks send their last event late (after the first rollup ran).
+  const late = new Set(
+    lifecycles.filter((_, i) => i % 3 === 0).map((events) => events[events.length - 1]!.eventId),
+  );
+  const all = lifecycles.flat();
+  const onTime = all.filter((e) => !late.has(e.eventId));
+
+  beforeAll(async () => {
+    tables = await createTestTables();
+    feed = new TestFeed(tables, DIMENSIONS);
+    reader = new DynamoAggregateReader(tables.doc, tables.stateTable);
+    store = new DynamoRollupStore(tables.doc, tables.stateTable);
+    await feed.send(onTime, INGEST_NOW);
+  });
+
+  it('matches the oracle: counts exactly, percentiles within the stated bound', async () => {
+    // Act
+    const outcome = await runRollup({ aggregates: reader, rollups: store, now: () => INGEST_NOW }, DAY, DAY);
+    // Assess
+    const stored = await expectDayMatches(store, onTime);
+    expect(outcome.days).toEqual([
+      { day: DAY, scopes: stored.length, written: stored.length, superseded: 0, empty: 0 },
+    ]);
+    expect(stored.some((r) => r.dimension?.key === 'marketplace')).toBe(true);
+  });
+
+  it('is idempotent: a second run stores the same rollups', async () => {
+    // Prepare
+    const before = await store.listRollups(DAY);
+    // Act
+    await runRollup({ aggregates: reader, rollups: store, now: () => INGEST_NOW + 60_000 }, DAY, DAY);
+    // Assess
+    const after = await store.listRollups(DAY);
+    const strip = (rs: Rollup[]) => rs.map(({ computedAt: _, ...r }) => r);
+    expect(strip(after)).toEqual(strip(before));
+    expect(after[0]!.computedAt).toBe(new Date(INGEST_NOW + 60_000).toISOString());
+  });
+
+  it('gives the correct result when rerun after late events for the day (backfill entry point)', async () => {
+    // Prepare: the late events arrive and are aggregated.
+    await feed.send(
+      all.filter((e) => late.has(e.eventId)),
+      INGEST_NOW + 3_600_000,
+    );
+    const handler = createRollupHandler({
+      aggregates: reader,
+      rollups: store,
+      scheduledDays: 2,
+      logger: new Logger({ logLevel: 'SILENT' }),
+      now: () => INGEST_NOW + 7_200_000,
+    });
+    // Act
+    const outcome = await handler({ from: DAY, to: DAY });
+    // Assess
+    expect(outcome.days[0]!.written).toBeGreaterThan(0);
+    await expectDayMatches(store, all);
+  });
+
+  it('keeps a newer rollup when an older computation tries to overwrite it', async () => {
+    // Act: a run whose aggregates were read "before" the stored one.
+    const outcome = await runRollup({ aggregates: reader, rollups: store, now: () => INGEST_NOW }, DAY, DAY);
+    // Assess
+    expect(outcome.days[0]!.written).toBe(0);
+    expect(outcome.days[0]!.superseded).toBe(outcome.days[0]!.scopes);
+  });
+
+  it('rolls up the previous UTC days on a scheduled event and rejects malformed requests', async () => {
+    // Prepare
+    const handler = createRollupHandler({
+      aggregates: reader,
+      rollups: store,
+      scheduledDays: 2,
+      logger: new Logger({ logLevel: 'SILENT' }),
+      now: () => Date.parse('2026-03-03T00:30:05Z') + 86_400_000,
+    });
+    // Act
+    const outcome = await handler({
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      time: '2026-03-03T00:30:00Z',
+    });
+    // Assess
+    expect(outcome.days.map((d) => d.day)).toEqual(['2026-03-01', '2026-03-02']);
+    expect(outcome.days[0]!.scopes).toBe(0);
+    await expect(handler({ from: '2026-03-05', to: '2026-03-01' })).rejects.toThrow(
+      InvalidRollupRequestError,
+    );
+    await expect(handler({ from: 'yesterday' })).rejects.toThrow(/YYYY-MM-DD/);
+  });
+});
