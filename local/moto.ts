@@ -51,8 +51,20 @@ const waitUntilUp = async (endpoint: string, child: ChildProcess, timeoutMs: num
   throw new MotoUnavailableError(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms`);
 };
 
+/** How to start moto_server. */
+export interface StartMotoOptions {
+  /** How long to wait for the server to answer. @default 30_000 */
+  readonly timeoutMs?: number;
+  /**
+   * Run moto_server in its own process group, so a Ctrl-C in the terminal reaches only this process
+   * and local mode can drain its pollers before stopping the emulator itself. The server is still
+   * killed when this process exits. @default false
+   */
+  readonly detached?: boolean;
+}
+
 /** Start moto_server on a free loopback port and wait until it answers. */
-export const startMoto = async (options: { timeoutMs?: number } = {}): Promise<RunningMoto> => {
+export const startMoto = async (options: StartMotoOptions = {}): Promise<RunningMoto> => {
   if (!motoInstalled()) {
     throw new MotoUnavailableError(
       'moto_server is not on PATH. Install it with: pip install "moto[server]==5.2.1" (Python 3), or set AWS_ENDPOINT_URL to a running emulator.',
@@ -62,7 +74,11 @@ export const startMoto = async (options: { timeoutMs?: number } = {}): Promise<R
   const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env },
+    detached: options.detached ?? false,
   });
+  // A detached server would outlive a crashed parent; kill it when this process exits in any way.
+  const killOnExit = () => child.kill('SIGKILL');
+  if (options.detached) process.once('exit', killOnExit);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -72,12 +88,14 @@ export const startMoto = async (options: { timeoutMs?: number } = {}): Promise<R
     await waitUntilUp(endpoint, child, options.timeoutMs ?? 30_000);
   } catch (error) {
     child.kill('SIGKILL');
+    process.removeListener('exit', killOnExit);
     throw new MotoUnavailableError(`${(error as Error).message}\n${stderr}`);
   }
   return {
     endpoint,
     stop: () =>
       new Promise<void>((resolve) => {
+        process.removeListener('exit', killOnExit);
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');

@@ -1,0 +1,329 @@
+import { randomUUID } from 'node:crypto';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { TaskEvent, TaskStatus } from '../lambdas/shared/contract/event';
+
+/**
+ * A demo producer for local mode: raw contract events, as any producer would send them, for a few task
+ * types with realistic lives: enqueued → started → succeeded / failed / cancelled, retries (attempt
+ * 2), slow and stuck tasks, dimensions and custom metrics, redelivered duplicates, now and then a
+ * malformed message (to show the quarantine) and periodic failure bursts of one task type (to make
+ * alerts fire).
+ */
+
+/** How one kind of task behaves. */
+interface TaskProfile {
+  readonly source: string;
+  /** Typical run time, ms. */
+  readonly durationMs: number;
+  /** Share of attempts that fail. */
+  readonly failureRate: number;
+  readonly errors: readonly { type: string; message: string }[];
+  /** Custom metrics of one run. */
+  readonly metrics?: (random: () => number) => Record<string, number>;
+  readonly params?: (random: () => number) => Record<string, unknown>;
+}
+
+/** The demo's task types. */
+export const DEMO_TASK_TYPES = {
+  send_invoice: {
+    source: 'billing-worker',
+    durationMs: 400,
+    failureRate: 0.03,
+    errors: [
+      { type: 'SmtpTimeout', message: 'SMTP server did not answer within 10 s' },
+      { type: 'InvalidAddress', message: 'recipient address bounced: mailbox unavailable' },
+    ],
+    metrics: (r) => ({ amountCents: Math.round(1_000 + r() * 90_000) }),
+    params: (r) => ({ invoiceId: `INV-${Math.floor(r() * 1e6)}`, currency: 'EUR' }),
+  },
+  resize_image: {
+    source: 'media-worker',
+    durationMs: 1_200,
+    failureRate: 0.02,
+    errors: [{ type: 'ImageDecodeError', message: 'unsupported JPEG marker 0xFFC3' }],
+    metrics: (r) => ({ megapixels: Math.round((2 + r() * 46) * 10) / 10 }),
+  },
+  sync_inventory: {
+    source: 'inventory-sync',
+    durationMs: 3_000,
+    failureRate: 0.05,
+    errors: [
+      { type: 'ThrottlingException', message: 'Rate exceeded for marketplace API' },
+      { type: 'ConnectionReset', message: 'socket hang up' },
+    ],
+    metrics: (r) => ({ skus: Math.floor(50 + r() * 950) }),
+  },
+  generate_report: {
+    source: 'report-runner',
+    durationMs: 6_000,
+    failureRate: 0.04,
+    errors: [{ type: 'TimeoutError', message: 'warehouse query exceeded 60 s' }],
+    metrics: (r) => ({
+      tokens: Math.floor(800 + r() * 6_000),
+      confidence: Math.round((0.55 + r() * 0.45) * 100) / 100,
+    }),
+  },
+} as const satisfies Record<string, TaskProfile>;
+
+/** A demo task type name. */
+export type DemoTaskType = keyof typeof DEMO_TASK_TYPES;
+
+const MARKETPLACES = ['DE', 'FR', 'UK', 'US', 'JP'] as const;
+
+/** One message the producer will send, `atMs` from the task's start. */
+export interface PlannedMessage {
+  readonly atMs: number;
+  /** The body as sent; a valid event unless `malformed`. */
+  readonly body: string;
+  readonly malformed?: string;
+}
+
+/** How the world looks for one task: failure bursts raise one type's failure rate. */
+export interface PlanOptions {
+  readonly random: () => number;
+  /** Wall-clock time the task starts (occurredAt of its first event), ms. */
+  readonly nowMs: number;
+  /** Failure rate that overrides the profile's (during a burst). */
+  readonly failureRate?: number;
+  /** Error of a burst. */
+  readonly burstError?: { type: string; message: string };
+}
+
+const pick = <T>(items: readonly T[], random: () => number): T => items[Math.floor(random() * items.length)]!;
+
+/** Run time with a long tail: mostly near the typical value, 3% ten times slower. */
+const drawDuration = (typicalMs: number, random: () => number): number => {
+  const jitter = 0.5 + random();
+  const slow = random() < 0.03 ? 10 : 1;
+  return Math.round(typicalMs * jitter * slow);
+};
+
+/**
+ * Plan the messages of one task's life: event bodies with their send offsets. Pure given `random`.
+ * Outcomes: success; failure; a failed attempt retried once (`retrying` + attempt 2); cancellation
+ * before start; stuck (started, never finished); and an occasional duplicate delivery.
+ */
+export const planTask = (taskType: DemoTaskType, options: PlanOptions): PlannedMessage[] => {
+  const { random, nowMs } = options;
+  const profile: TaskProfile = DEMO_TASK_TYPES[taskType];
+  const taskId = `${taskType}-${randomUUID().slice(0, 8)}`;
+  const dimensions = { marketplace: pick(MARKETPLACES, random) };
+  const base = {
+    version: 1 as const,
+    taskId,
+    taskType,
+    source: `${profile.source}-${1 + Math.floor(random() * 3)}`,
+    dimensions,
+  };
+  const params = profile.params?.(random);
+  const out: PlannedMessage[] = [];
+  const emit = (atMs: number, status: TaskStatus, attempt: number, extra: Partial<TaskEvent> = {}) => {
+    const event: TaskEvent = {
+      ...base,
+      eventId: randomUUID(),
+      status,
+      attempt,
+      occurredAt: new Date(nowMs + atMs).toISOString(),
+      ...(params !== undefined && status === 'enqueued' && { params }),
+      ...extra,
+    };
+    out.push({ atMs, body: JSON.stringify(event) });
+  };
+  const failureRate = options.failureRate ?? profile.failureRate;
+  const errorOf = () => options.burstError ?? pick(profile.errors, random);
+
+  let t = 0;
+  emit(t, 'enqueued', 1);
+  if (random() < 0.01) {
+    emit(t + 300 + random() * 1_000, 'cancelled', 1);
+    return out;
+  }
+  const maxAttempts = 2;
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    t += Math.round(50 + random() * (attempt === 1 ? 1_500 : 3_000)); // queue wait, or retry backoff
+    emit(t, 'started', attempt);
+    if (random() < 0.005) return out; // stuck: the worker died without a word
+    const durationMs = drawDuration(profile.durationMs, random);
+    t += durationMs;
+    const metrics = profile.metrics?.(random);
+    if (random() >= failureRate) {
+      emit(t, 'succeeded', attempt, { durationMs, ...(metrics !== undefined && { metrics }) });
+      break;
+    }
+    const error = errorOf();
+    const retry = attempt < maxAttempts && random() < 0.5;
+    emit(t, retry ? 'retrying' : 'failed', attempt, {
+      durationMs,
+      error: { ...error, stack: `${error.type}: ${error.message}\n    at ${taskType} (worker.js:42:13)` },
+    });
+    if (!retry) break;
+  }
+  // At-least-once delivery on the producer side too: now and then a message is sent twice.
+  if (random() < 0.02 && out.length > 0) {
+    const again = pick(out, random);
+    out.push({ atMs: again.atMs + 500, body: again.body });
+  }
+  return out;
+};
+
+/** A malformed message of one of the kinds the ingest path must quarantine. Pure given `random`. */
+export const malformedMessage = (nowMs: number, random: () => number): PlannedMessage => {
+  const valid = {
+    version: 1,
+    eventId: randomUUID(),
+    taskId: `broken-${randomUUID().slice(0, 8)}`,
+    taskType: 'send_invoice',
+    status: 'started',
+    occurredAt: new Date(nowMs).toISOString(),
+    attempt: 1,
+    source: 'legacy-cron',
+  };
+  const kinds: [string, string][] = [
+    ['not JSON', '{"taskId": "t-1", "status": started'],
+    ['unknown status', JSON.stringify({ ...valid, status: 'exploded' })],
+    ['missing taskType', JSON.stringify({ ...valid, taskType: undefined })],
+    ['attempt as string', JSON.stringify({ ...valid, attempt: '1' })],
+    ['oversize params', JSON.stringify({ ...valid, params: { blob: 'x'.repeat(3_000) } })],
+    ['clock skew', JSON.stringify({ ...valid, occurredAt: new Date(nowMs + 3_600_000).toISOString() })],
+  ];
+  const [malformed, body] = pick(kinds, random);
+  return { atMs: 0, body, malformed };
+};
+
+/** A small seeded generator (mulberry32), so a demo run can be replayed. */
+export const seededRandom = (seed: number): (() => number) => {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+};
+
+/** Where the demo traffic goes and how much of it. */
+export interface DemoProducerOptions {
+  readonly client: SQSClient;
+  readonly queueUrl: string;
+  /** New tasks per second, on average. @default 5 */
+  readonly tasksPerSecond?: number;
+  /** One malformed message per this many tasks, on average. @default 60 */
+  readonly malformedEvery?: number;
+  /** Time between the starts of failure bursts, ms. @default 120_000 */
+  readonly burstEveryMs?: number;
+  /** Length of a failure burst, ms. @default 40_000 */
+  readonly burstDurationMs?: number;
+  /** @default Math.random */
+  readonly random?: () => number;
+  /** @default ignore */
+  readonly log?: (line: string) => void;
+}
+
+/** Counters of the producer. */
+export interface DemoProducerStats {
+  readonly tasks: number;
+  readonly sent: number;
+  readonly malformed: number;
+  readonly sendErrors: number;
+  /** Task type in a failure burst now, if any. */
+  readonly burst?: string;
+}
+
+const TICK_MS = 200;
+
+/** Sends the demo traffic until stopped. */
+export class DemoProducer {
+  private timer: NodeJS.Timeout | undefined;
+  private queue: { dueMs: number; body: string; malformed?: string }[] = [];
+  private sending: Promise<void> = Promise.resolve();
+  private readonly startedAtMs = Date.now();
+  private readonly counters = { tasks: 0, sent: 0, malformed: 0, sendErrors: 0 };
+  private readonly random: () => number;
+
+  constructor(private readonly options: DemoProducerOptions) {
+    this.random = options.random ?? Math.random;
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => this.tick(), TICK_MS);
+  }
+
+  /** Stop producing; messages already due are sent, later steps of running tasks are dropped. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.sending;
+  }
+
+  stats(): DemoProducerStats {
+    const burst = this.burstType(Date.now());
+    return { ...this.counters, ...(burst !== undefined && { burst }) };
+  }
+
+  /** The task type failing in a burst at `nowMs`; bursts rotate through the types. */
+  private burstType(nowMs: number): DemoTaskType | undefined {
+    const every = this.options.burstEveryMs ?? 120_000;
+    const length = this.options.burstDurationMs ?? 40_000;
+    const elapsed = nowMs - this.startedAtMs - every / 2; // the first burst comes after half a period
+    if (elapsed < 0 || elapsed % every >= length) return undefined;
+    const types = Object.keys(DEMO_TASK_TYPES) as DemoTaskType[];
+    return types[Math.floor(elapsed / every) % types.length];
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    const expected = ((this.options.tasksPerSecond ?? 5) * TICK_MS) / 1000;
+    const types = Object.keys(DEMO_TASK_TYPES) as DemoTaskType[];
+    const burst = this.burstType(now);
+    // Whole tasks per tick plus a chance for the fraction, so the average rate is right.
+    const count = Math.floor(expected) + (this.random() < expected % 1 ? 1 : 0);
+    for (let i = 0; i < count; i++) {
+      const type = pick(types, this.random);
+      const inBurst = type === burst;
+      const plan = planTask(type, {
+        random: this.random,
+        nowMs: now,
+        ...(inBurst && {
+          failureRate: 0.6,
+          burstError: {
+            type: 'UpstreamUnavailable',
+            message: `${type} upstream returned 503 Service Unavailable`,
+          },
+        }),
+      });
+      this.counters.tasks++;
+      for (const m of plan) this.queue.push({ dueMs: now + m.atMs, body: m.body });
+      if (this.random() < 1 / (this.options.malformedEvery ?? 60)) {
+        const bad = malformedMessage(now, this.random);
+        this.queue.push({ dueMs: now, body: bad.body, malformed: bad.malformed! });
+      }
+    }
+    const due = this.queue.filter((m) => m.dueMs <= now);
+    if (due.length === 0) return;
+    this.queue = this.queue.filter((m) => m.dueMs > now);
+    this.sending = this.sending.then(() => this.send(due));
+  }
+
+  private async send(messages: { body: string; malformed?: string }[]): Promise<void> {
+    for (let i = 0; i < messages.length; i += 10) {
+      const chunk = messages.slice(i, i + 10);
+      try {
+        const result = await this.options.client.send(
+          new SendMessageBatchCommand({
+            QueueUrl: this.options.queueUrl,
+            Entries: chunk.map((m, j) => ({ Id: String(j), MessageBody: m.body })),
+          }),
+        );
+        this.counters.sent += result.Successful?.length ?? 0;
+        this.counters.malformed += chunk.filter(
+          (m, j) => m.malformed !== undefined && result.Successful?.some((s) => s.Id === String(j)),
+        ).length;
+        this.counters.sendErrors += result.Failed?.length ?? 0;
+      } catch (error) {
+        this.counters.sendErrors += chunk.length;
+        this.options.log?.(`demo producer: send failed: ${(error as Error).message}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+
+/** What an in-process invocation knows about the function it plays. */
+export interface FunctionIdentity {
+  readonly name: string;
+  readonly arn?: string;
+  /** @default 3 (the Lambda default) */
+  readonly timeoutSeconds?: number;
+  /** @default 128 */
+  readonly memorySizeMb?: number;
+}
+
+/** A Lambda `Context` for one in-process invocation, with the remaining time counted from now. */
+export const lambdaContext = (fn: FunctionIdentity): Context => {
+  const deadline = Date.now() + (fn.timeoutSeconds ?? 3) * 1000;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: fn.name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: fn.arn ?? `arn:aws:lambda:local:000000000000:function:${fn.name}`,
+    memoryLimitInMB: String(fn.memorySizeMb ?? 128),
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${fn.name}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+};

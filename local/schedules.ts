@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { CronExpressionParser } from 'cron-parser';
+import { type FunctionIdentity, lambdaContext } from './lambda-context';
+import type { LocalSchedule } from './stack-types';
+
+/**
+ * Timers that stand in for EventBridge rules and EventBridge Scheduler schedules, which the emulator
+ * does not fire. `rate(...)` and `cron(...)` expressions are supported; `accelerate` makes time pass
+ * faster for the timer (rate(5 minutes) at 60× fires every 5 s), while the event's `time` stays the
+ * wall clock so handlers see real timestamps.
+ */
+
+/** Raised for a schedule expression local mode cannot run. */
+export class ScheduleExpressionError extends Error {
+  override readonly name = 'ScheduleExpressionError';
+}
+
+const UNIT_MS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+/** Milliseconds of a `rate(N unit)` expression. Pure. */
+export const rateMs = (expression: string): number => {
+  const m = /^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$/.exec(expression.trim());
+  if (!m) throw new ScheduleExpressionError(`not a rate expression: ${expression}`);
+  const unit = m[2]!.replace(/s$/, '');
+  return Number(m[1]) * UNIT_MS[unit]!;
+};
+
+/**
+ * The standard six-field cron (`sec min hour dom month dow`) of an AWS cron expression
+ * (`min hour dom month dow year`): `?` becomes `*`, day-of-week 1-7 (SUN-SAT) becomes 0-6, and the
+ * year field must be `*` (local mode does not schedule years ahead). Pure.
+ */
+export const toStandardCron = (expression: string): string => {
+  const m = /^cron\((.*)\)$/.exec(expression.trim());
+  if (!m) throw new ScheduleExpressionError(`not a cron expression: ${expression}`);
+  const fields = m[1]!.trim().split(/\s+/);
+  if (fields.length !== 6) throw new ScheduleExpressionError(`AWS cron needs 6 fields: ${expression}`);
+  const [minute, hour, dom, month, dow, year] = fields as [string, string, string, string, string, string];
+  if (year !== '*') throw new ScheduleExpressionError(`cron year field must be * locally: ${expression}`);
+  // Shift day numbers only (`6#3` is the third Friday: the 3 is an occurrence, not a day).
+  const shiftDay = (d: string) =>
+    d
+      .split(',')
+      .map((item) => item.replace(/^([1-7])|(?<=-)([1-7])/g, (n) => String(Number(n) - 1)))
+      .join(',');
+  const q = (f: string) => (f === '?' ? '*' : f);
+  return ['0', minute, hour, q(dom), month, q(dow === '?' ? dow : shiftDay(dow))].join(' ');
+};
+
+/** Next fire time (ms) strictly after `afterMs`, on the schedule's own clock. Pure. */
+export const nextFireMs = (expression: string, afterMs: number, timezone = 'UTC'): number => {
+  if (expression.startsWith('rate(')) return afterMs + rateMs(expression);
+  const cron = CronExpressionParser.parse(toStandardCron(expression), {
+    currentDate: new Date(afterMs),
+    tz: timezone,
+  });
+  return cron.next().getTime();
+};
+
+/** The event a schedule sends: its constant input, or an EventBridge scheduled event. */
+export const scheduledEventOf = (
+  schedule: LocalSchedule,
+  where: { region: string; accountId: string; ruleArn: string },
+): unknown =>
+  schedule.input !== undefined
+    ? JSON.parse(schedule.input)
+    : ({
+        version: '0',
+        id: randomUUID(),
+        'detail-type': 'Scheduled Event',
+        source: schedule.kind === 'scheduler' ? 'aws.scheduler' : 'aws.events',
+        account: where.accountId,
+        time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        region: where.region,
+        resources: [where.ruleArn],
+        detail: {},
+      } satisfies ScheduledEvent);
+
+/** A scheduled Lambda handler. */
+export type ScheduledHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** One schedule, the handler it invokes and how fast its clock runs. */
+export interface ScheduleTimerOptions {
+  readonly schedule: LocalSchedule;
+  readonly handler: ScheduledHandler;
+  readonly fn: FunctionIdentity;
+  readonly region: string;
+  readonly accountId: string;
+  /** How many times faster than the wall clock the schedule runs. @default 1 */
+  readonly accelerate?: number;
+  /** @default ignore */
+  readonly log?: (line: string) => void;
+}
+
+/** Counters of one timer. */
+export interface ScheduleTimerStats {
+  readonly fired: number;
+  /** Firings skipped because the previous invocation was still running. */
+  readonly skipped: number;
+  readonly errors: number;
+}
+
+/** Fires a handler on a schedule; an invocation never overlaps the previous one of the same timer. */
+export class ScheduleTimer {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private readonly counters = { fired: 0, skipped: 0, errors: 0 };
+  private readonly startedAtMs = Date.now();
+
+  constructor(private readonly options: ScheduleTimerOptions) {
+    nextFireMs(options.schedule.expression, Date.now(), options.schedule.timezone); // validates
+  }
+
+  start(): void {
+    if (this.timer === undefined) this.arm();
+  }
+
+  /** Stop firing and wait for a running invocation. */
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  stats(): ScheduleTimerStats {
+    return { ...this.counters };
+  }
+
+  /** Fire now (also what the timer calls). */
+  async fire(): Promise<void> {
+    if (this.running !== undefined) {
+      this.counters.skipped++;
+      return;
+    }
+    const { schedule, handler, fn, log } = this.options;
+    this.counters.fired++;
+    const event = scheduledEventOf(schedule, {
+      region: this.options.region,
+      accountId: this.options.accountId,
+      ruleArn: `arn:aws:events:${this.options.region}:${this.options.accountId}:rule/${schedule.logicalId}`,
+    });
+    this.running = (async () => {
+      try {
+        await handler(event, lambdaContext(fn));
+      } catch (error) {
+        this.counters.errors++;
+        log?.(`schedule ${schedule.logicalId}: ${fn.name} threw: ${(error as Error).message}`);
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    await this.running;
+  }
+
+  private arm(): void {
+    const speed = this.options.accelerate ?? 1;
+    const { expression, timezone } = this.options.schedule;
+    // The schedule's clock runs `speed` times faster than the wall clock, from when the timer was made.
+    const virtualNow = this.startedAtMs + (Date.now() - this.startedAtMs) * speed;
+    const delayMs = Math.max(0, (nextFireMs(expression, virtualNow, timezone) - virtualNow) / speed);
+    this.timer = setTimeout(() => {
+      void this.fire();
+      this.arm();
+    }, delayMs);
+    this.timer.unref();
+  }
+}

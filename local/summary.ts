@@ -1,0 +1,135 @@
+import {
+  type AttributeValue,
+  DescribeTableCommand,
+  DynamoDBClient,
+  QueryCommand,
+} from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { dayOf, INDEX_SHARDS, quarantinePartition } from '../lambdas/shared/names/keys';
+import { OUTPUT } from '../lambdas/shared/names/outputs';
+import { clientConfig } from './aws-config';
+import type { LocalRuntime } from './runtime';
+
+/**
+ * The numbers local mode prints while it runs, from poller counters and a few cheap reads
+ * (DescribeTable item counts, queue depth, one COUNT query per quarantine partition of today and
+ * yesterday).
+ */
+
+/** The numbers of one summary line. */
+export interface LocalSummary {
+  /** Messages the ingest mapping acknowledged (stored or quarantined). */
+  readonly eventsIn: number;
+  /** Messages handed back for redelivery (transient failures). */
+  readonly retried: number;
+  /** Items in the history table that are executions. */
+  readonly executions: number;
+  /** Quarantined messages of today and yesterday (UTC). */
+  readonly quarantined: number;
+  /** Messages in the dead-letter queue. */
+  readonly deadLetters: number;
+  /** Execution changes the aggregator applied. */
+  readonly aggregated: number;
+  /** Items in the state table (aggregates, scopes, ledger, rollups, alert states). */
+  readonly stateItems: number;
+}
+
+const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+
+/** Reads the summary of a running local stack. */
+export class SummaryReader {
+  private readonly ddb: DynamoDBClient;
+  private readonly sqs: SQSClient;
+
+  constructor(private readonly runtime: LocalRuntime) {
+    const aws = { endpoint: runtime.stack.endpoint, region: runtime.stack.region };
+    this.ddb = new DynamoDBClient(clientConfig(aws));
+    this.sqs = new SQSClient(clientConfig(aws));
+  }
+
+  async read(nowMs = Date.now()): Promise<LocalSummary> {
+    const { outputs } = this.runtime.stack;
+    const stats = this.runtime.stats();
+    const eventsQueueUrl = outputs[OUTPUT.eventsQueueUrl];
+    const ingest = stats.sqs.filter((s) => s.queueUrl === eventsQueueUrl);
+    const historyTable = outputs[OUTPUT.historyTableName];
+    const [historyItems, stateItems, quarantined, deadLetters] = await Promise.all([
+      this.itemCount(historyTable),
+      this.itemCount(outputs[OUTPUT.stateTableName]),
+      this.quarantined(historyTable, nowMs),
+      this.depth(outputs[OUTPUT.deadLetterQueueUrl]),
+    ]);
+    return {
+      eventsIn: sum(ingest.map((s) => s.deleted)),
+      retried: sum(ingest.map((s) => s.failed)),
+      executions: Math.max(0, historyItems - quarantined),
+      quarantined,
+      deadLetters,
+      aggregated: sum(stats.streams.map((s) => s.succeeded)),
+      stateItems,
+    };
+  }
+
+  close(): void {
+    this.ddb.destroy();
+    this.sqs.destroy();
+  }
+
+  private async itemCount(table: string | undefined): Promise<number> {
+    if (table === undefined) return 0;
+    const { Table } = await this.ddb.send(new DescribeTableCommand({ TableName: table }));
+    return Table?.ItemCount ?? 0;
+  }
+
+  private async depth(queueUrl: string | undefined): Promise<number> {
+    if (queueUrl === undefined) return 0;
+    const { Attributes } = await this.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
+    return Number(Attributes?.ApproximateNumberOfMessages ?? 0);
+  }
+
+  private async quarantined(table: string | undefined, nowMs: number): Promise<number> {
+    if (table === undefined) return 0;
+    const days = [dayOf(new Date(nowMs - 86_400_000).toISOString()), dayOf(new Date(nowMs).toISOString())];
+    const partitions = days.flatMap((day) =>
+      Array.from({ length: INDEX_SHARDS }, (_, s) => quarantinePartition(day, s)),
+    );
+    const counts = await Promise.all(
+      partitions.map(async (pk) => {
+        let count = 0;
+        let start: Record<string, AttributeValue> | undefined;
+        do {
+          const page = await this.ddb.send(
+            new QueryCommand({
+              TableName: table,
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: { ':pk': { S: pk } },
+              Select: 'COUNT',
+              ExclusiveStartKey: start,
+            }),
+          );
+          count += page.Count ?? 0;
+          start = page.LastEvaluatedKey;
+        } while (start !== undefined);
+        return count;
+      }),
+    );
+    return sum(counts);
+  }
+}
+
+const n = (value: number) => value.toLocaleString('en-US');
+
+/** One line: `events in 1,234 · executions 512 · quarantined 7 · DLQ 0 · aggregated 1,100 (state items 230)`. */
+export const formatSummary = (s: LocalSummary, previous?: LocalSummary): string => {
+  const delta = previous === undefined ? '' : ` (+${n(s.eventsIn - previous.eventsIn)})`;
+  return [
+    `events in ${n(s.eventsIn)}${delta}`,
+    `executions ${n(s.executions)}`,
+    `quarantined ${n(s.quarantined)}`,
+    `DLQ ${n(s.deadLetters)}`,
+    `aggregated ${n(s.aggregated)} changes (state items ${n(s.stateItems)})`,
+    ...(s.retried > 0 ? [`retried ${n(s.retried)}`] : []),
+  ].join(' · ');
+};

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import {
+  nextFireMs,
+  rateMs,
+  ScheduleExpressionError,
+  ScheduleTimer,
+  scheduledEventOf,
+  toStandardCron,
+} from '../../local/schedules';
+import type { LocalSchedule } from '../../local/stack-types';
+
+const AT = Date.parse('2026-03-02T10:02:30Z'); // a Monday
+
+describe('schedule expressions', () => {
+  it('reads rate expressions', () => {
+    expect(rateMs('rate(1 minute)')).toBe(60_000);
+    expect(rateMs('rate(5 minutes)')).toBe(300_000);
+    expect(rateMs('rate(2 hours)')).toBe(7_200_000);
+    expect(() => rateMs('rate(5 fortnights)')).toThrow(ScheduleExpressionError);
+  });
+
+  it('turns AWS cron (1 = Sunday, ?, year) into standard cron', () => {
+    expect(toStandardCron('cron(0/5 * * * ? *)')).toBe('0 0/5 * * * *');
+    expect(toStandardCron('cron(0 12 ? * 2-6 *)')).toBe('0 0 12 * * 1-5');
+    expect(toStandardCron('cron(0 8 ? * 6#3 *)')).toBe('0 0 8 * * 5#3');
+    expect(toStandardCron('cron(0 18 ? * MON-FRI *)')).toBe('0 0 18 * * MON-FRI');
+    expect(() => toStandardCron('cron(0 0 1 1 ? 2030)')).toThrow(/year/);
+  });
+
+  it('computes the next fire time', () => {
+    expect(new Date(nextFireMs('cron(0/5 * * * ? *)', AT)).toISOString()).toBe('2026-03-02T10:05:00.000Z');
+    expect(new Date(nextFireMs('cron(5 0 * * ? *)', AT)).toISOString()).toBe('2026-03-03T00:05:00.000Z');
+    expect(new Date(nextFireMs('cron(0 12 ? * 2 *)', AT)).toISOString()).toBe('2026-03-02T12:00:00.000Z');
+    expect(nextFireMs('rate(5 minutes)', AT)).toBe(AT + 300_000);
+  });
+});
+
+describe('scheduledEventOf', () => {
+  const where = {
+    region: 'us-east-1',
+    accountId: '123456789012',
+    ruleArn: 'arn:aws:events:us-east-1:123456789012:rule/r',
+  };
+  const schedule: LocalSchedule = {
+    logicalId: 'R',
+    kind: 'events-rule',
+    expression: 'rate(1 minute)',
+    enabled: true,
+  };
+
+  it('is an EventBridge scheduled event, or the target input when there is one', () => {
+    expect(scheduledEventOf(schedule, where)).toMatchObject({
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      resources: [where.ruleArn],
+      detail: {},
+    });
+    expect(scheduledEventOf({ ...schedule, input: '{"rule":"stuck"}' }, where)).toEqual({ rule: 'stuck' });
+  });
+});
+
+describe('ScheduleTimer', () => {
+  it('fires on an accelerated clock and never overlaps itself', async () => {
+    // Prepare: rate(1 minute) at 600× fires every 100 ms
+    const events: unknown[] = [];
+    const timer = new ScheduleTimer({
+      schedule: { logicalId: 'R', kind: 'events-rule', expression: 'rate(1 minute)', enabled: true },
+      handler: async (event) => {
+        events.push(event);
+        await new Promise((r) => setTimeout(r, 150));
+      },
+      fn: { name: 'monitor' },
+      region: 'us-east-1',
+      accountId: '123456789012',
+      accelerate: 600,
+    });
+
+    // Act
+    timer.start();
+    await new Promise((r) => setTimeout(r, 700));
+    await timer.stop();
+
+    // Assess
+    const stats = timer.stats();
+    expect(stats.fired).toBeGreaterThanOrEqual(2);
+    expect(stats.skipped).toBeGreaterThanOrEqual(1);
+    expect(events).toHaveLength(stats.fired);
+  });
+});

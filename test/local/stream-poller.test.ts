@@ -1,0 +1,265 @@
+import {
+  CreateTableCommand,
+  DeleteItemCommand,
+  DynamoDBClient,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { DynamoStreamEventSource } from '../../local/stack-types';
+import {
+  compareSequenceNumbers,
+  DynamoStreamPoller,
+  retryPointOf,
+  type StreamBatchFailure,
+  type StreamHandler,
+} from '../../local/stream-poller';
+import { motoClientConfig, uniqueName } from '../support/aws';
+
+const ddb = new DynamoDBClient(motoClientConfig());
+const streams = new DynamoDBStreamsClient(motoClientConfig());
+const pollers: DynamoStreamPoller[] = [];
+
+afterEach(async () => {
+  await Promise.all(pollers.splice(0).map((p) => p.stop()));
+});
+afterAll(() => {
+  ddb.destroy();
+  streams.destroy();
+});
+
+const EXECUTION_CHANGES = {
+  eventName: ['INSERT', 'MODIFY'],
+  dynamodb: { Keys: { pk: { S: [{ prefix: 'EX#' }] } } },
+};
+
+/** A table with a NEW_AND_OLD_IMAGES stream, like the history table. */
+const createTable = async () => {
+  const name = uniqueName('stream');
+  const { TableDescription } = await ddb.send(
+    new CreateTableCommand({
+      TableName: name,
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    }),
+  );
+  return { tableName: name, streamArn: TableDescription!.LatestStreamArn! };
+};
+
+const put = (tableName: string, pk: string, n: number) =>
+  ddb.send(
+    new PutItemCommand({
+      TableName: tableName,
+      Item: { pk: { S: pk }, sk: { S: 'EX' }, n: { N: String(n) } },
+    }),
+  );
+
+const sourceOf = (
+  table: { tableName: string; streamArn: string },
+  overrides: Partial<DynamoStreamEventSource> = {},
+): DynamoStreamEventSource => ({
+  kind: 'dynamodb',
+  logicalId: 'TestMapping',
+  enabled: true,
+  batchSize: 100,
+  maximumBatchingWindowSeconds: 0,
+  reportBatchItemFailures: true,
+  filters: [],
+  startingPosition: 'TRIM_HORIZON',
+  parallelizationFactor: 1,
+  maximumRetryAttempts: -1,
+  bisectBatchOnFunctionError: false,
+  ...table,
+  ...overrides,
+});
+
+const startPoller = async (
+  source: DynamoStreamEventSource,
+  handler: StreamHandler,
+  onFailure?: (f: StreamBatchFailure) => Promise<void>,
+) => {
+  const poller = new DynamoStreamPoller({
+    client: streams,
+    source,
+    handler,
+    pollIntervalMs: 50,
+    maxIdlePollMs: 100,
+    retryDelayMs: 50,
+    ...(onFailure && { onFailure }),
+  });
+  pollers.push(poller);
+  await poller.start();
+  return poller;
+};
+
+const pkOf = (r: DynamoDBRecord) => r.dynamodb?.Keys?.pk?.S;
+const nOf = (r: DynamoDBRecord) => Number(r.dynamodb?.NewImage?.n?.N);
+
+describe('DynamoStreamPoller', () => {
+  it('delivers only records that match the filter, in real Lambda shape', async () => {
+    // Prepare
+    const table = await createTable();
+    await put(table.tableName, 'EX#a', 1);
+    await put(table.tableName, 'Q#2026-03-02#1', 1);
+    await put(table.tableName, 'EX#a', 2);
+    await put(table.tableName, 'EX#b', 1);
+    await ddb.send(
+      new DeleteItemCommand({ TableName: table.tableName, Key: { pk: { S: 'EX#b' }, sk: { S: 'EX' } } }),
+    );
+    const seen: DynamoDBRecord[] = [];
+
+    // Act
+    const poller = await startPoller(sourceOf(table, { filters: [EXECUTION_CHANGES] }), async (event) => {
+      seen.push(...event.Records);
+      return { batchItemFailures: [] };
+    });
+    await poller.waitIdle(10_000);
+
+    // Assess
+    expect(seen.map((r) => `${r.eventName} ${pkOf(r)}`)).toEqual([
+      'INSERT EX#a',
+      'MODIFY EX#a',
+      'INSERT EX#b',
+    ]);
+    const modify = seen[1]!;
+    expect(modify).toMatchObject({
+      eventSource: 'aws:dynamodb',
+      eventSourceARN: table.streamArn,
+      awsRegion: 'us-east-1',
+      dynamodb: {
+        Keys: { pk: { S: 'EX#a' }, sk: { S: 'EX' } },
+        NewImage: { n: { N: '2' } },
+        OldImage: { n: { N: '1' } },
+        StreamViewType: 'NEW_AND_OLD_IMAGES',
+      },
+    });
+    expect(typeof modify.dynamodb?.ApproximateCreationDateTime).toBe('number');
+    expect(poller.stats()).toMatchObject({ read: 5, filtered: 2, delivered: 3, batches: 1 });
+  });
+
+  it('retries from the reported sequence number; earlier records are not delivered again', async () => {
+    // Prepare
+    const table = await createTable();
+    for (let n = 1; n <= 5; n++) await put(table.tableName, `EX#t${n}`, n);
+    const batches: DynamoDBStreamEvent[] = [];
+    const handler: StreamHandler = async (event) => {
+      batches.push(event);
+      const third = event.Records.find((r) => nOf(r) === 3)!;
+      return batches.length === 1
+        ? { batchItemFailures: [{ itemIdentifier: third.dynamodb!.SequenceNumber! }] }
+        : { batchItemFailures: [] };
+    };
+
+    // Act
+    const poller = await startPoller(sourceOf(table), handler);
+    await poller.waitIdle(10_000);
+
+    // Assess
+    expect(batches.map((b) => b.Records.map(nOf))).toEqual([
+      [1, 2, 3, 4, 5],
+      [3, 4, 5],
+    ]);
+    expect(batches[1]!.Records[0]!.dynamodb?.SequenceNumber).toBe(
+      batches[0]!.Records[2]!.dynamodb?.SequenceNumber,
+    );
+    expect(poller.stats()).toMatchObject({ batches: 2, failedBatches: 1, delivered: 8 });
+  });
+
+  it('retries the whole batch when the handler throws, and picks up records written later', async () => {
+    // Prepare
+    const table = await createTable();
+    await put(table.tableName, 'EX#x', 1);
+    let calls = 0;
+    const seen: number[][] = [];
+    const handler: StreamHandler = async (event) => {
+      seen.push(event.Records.map(nOf));
+      calls++;
+      if (calls === 1) throw new Error('transient');
+      return { batchItemFailures: [] };
+    };
+
+    // Act
+    const poller = await startPoller(sourceOf(table), handler);
+    await poller.waitIdle(10_000);
+    await put(table.tableName, 'EX#x', 2);
+    await poller.waitIdle(10_000);
+
+    // Assess
+    expect(seen).toEqual([[1], [1], [2]]);
+    expect(poller.stats()).toMatchObject({ errors: 1, batches: 3 });
+  });
+
+  it('gives a batch up after MaximumRetryAttempts and reports it to the on-failure destination', async () => {
+    // Prepare
+    const table = await createTable();
+    for (let n = 1; n <= 3; n++) await put(table.tableName, `EX#p${n}`, n);
+    const failures: StreamBatchFailure[] = [];
+    const handler: StreamHandler = async (event) => {
+      const poison = event.Records.find((r) => nOf(r) === 2);
+      return { batchItemFailures: poison ? [{ itemIdentifier: poison.dynamodb!.SequenceNumber! }] : [] };
+    };
+
+    // Act
+    const poller = await startPoller(sourceOf(table, { maximumRetryAttempts: 1 }), handler, async (f) => {
+      failures.push(f);
+    });
+    await poller.waitIdle(10_000);
+
+    // Assess
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ batchSize: 2, attempts: 2, streamArn: table.streamArn });
+    expect(poller.stats()).toMatchObject({ discarded: 2, batches: 2 });
+  });
+
+  it('starts at the end of the stream with LATEST', async () => {
+    // Prepare
+    const table = await createTable();
+    await put(table.tableName, 'EX#old', 1);
+    const seen: number[] = [];
+
+    // Act
+    const poller = await startPoller(sourceOf(table, { startingPosition: 'LATEST' }), async (event) => {
+      seen.push(...event.Records.map(nOf));
+      return { batchItemFailures: [] };
+    });
+    await put(table.tableName, 'EX#new', 2);
+    await poller.waitIdle(10_000);
+
+    // Assess
+    expect(seen).toEqual([2]);
+  });
+});
+
+describe('retryPointOf', () => {
+  const batch = ['10', '11', '12'].map((seq) => ({ dynamodb: { SequenceNumber: seq } }) as DynamoDBRecord);
+
+  it('is the lowest reported sequence number, or nothing on success', () => {
+    expect(
+      retryPointOf(batch, { batchItemFailures: [{ itemIdentifier: '12' }, { itemIdentifier: '11' }] }, true),
+    ).toBe('11');
+    expect(retryPointOf(batch, { batchItemFailures: [] }, true)).toBeUndefined();
+    expect(retryPointOf(batch, undefined, true)).toBeUndefined();
+  });
+
+  it('is the first record when an identifier is not in the batch, and ignored without the setting', () => {
+    expect(retryPointOf(batch, { batchItemFailures: [{ itemIdentifier: '99' }] }, true)).toBe('10');
+    expect(retryPointOf(batch, { batchItemFailures: [{ itemIdentifier: '11' }] }, false)).toBeUndefined();
+  });
+});
+
+describe('compareSequenceNumbers', () => {
+  it('orders decimal strings numerically, whatever their length', () => {
+    expect(compareSequenceNumbers('9', '10')).toBeLessThan(0);
+    expect(compareSequenceNumbers('1100000000017454423010', '1100000000017454423009')).toBeGreaterThan(0);
+    expect(compareSequenceNumbers('5', '5')).toBe(0);
+  });
+});
