@@ -89,11 +89,23 @@ export const parseScope = (
   return { taskType: scope.slice(0, bar), dimension: { key: rest.slice(0, eq), value: rest.slice(eq + 1) } };
 };
 
-/** Aggregate item of one scope and one bucket: `AG#<scope>#<day>` / `<HH:MM>` (bucket start, UTC). */
-export const aggregateKey = (scope: string, day: string, slot: string) => ({
+/**
+ * Aggregate items of one scope and one bucket: `AG#<scope>#<day>` / `<HH:MM>` for the core counters
+ * and `<HH:MM>#<part>` for histogram and error parts (bucket start, UTC). A bucket is split into parts
+ * so that no update needs more than ~100 attribute names (DynamoDB expressions are limited to 4 KB)
+ * and an update rewrites only the part it touches.
+ */
+export const aggregateKey = (scope: string, day: string, slot: string, part = '') => ({
   pk: `AG#${scope}#${day}`,
-  sk: slot,
+  sk: part === '' ? slot : `${slot}#${part}`,
 });
+/** Sort-key bounds that select every part of the buckets from `fromSlot` to `toSlot`. */
+export const aggregateSortRange = (fromSlot: string, toSlot: string) => ({
+  from: fromSlot,
+  to: `${toSlot}#\uffff`,
+});
+/** The bucket slot (`HH:MM`) of an aggregate item's sort key. */
+export const slotOfAggregateSort = (sk: string): string => sk.slice(0, 5);
 export const aggregatePartition = (scope: string, day: string): string => `AG#${scope}#${day}`;
 
 /** Registry of scopes that had activity on a day, so readers can list them without scanning. */

@@ -10,6 +10,8 @@ export const OUTPUT = {
   stateTableName: 'StateTableName',
   alertTopicArn: 'AlertTopicArn',
   dashboardName: 'DashboardName',
+  /** Name of the rollup Lambda (the CLI's `backfill` invokes it with `{from, to}`). */
+  rollupFunctionName: 'RollupFunctionName',
 } as const;
 
 export type OutputName = (typeof OUTPUT)[keyof typeof OUTPUT];

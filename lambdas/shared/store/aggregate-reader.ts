@@ -1,8 +1,14 @@
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { BucketAggregate } from '../../domain/rules/buckets';
 import { StoreError } from '../errors';
-import { aggregatePartition, scopeRegistryPartition } from '../names/keys';
+import {
+  aggregatePartition,
+  aggregateSortRange,
+  scopeRegistryPartition,
+  slotOfAggregateSort,
+} from '../names/keys';
 import { bucketOf, dayStartMs, daysBetween } from '../time';
+import { MARKER_ATTRIBUTE } from './aggregate-store';
 
 /**
  * The read side of the time-bucket aggregates: which scopes were active on a day (the scope registry)
@@ -21,7 +27,16 @@ export class AggregateReadError extends StoreError {
 }
 
 /** Fields every aggregate item carries besides its counters. */
-const NON_COUNTER_FIELDS = new Set(['pk', 'sk', 'scope', 'day', 'slot', 'expiresAt']);
+const NON_COUNTER_FIELDS = new Set([
+  'pk',
+  'sk',
+  'scope',
+  'day',
+  'slot',
+  'part',
+  'expiresAt',
+  MARKER_ATTRIBUTE,
+]);
 
 /** DynamoDB implementation of `AggregateReader` over the state table. */
 export class DynamoAggregateReader implements AggregateReader {
@@ -54,15 +69,20 @@ export class DynamoAggregateReader implements AggregateReader {
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
         ExpressionAttributeValues: {
           ':pk': aggregatePartition(scope, day),
-          ':from': day === first.day ? first.slot : '00:00',
-          ':to': day === last.day ? last.slot : '23:59',
+          ':from': aggregateSortRange(day === first.day ? first.slot : '00:00', '').from,
+          ':to': aggregateSortRange('', day === last.day ? last.slot : '23:59').to,
         },
       });
+      // A bucket is stored in parts (see aggregateKey); a field lives in exactly one part.
+      const byBucket = new Map<number, Record<string, unknown>>();
       for (const item of items) {
-        const fields: Record<string, unknown> = {};
+        const startMs = dayStartMs(day) + slotMs(slotOfAggregateSort(String(item.sk)));
+        const fields = byBucket.get(startMs) ?? {};
         for (const [k, v] of Object.entries(item)) if (!NON_COUNTER_FIELDS.has(k)) fields[k] = v;
-        out.push({ startMs: dayStartMs(day) + slotMs(String(item.sk)), fields });
+        byBucket.set(startMs, fields);
       }
+      for (const [startMs, fields] of [...byBucket.entries()].sort((a, b) => a[0] - b[0]))
+        out.push({ startMs, fields });
     }
     return out;
   }

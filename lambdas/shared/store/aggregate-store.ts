@@ -45,6 +45,68 @@ export interface LedgerEntry {
 export const MARKER_ATTRIBUTE = 'inflight';
 
 const ledgerKey = (intent: string) => ({ pk: 'LG', sk: intent });
+
+/** Histogram bins per stored part (a part's update stays far below the 4 KB expression limit). */
+const BINS_PER_PART = 100;
+/** Error-type parts per bucket (error types are spread over them by hash). */
+const ERROR_PARTS = 8;
+
+const hashOf = (text: string): number => {
+  let h = 0;
+  for (const ch of text) h = (Math.imul(h, 31) + ch.charCodeAt(0)) >>> 0;
+  return h;
+};
+
+const binPart = (family: string, bin: string): string =>
+  bin === 'z'
+    ? `${family}.z`
+    : `${family}.${bin[0]}${Math.floor(Math.abs(Number(bin.slice(1))) / BINS_PER_PART)}${Number(bin.slice(1)) < 0 ? 'm' : ''}`;
+
+/**
+ * The stored part a counter field belongs to: a pure function of the field name, so every delivery
+ * order and batch split lays a bucket out the same way. Core counters ('' part), run and wait
+ * histograms in ranges of 100 bins, custom-metric histograms per metric, error counts by hash.
+ */
+export const partOfField = (field: string): string => {
+  if (field.startsWith('rh_')) return binPart('rh', field.slice(3));
+  if (field.startsWith('wh_')) return binPart('wh', field.slice(3));
+  if (field.startsWith('mh_')) {
+    const rest = field.slice(3);
+    const cut = rest.lastIndexOf('_');
+    return binPart(`m.${rest.slice(0, cut)}`, rest.slice(cut + 1));
+  }
+  if (field.startsWith('es_')) return `err.${hashOf(field.slice(3)) % ERROR_PARTS}`;
+  if (field.startsWith('e_')) return `err.${hashOf(field.slice(2)) % ERROR_PARTS}`;
+  return '';
+};
+
+/** One stored item's share of a delta. */
+export interface DeltaPart {
+  readonly part: string;
+  readonly counters: Record<string, number>;
+  readonly samples: Record<string, string>;
+}
+
+/** Split a delta into the parts it touches. Pure. */
+export const splitDelta = (delta: AggregateDelta): DeltaPart[] => {
+  const parts = new Map<
+    string,
+    { part: string; counters: Record<string, number>; samples: Record<string, string> }
+  >();
+  const partFor = (name: string) => {
+    let p = parts.get(name);
+    if (p === undefined) {
+      p = { part: name, counters: {}, samples: {} };
+      parts.set(name, p);
+    }
+    return p;
+  };
+  for (const [field, value] of Object.entries(delta.counters))
+    partFor(partOfField(field)).counters[field] = value;
+  for (const [field, value] of Object.entries(delta.samples))
+    partFor(partOfField(field)).samples[field] = value;
+  return [...parts.values()].sort((a, b) => a.part.localeCompare(b.part));
+};
 /** Ledger entries outlive the 24 h stream retention, then expire. */
 const LEDGER_TTL_SECONDS = 2 * 86_400;
 
@@ -101,6 +163,10 @@ export class DynamoAggregateStore implements AggregateStore {
   }
 
   async applyDelta(intent: string, delta: AggregateDelta): Promise<void> {
+    await Promise.all(splitDelta(delta).map((part) => this.applyPart(intent, delta, part)));
+  }
+
+  private async applyPart(intent: string, delta: AggregateDelta, part: DeltaPart): Promise<void> {
     const names: Record<string, string> = {
       '#scope': 'scope',
       '#day': 'day',
@@ -118,12 +184,12 @@ export class DynamoAggregateStore implements AggregateStore {
     };
     const adds: string[] = ['#mk :mks'];
     const sets: string[] = ['#scope = :scope', '#day = :day', '#slot = :slot', '#exp = :exp'];
-    Object.entries(delta.counters).forEach(([field, value], i) => {
+    Object.entries(part.counters).forEach(([field, value], i) => {
       names[`#c${i}`] = field;
       values[`:c${i}`] = value;
       adds.push(`#c${i} :c${i}`);
     });
-    Object.entries(delta.samples).forEach(([field, value], i) => {
+    Object.entries(part.samples).forEach(([field, value], i) => {
       names[`#s${i}`] = field;
       values[`:s${i}`] = value;
       sets.push(`#s${i} = if_not_exists(#s${i}, :s${i})`);
@@ -132,7 +198,7 @@ export class DynamoAggregateStore implements AggregateStore {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: aggregateKey(delta.target.scope, delta.target.day, delta.target.slot),
+          Key: aggregateKey(delta.target.scope, delta.target.day, delta.target.slot, part.part),
           UpdateExpression: `SET ${sets.join(', ')} ADD ${adds.join(', ')}`,
           ConditionExpression: 'attribute_not_exists(#mk) OR NOT contains(#mk, :mk)',
           ExpressionAttributeNames: names,
@@ -140,26 +206,30 @@ export class DynamoAggregateStore implements AggregateStore {
         }),
       );
     } catch (error) {
-      // The marker is there: an earlier try of this intent applied the delta already.
+      // The marker is there: an earlier try of this intent applied this part already.
       if (!isConditionalCheckFailed(error)) throw error;
     }
   }
 
   async clearMarker(intent: string, delta: AggregateDelta): Promise<void> {
-    await this.doc
-      .send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: aggregateKey(delta.target.scope, delta.target.day, delta.target.slot),
-          UpdateExpression: 'DELETE #mk :mks',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#mk': MARKER_ATTRIBUTE },
-          ExpressionAttributeValues: { ':mks': new Set([intent]) },
-        }),
-      )
-      .catch((error: unknown) => {
-        if (!isConditionalCheckFailed(error)) throw error;
-      });
+    await Promise.all(
+      splitDelta(delta).map((part) =>
+        this.doc
+          .send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: aggregateKey(delta.target.scope, delta.target.day, delta.target.slot, part.part),
+              UpdateExpression: 'DELETE #mk :mks',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeNames: { '#mk': MARKER_ATTRIBUTE },
+              ExpressionAttributeValues: { ':mks': new Set([intent]) },
+            }),
+          )
+          .catch((error: unknown) => {
+            if (!isConditionalCheckFailed(error)) throw error;
+          }),
+      ),
+    );
   }
 
   async registerScopes(targets: readonly { scope: string; day: string }[]): Promise<void> {
