@@ -259,6 +259,7 @@ export class Taskpulse extends Construct {
       out(OUTPUT.historyTableName, this.historyTable.tableName);
       out(OUTPUT.stateTableName, this.stateTable.tableName);
       out(OUTPUT.alertTopicArn, this.alertTopic.topicArn);
+      out(OUTPUT.rollupFunctionName, this.alerting.rollupFunction.functionName);
     }
 
     // Keep this last: the monitoring watches every function created above (a later one can be added

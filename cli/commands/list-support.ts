@@ -1,0 +1,42 @@
+import { DynamoAggregateReader } from '../../lambdas/shared/store/aggregate-reader';
+import type { Clients } from '../clients';
+import { UsageError } from '../errors';
+import type { ExecutionListDeps } from '../queries/executions';
+import { decodePageToken, type ExecutionQuery } from '../queries/page-token';
+import { taskTypesActive } from '../queries/task-types';
+import type { Target } from '../target';
+
+/** What `history` and `failures` share: the listing dependencies and `--next` handling. */
+
+/** Listing dependencies over a target's history and state tables. */
+export const listDepsOf = async (target: Target, clients: Clients): Promise<ExecutionListDeps> => {
+  const historyTable = await target.resource('historyTable');
+  return {
+    doc: clients.doc,
+    historyTable,
+    taskTypesOn: async (days) =>
+      taskTypesActive(new DynamoAggregateReader(clients.doc, await target.resource('stateTable')), days),
+  };
+};
+
+/**
+ * The query to run: the one in `--next` when given (its time range is kept, so relative times do not
+ * shift between pages), else the one from the flags. A token from another query is a usage error.
+ */
+export const queryWithToken = (
+  fromFlags: ExecutionQuery,
+  next: string | undefined,
+  explicit: { readonly taskType: boolean; readonly status: boolean },
+): { query: ExecutionQuery; cursor?: string } => {
+  if (next === undefined) return { query: fromFlags };
+  const { query, cursor } = decodePageToken(next);
+  const differs =
+    (explicit.taskType && query.taskType !== fromFlags.taskType) ||
+    (explicit.status && query.status !== fromFlags.status);
+  if (differs) {
+    throw new UsageError('the --next token belongs to another query', {
+      hint: 'repeat the --type/--status of the previous page, or leave them out with --next',
+    });
+  }
+  return { query, cursor };
+};
