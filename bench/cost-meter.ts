@@ -1,0 +1,167 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+
+/**
+ * Counting DynamoDB write units from requests, for the benchmark. moto reports a constant
+ * ConsumedCapacity, so the meter applies DynamoDB's published billing rules itself:
+ * - a write costs ceil(max(size before, size after) / 1 KB) units; in a transaction, twice that;
+ * - each global secondary index costs a write when an item gains index keys, two when its keys change
+ *   (delete + put), one when it loses them, nothing when they are unchanged (KEYS_ONLY projection);
+ * - item size is the sum of attribute name lengths and value sizes (strings in UTF-8 bytes, numbers
+ *   about 1 byte per 2 digits + 1, 3 bytes of overhead per map or list plus 1 per element).
+ * Sizes follow the documented rules approximately (within a few bytes per attribute).
+ */
+
+/** Size of one attribute value, bytes. */
+export const valueSize = (v: AttributeValue): number => {
+  if (v.S !== undefined) return Buffer.byteLength(v.S, 'utf8');
+  if (v.N !== undefined) return Math.ceil(v.N.replace(/^-|\.|e.*$/gi, '').replace(/^0+/, '').length / 2) + 1;
+  if (v.B !== undefined) return v.B.length;
+  if (v.BOOL !== undefined || v.NULL !== undefined) return 1;
+  if (v.M !== undefined) {
+    return (
+      3 +
+      Object.entries(v.M).reduce((sum, [k, x]) => sum + Buffer.byteLength(k, 'utf8') + valueSize(x) + 1, 0)
+    );
+  }
+  if (v.L !== undefined) return 3 + v.L.reduce((sum, x) => sum + valueSize(x) + 1, 0);
+  if (v.SS !== undefined) return v.SS.reduce((sum, s) => sum + Buffer.byteLength(s, 'utf8'), 0);
+  if (v.NS !== undefined) return v.NS.reduce((sum, s) => sum + Math.ceil(s.length / 2) + 1, 0);
+  return 0;
+};
+
+/** Size of an item, bytes. */
+export const itemSize = (item: Record<string, AttributeValue> | undefined): number =>
+  item === undefined
+    ? 0
+    : Object.entries(item).reduce((sum, [k, v]) => sum + Buffer.byteLength(k, 'utf8') + valueSize(v), 0);
+
+/** Write units of one item write (not in a transaction). */
+export const writeUnits = (before: number, after: number): number =>
+  Math.max(1, Math.ceil(Math.max(before, after) / 1024));
+
+/** Index writes caused by an item write, for KEYS_ONLY indexes keyed by the given attribute pairs. */
+export const indexWrites = (
+  before: Record<string, AttributeValue> | undefined,
+  after: Record<string, AttributeValue> | undefined,
+  indexKeys: readonly (readonly [string, string])[],
+): number => {
+  let writes = 0;
+  const keyOf = (item: Record<string, AttributeValue> | undefined, [pk, sk]: readonly [string, string]) =>
+    item?.[pk]?.S !== undefined && item?.[sk]?.S !== undefined ? `${item[pk].S}\n${item[sk].S}` : undefined;
+  for (const pair of indexKeys) {
+    const a = keyOf(before, pair);
+    const b = keyOf(after, pair);
+    if (a === b) continue;
+    writes += a !== undefined && b !== undefined ? 2 : 1;
+  }
+  return writes;
+};
+
+/** Totals the meter keeps. */
+export interface CostTotals {
+  requests: Record<string, number>;
+  tableWriteUnits: number;
+  indexWriteUnits: number;
+  transactionWriteUnits: number;
+  readUnits: number;
+  /** Table plus index write units, per table name. */
+  writeUnitsByTable: Record<string, number>;
+}
+
+export const emptyTotals = (): CostTotals => ({
+  requests: {},
+  tableWriteUnits: 0,
+  indexWriteUnits: 0,
+  transactionWriteUnits: 0,
+  readUnits: 0,
+  writeUnitsByTable: {},
+});
+
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+
+type Key = Record<string, AttributeValue>;
+interface WriteOp {
+  table: string;
+  key: Key;
+  put?: Key;
+}
+
+/** Index key pairs per table name, for `indexWrites`. */
+export type IndexLayout = Record<string, readonly (readonly [string, string])[]>;
+
+const keyOfItem = (item: Key): Key => ({ pk: item.pk!, sk: item.sk! });
+
+/**
+ * Attach a meter to a DynamoDB client. Every write is bracketed by consistent reads of the item
+ * through `reader` (a separate, unmetered client) to learn its size before and after.
+ * Slows the client down: use it in a cost pass, not a throughput pass.
+ */
+export const attachCostMeter = (
+  client: DynamoDBClient,
+  reader: DynamoDBClient,
+  layout: IndexLayout,
+): CostTotals => {
+  const totals = emptyTotals();
+  const read = async (table: string, key: Key) =>
+    (await reader.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = String(context.commandName ?? 'unknown').replace(/Command$/, '');
+      totals.requests[name] = (totals.requests[name] ?? 0) + 1;
+      const input = args.input as Record<string, unknown>;
+      const ops: { op: WriteOp; transaction: boolean }[] = [];
+      if (name === 'PutItem' || name === 'UpdateItem') {
+        const table = String(input.TableName);
+        const key = name === 'PutItem' ? keyOfItem(input.Item as Key) : (input.Key as Key);
+        ops.push({ op: { table, key }, transaction: false });
+      } else if (name === 'BatchWriteItem') {
+        for (const [table, reqs] of Object.entries(
+          input.RequestItems as Record<string, { PutRequest?: { Item: Key } }[]>,
+        )) {
+          for (const r of reqs)
+            if (r.PutRequest)
+              ops.push({ op: { table, key: keyOfItem(r.PutRequest.Item) }, transaction: false });
+        }
+      } else if (name === 'TransactWriteItems') {
+        for (const t of input.TransactItems as Record<
+          string,
+          { TableName: string; Key?: Key; Item?: Key }
+        >[]) {
+          const w = t.Put ?? t.Update ?? t.Delete;
+          if (w)
+            ops.push({ op: { table: w.TableName, key: w.Key ?? keyOfItem(w.Item!) }, transaction: true });
+        }
+      } else if (name === 'BatchGetItem' || name === 'GetItem' || name === 'Query') {
+        totals.readUnits += 0; // counted from responses below
+      }
+      const before = await Promise.all(ops.map(({ op }) => read(op.table, op.key)));
+      const result = await next(args);
+      const output = result.output as {
+        ConsumedCapacity?: unknown;
+        Responses?: Record<string, Key[]>;
+        Item?: Key;
+        Items?: Key[];
+      };
+      if (name === 'BatchGetItem') {
+        for (const items of Object.values(output.Responses ?? {}))
+          for (const item of items) totals.readUnits += Math.ceil(itemSize(item) / 4096);
+      } else if (name === 'GetItem' && output.Item)
+        totals.readUnits += Math.ceil(itemSize(output.Item) / 4096);
+      else if (name === 'Query')
+        totals.readUnits += Math.ceil((output.Items ?? []).reduce((s, i) => s + itemSize(i), 0) / 4096) / 2;
+      const after = await Promise.all(ops.map(({ op }) => read(op.table, op.key)));
+      ops.forEach(({ op, transaction }, i) => {
+        const units = writeUnits(itemSize(before[i]), itemSize(after[i]));
+        if (transaction) totals.transactionWriteUnits += 2 * units;
+        else totals.tableWriteUnits += units;
+        const index = indexWrites(before[i], after[i], layout[op.table] ?? []);
+        totals.indexWriteUnits += index;
+        totals.writeUnitsByTable[op.table] =
+          (totals.writeUnitsByTable[op.table] ?? 0) + (transaction ? 2 : 1) * units + index;
+      });
+      return result;
+    },
+    { step: 'build', name: 'taskpulseCostMeter' },
+  );
+  return totals;
+};
