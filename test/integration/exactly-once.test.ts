@@ -100,7 +100,7 @@ describe('ingest and aggregation on moto_server', () => {
     await deliverAll(inOrder, chunks(chronological, BATCH));
     await inOrder.aggregate();
     inOrderState = await storedState(inOrder);
-  });
+  }, 300_000);
 
   it('stores one execution per task and counts each finished execution exactly once', async () => {
     // Assess against an oracle computed from the events alone, without DynamoDB.
@@ -149,7 +149,7 @@ describe('ingest and aggregation on moto_server', () => {
     await replay.aggregate();
     // Assess
     expect(await storedState(replay)).toEqual(inOrderState);
-  });
+  }, 300_000);
 
   it('quarantines bad messages with reasons and still stores their valid neighbours', async () => {
     // Prepare
@@ -232,5 +232,5 @@ describe('ingest and aggregation on moto_server', () => {
     await pipeline.aggregate();
     // Assess: same state as the clean in-order run
     expect(await storedState(pipeline)).toEqual(inOrderState);
-  });
+  }, 300_000);
 });
