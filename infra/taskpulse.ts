@@ -127,15 +127,19 @@ export class Taskpulse extends Construct {
     const p = this.props;
     this.stage = p.stage;
 
-    this.historyTable = new dynamodb.Table(this, 'HistoryTable', {
+    // Both tables: on demand, encrypted, point-in-time recovery, TTL on `expiresAt`.
+    const tableProps: dynamodb.TableProps = {
       partitionKey: { name: ATTR.pk, type: dynamodb.AttributeType.STRING },
       sortKey: { name: ATTR.sk, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: ATTR.expiresAt,
-      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
       removalPolicy: p.removalPolicy,
+    };
+    this.historyTable = new dynamodb.Table(this, 'HistoryTable', {
+      ...tableProps,
+      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
     });
     this.historyTable.addGlobalSecondaryIndex({
       indexName: INDEX.byType,
@@ -150,15 +154,7 @@ export class Taskpulse extends Construct {
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
 
-    this.stateTable = new dynamodb.Table(this, 'StateTable', {
-      partitionKey: { name: ATTR.pk, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: ATTR.sk, type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: ATTR.expiresAt,
-      removalPolicy: p.removalPolicy,
-    });
+    this.stateTable = new dynamodb.Table(this, 'StateTable', tableProps);
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
