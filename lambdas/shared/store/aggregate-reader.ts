@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { BucketAggregate } from '../../domain/rules/buckets';
 import { StoreError } from '../errors';
 import {
@@ -9,6 +9,7 @@ import {
 } from '../names/keys';
 import { bucketOf, dayStartMs, daysBetween } from '../time';
 import { MARKER_ATTRIBUTE } from './aggregate-store';
+import { queryAll as queryAllPages } from './query-all';
 
 /**
  * The read side of the time-bucket aggregates: which scopes were active on a day (the scope registry)
@@ -88,14 +89,9 @@ export class DynamoAggregateReader implements AggregateReader {
   }
 
   private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
-    const out: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
+    let out: Record<string, unknown>[];
     try {
-      do {
-        const res = await this.doc.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
-        out.push(...(res.Items ?? []));
-        startKey = res.LastEvaluatedKey;
-      } while (startKey !== undefined);
+      out = await queryAllPages(this.doc, input);
     } catch (error) {
       throw new AggregateReadError(`could not read ${String(input.ExpressionAttributeValues?.[':pk'])}`, {
         cause: error,

@@ -1,8 +1,9 @@
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlertMessage } from '../../alerts/sns-message';
 import type { AlertState } from '../../domain/rules/alert-state';
 import { isConditionalCheckFailed, StoreError, VersionConflictError } from '../errors';
 import { ALERT_STATE_PARTITION, alertStateKey } from '../names/keys';
+import { queryAll } from './query-all';
 
 /**
  * Alert states, one item per rule × scope (`AL` / `<rule>#<scope>`), written with optimistic
@@ -44,32 +45,25 @@ export class DynamoAlertStateStore implements AlertStateStore {
   ) {}
 
   async list(): Promise<StoredAlertState[]> {
-    const out: StoredAlertState[] = [];
-    let startKey: Record<string, unknown> | undefined;
+    let items: Record<string, unknown>[];
     try {
-      do {
-        const res = await this.doc.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': ALERT_STATE_PARTITION },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of res.Items ?? []) {
-          const { pk: _pk, sk: _sk, v, pending, ...state } = item;
-          out.push({
-            state: state as unknown as AlertState,
-            version: Number(v),
-            pending: (pending as AlertMessage | undefined) ?? null,
-          });
-        }
-        startKey = res.LastEvaluatedKey;
-      } while (startKey !== undefined);
+      items = await queryAll(this.doc, {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': ALERT_STATE_PARTITION },
+        ConsistentRead: true,
+      });
     } catch (error) {
       throw new AlertStateStoreError('could not list alert states', { cause: error });
     }
+    const out: StoredAlertState[] = items.map((item) => {
+      const { pk: _pk, sk: _sk, v, pending, ...state } = item;
+      return {
+        state: state as unknown as AlertState,
+        version: Number(v),
+        pending: (pending as AlertMessage | undefined) ?? null,
+      };
+    });
     return out;
   }
 

@@ -1,7 +1,8 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Rollup } from '../../domain/rollup';
 import { isConditionalCheckFailed, StoreError } from '../errors';
 import { rollupKey, rollupPartition } from '../names/keys';
+import { queryAll } from './query-all';
 
 /** Daily rollups: upserted by the rollup Lambda, read by the CLI and dashboards. */
 export interface RollupStore {
@@ -64,21 +65,14 @@ export class DynamoRollupStore implements RollupStore {
   }
 
   async listRollups(day: string): Promise<Rollup[]> {
-    const out: Rollup[] = [];
-    let startKey: Record<string, unknown> | undefined;
+    let out: Rollup[];
     try {
-      do {
-        const res = await this.doc.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': rollupPartition(day) },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        out.push(...(res.Items ?? []).map(strip));
-        startKey = res.LastEvaluatedKey;
-      } while (startKey !== undefined);
+      const items = await queryAll(this.doc, {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': rollupPartition(day) },
+      });
+      out = items.map(strip);
     } catch (error) {
       throw new RollupStoreError(`could not list the rollups of ${day}`, { cause: error });
     }
