@@ -6,8 +6,8 @@ import type { TaskEvent, TaskStatus } from '../lambdas/shared/contract/event';
  * A demo producer for local mode: raw contract events, as any producer would send them, for a few task
  * types with realistic lives: enqueued → started → succeeded / failed / cancelled, retries (attempt
  * 2), slow and stuck tasks, dimensions and custom metrics, redelivered duplicates, now and then a
- * malformed message (to show the quarantine) and periodic failure bursts of one task type (to make
- * alerts fire).
+ * malformed message (to show the quarantine) and failure bursts of one task type at a time (to make
+ * alerts fire and recover, see `BurstSchedule`).
  */
 
 /** How one kind of task behaves. */
@@ -202,6 +202,64 @@ export const seededRandom = (seed: number): (() => number) => {
   };
 };
 
+/**
+ * When one task type fails in a burst (its upstream is down: every attempt fails). Sized for the failure-
+ * rate rule (20% of the runs that finished in the window, at least 10), with the 5-minute window local
+ * mode configures (aggregates are 5-minute buckets, so the window reaches 5 to 10 minutes back):
+ * - a short first burst soon after start: the window holds little traffic yet, so it alarms within a
+ *   minute, and the successes after it dilute it below 20% within about two (OK);
+ * - then, every `everyMs`, the next task type fails for `durationMs`, long enough to be more than 20%
+ *   of a full window; it alarms within a minute or two and recovers once the burst has left the window.
+ * A task type that bursts again within the hour is damped as flapping (held in ALARM, said once).
+ */
+export interface BurstSchedule {
+  /** Start of the first burst after the producer starts, ms. */
+  readonly firstAtMs: number;
+  /** Length of the first burst, ms. */
+  readonly firstDurationMs: number;
+  /** Start of the second burst after the producer starts, ms. */
+  readonly laterFromMs: number;
+  /** Time between the starts of the later bursts, ms. */
+  readonly everyMs: number;
+  /** Length of a later burst, ms. */
+  readonly durationMs: number;
+}
+
+/** The demo's default bursts: 15 s of send_invoice at +15 s, then 2.5 min of the next type every 5 min. */
+export const DEFAULT_BURSTS: BurstSchedule = {
+  firstAtMs: 15_000,
+  firstDurationMs: 15_000,
+  laterFromMs: 150_000,
+  everyMs: 300_000,
+  durationMs: 150_000,
+};
+
+/** Share of attempts that fail during a burst. */
+export const BURST_FAILURE_RATE = 1;
+
+/** The task type failing in a burst `elapsedMs` after the producer started; bursts rotate through the types. Pure. */
+export const burstTypeAt = (
+  elapsedMs: number,
+  schedule: BurstSchedule = DEFAULT_BURSTS,
+): DemoTaskType | undefined => {
+  const types = Object.keys(DEMO_TASK_TYPES) as DemoTaskType[];
+  if (elapsedMs >= schedule.firstAtMs && elapsedMs < schedule.firstAtMs + schedule.firstDurationMs) {
+    return types[0];
+  }
+  const later = elapsedMs - schedule.laterFromMs;
+  if (later < 0 || later % schedule.everyMs >= schedule.durationMs) return undefined;
+  return types[(1 + Math.floor(later / schedule.everyMs)) % types.length];
+};
+
+const seconds = (ms: number) =>
+  ms < 60_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 6_000) / 10} min`;
+
+/** One line on the bursts, for the start banner. Pure. */
+export const describeBursts = (schedule: BurstSchedule = DEFAULT_BURSTS): string => {
+  const first = burstTypeAt(schedule.firstAtMs, schedule);
+  return `${first} at +${seconds(schedule.firstAtMs)} for ${seconds(schedule.firstDurationMs)}, then from +${seconds(schedule.laterFromMs)} the next type every ${seconds(schedule.everyMs)} for ${seconds(schedule.durationMs)} (every attempt fails)`;
+};
+
 /** Where the demo traffic goes and how much of it. */
 export interface DemoProducerOptions {
   readonly client: SQSClient;
@@ -210,10 +268,8 @@ export interface DemoProducerOptions {
   readonly tasksPerSecond?: number;
   /** One malformed message per this many tasks, on average. @default 60 */
   readonly malformedEvery?: number;
-  /** Time between the starts of failure bursts, ms. @default 120_000 */
-  readonly burstEveryMs?: number;
-  /** Length of a failure burst, ms. @default 40_000 */
-  readonly burstDurationMs?: number;
+  /** When the failure bursts happen. @default DEFAULT_BURSTS */
+  readonly bursts?: BurstSchedule;
   /** @default Math.random */
   readonly random?: () => number;
   /** @default ignore */
@@ -237,7 +293,7 @@ export class DemoProducer {
   private timer: NodeJS.Timeout | undefined;
   private queue: { dueMs: number; body: string; malformed?: string }[] = [];
   private sending: Promise<void> = Promise.resolve();
-  private readonly startedAtMs = Date.now();
+  private startedAtMs: number | undefined;
   private readonly counters = { tasks: 0, sent: 0, malformed: 0, sendErrors: 0 };
   private readonly random: () => number;
 
@@ -246,6 +302,7 @@ export class DemoProducer {
   }
 
   start(): void {
+    this.startedAtMs ??= Date.now();
     this.timer ??= setInterval(() => this.tick(), TICK_MS);
   }
 
@@ -261,14 +318,10 @@ export class DemoProducer {
     return { ...this.counters, ...(burst !== undefined && { burst }) };
   }
 
-  /** The task type failing in a burst at `nowMs`; bursts rotate through the types. */
+  /** The task type failing in a burst at `nowMs`, counted from `start()`. */
   private burstType(nowMs: number): DemoTaskType | undefined {
-    const every = this.options.burstEveryMs ?? 120_000;
-    const length = this.options.burstDurationMs ?? 40_000;
-    const elapsed = nowMs - this.startedAtMs - every / 2; // the first burst comes after half a period
-    if (elapsed < 0 || elapsed % every >= length) return undefined;
-    const types = Object.keys(DEMO_TASK_TYPES) as DemoTaskType[];
-    return types[Math.floor(elapsed / every) % types.length];
+    if (this.startedAtMs === undefined) return undefined;
+    return burstTypeAt(nowMs - this.startedAtMs, this.options.bursts ?? DEFAULT_BURSTS);
   }
 
   private tick(): void {
@@ -285,7 +338,7 @@ export class DemoProducer {
         random: this.random,
         nowMs: now,
         ...(inBurst && {
-          failureRate: 0.6,
+          failureRate: BURST_FAILURE_RATE,
           burstError: {
             type: 'UpstreamUnavailable',
             message: `${type} upstream returned 503 Service Unavailable`,

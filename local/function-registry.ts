@@ -10,10 +10,20 @@ export interface HandlerModule {
   readonly module: string;
   /** Exported handler name. @default 'handler' */
   readonly exportName?: string;
+  /**
+   * Also invoke the function once through each of its schedules as soon as local mode has started, so a
+   * function on a long schedule (a daily rollup) shows its effect without waiting for its first firing.
+   * @default false
+   */
+  readonly runAtStart?: boolean;
 }
 
 /** Handler modules by construct id. Mutable on purpose: other modules and tests may register more. */
 export const FUNCTION_HANDLERS: Record<string, HandlerModule> = {
   IngestFunction: { module: 'lambdas/ingest/handler.ts' },
   AggregateFunction: { module: 'lambdas/aggregate/handler.ts' },
+  // Scheduled: cron(30 0 * * ? *) by default, i.e. once a day; run at start too.
+  RollupFunction: { module: 'lambdas/rollup/handler.ts', runAtStart: true },
+  // Scheduled: rate(5 minutes) by default.
+  MonitorFunction: { module: 'lambdas/monitor/handler.ts' },
 };

@@ -11,7 +11,12 @@ import { FUNCTION_HANDLERS, type HandlerModule } from './function-registry';
 import type { FunctionIdentity } from './lambda-context';
 import { type RunningMoto, startMoto } from './moto';
 import { createLocalResources, type LocalFunction, type LocalStack } from './resources';
-import { type ScheduledHandler, ScheduleTimer, type ScheduleTimerStats } from './schedules';
+import {
+  type ScheduledHandler,
+  type ScheduledInvocation,
+  ScheduleTimer,
+  type ScheduleTimerStats,
+} from './schedules';
 import { SqsEventSourcePoller, type SqsHandler, type SqsPollerStats } from './sqs-poller';
 import {
   DynamoStreamPoller,
@@ -50,6 +55,13 @@ export interface LocalRuntimeOptions {
   readonly handlers?: Record<string, HandlerModule>;
   /** Stop cleanly on SIGINT/SIGTERM (a second signal exits at once). @default false */
   readonly stopOnSignals?: boolean;
+  /**
+   * Told about every finished invocation of a scheduled function (timer or `runAtStart`), with what the
+   * handler returned or threw, e.g. to print a rollup's outcome. @default ignore
+   */
+  readonly onScheduledInvocation?: (
+    invocation: ScheduledInvocation & { readonly constructId: string; readonly schedule: string },
+  ) => void;
 }
 
 /** What ran, per function. */
@@ -167,7 +179,13 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     poller: DynamoStreamPoller;
     streamArn: string;
   }[] = [];
-  const timers: { fn: LocalFunction; schedule: string; expression: string; timer: ScheduleTimer }[] = [];
+  const timers: {
+    fn: LocalFunction;
+    schedule: string;
+    expression: string;
+    timer: ScheduleTimer;
+    runAtStart: boolean;
+  }[] = [];
   const aws = { endpoint, region };
   const sqs = new SQSClient(clientConfig(aws));
   const streams = new DynamoDBStreamsClient(clientConfig(aws));
@@ -292,14 +310,30 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
           accountId: stack.accountId,
           accelerate: options.accelerate ?? 1,
           log: (line) => log(`${fn.constructId}: ${line}`),
+          ...(options.onScheduledInvocation !== undefined && {
+            onInvoked: (invocation: ScheduledInvocation) =>
+              options.onScheduledInvocation?.({
+                ...invocation,
+                constructId: fn.constructId,
+                schedule: schedule.logicalId,
+              }),
+          }),
         });
-        timers.push({ fn, schedule: schedule.logicalId, expression: schedule.expression, timer });
+        timers.push({
+          fn,
+          schedule: schedule.logicalId,
+          expression: schedule.expression,
+          timer,
+          runAtStart: entry.runAtStart === true,
+        });
       }
     }
 
     await Promise.all(streamPollers.map((p) => p.poller.start()));
     for (const p of sqsPollers) p.poller.start();
     for (const t of timers) t.timer.start();
+    // Not awaited: a first rollup must not hold up the start; `quiesce` waits for it.
+    for (const t of timers) if (t.runAtStart) void t.timer.fire('manual');
     if (options.stopOnSignals) {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);

@@ -91,7 +91,16 @@ export interface ScheduleTimerOptions {
   readonly accelerate?: number;
   /** @default ignore */
   readonly log?: (line: string) => void;
+  /** Told about every invocation once it has finished (what it returned or threw). @default ignore */
+  readonly onInvoked?: (invocation: ScheduledInvocation) => void;
 }
+
+/** One finished invocation of a scheduled handler. */
+export type ScheduledInvocation = {
+  /** Why it ran: its schedule, or a `fire()` from outside (e.g. once at start). */
+  readonly trigger: 'schedule' | 'manual';
+  readonly durationMs: number;
+} & ({ readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: Error });
 
 /** Counters of one timer. */
 export interface ScheduleTimerStats {
@@ -127,13 +136,13 @@ export class ScheduleTimer {
     return { ...this.counters };
   }
 
-  /** Fire now (also what the timer calls). */
-  async fire(): Promise<void> {
+  /** Fire now (also what the timer calls, with `trigger` 'schedule'). */
+  async fire(trigger: ScheduledInvocation['trigger'] = 'manual'): Promise<void> {
     if (this.running !== undefined) {
       this.counters.skipped++;
       return;
     }
-    const { schedule, handler, fn, log } = this.options;
+    const { schedule, handler, fn, log, onInvoked } = this.options;
     this.counters.fired++;
     const event = scheduledEventOf(schedule, {
       region: this.options.region,
@@ -141,13 +150,22 @@ export class ScheduleTimer {
       ruleArn: `arn:aws:events:${this.options.region}:${this.options.accountId}:rule/${schedule.logicalId}`,
     });
     this.running = (async () => {
+      const startedMs = Date.now();
+      let invocation: ScheduledInvocation;
       try {
-        await handler(event, lambdaContext(fn));
+        const result = await handler(event, lambdaContext(fn));
+        invocation = { trigger, durationMs: Date.now() - startedMs, ok: true, result };
       } catch (error) {
         this.counters.errors++;
         log?.(`schedule ${schedule.logicalId}: ${fn.name} threw: ${(error as Error).message}`);
+        invocation = { trigger, durationMs: Date.now() - startedMs, ok: false, error: error as Error };
       } finally {
         this.running = undefined;
+      }
+      try {
+        onInvoked?.(invocation);
+      } catch (error) {
+        log?.(`schedule ${schedule.logicalId}: onInvoked threw: ${(error as Error).message}`);
       }
     })();
     await this.running;
@@ -160,7 +178,7 @@ export class ScheduleTimer {
     const virtualNow = this.startedAtMs + (Date.now() - this.startedAtMs) * speed;
     const delayMs = Math.max(0, (nextFireMs(expression, virtualNow, timezone) - virtualNow) / speed);
     this.timer = setTimeout(() => {
-      void this.fire();
+      void this.fire('schedule');
       this.arm();
     }, delayMs);
     this.timer.unref();

@@ -1,21 +1,50 @@
+import * as path from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { Duration } from 'aws-cdk-lib';
 import { Command, InvalidArgumentError } from 'commander';
+import { removeLocalStackFile, writeLocalStackFile } from '../cli/local-stack-file';
+import type { TaskpulseProps } from '../infra/taskpulse';
+import type { MonitorSummary } from '../lambdas/monitor/handler-factory';
+import type { RollupOutcome } from '../lambdas/rollup/run-rollup';
+import { ENV } from '../lambdas/shared/names/env';
+import { DEFAULT_METRICS_NAMESPACE } from '../lambdas/shared/names/metrics';
 import { OUTPUT } from '../lambdas/shared/names/outputs';
+import { AlertInbox, formatAlert, reminderIntervalsOf } from './alert-inbox';
 import { clientConfig } from './aws-config';
-import { DEMO_TASK_TYPES, DemoProducer } from './demo-producer';
+import { DEMO_TASK_TYPES, DemoProducer, describeBursts } from './demo-producer';
+import { MetricsReporter } from './metrics-reporter';
+import { physicalName } from './physical-names';
 import type { LocalRuntime } from './runtime';
 import { startLocalRuntime } from './runtime';
-import type { LocalEventSource, LocalStack } from './stack-types';
+import { nextFireMs } from './schedules';
+import type { LocalEventSource, LocalSchedule, LocalStack } from './stack-types';
 import { formatSummary, type LocalSummary, SummaryReader } from './summary';
 
 /**
  * `npm start`: the whole pipeline on this machine, no AWS account needed. Starts moto_server (or uses
  * `--endpoint` / AWS_ENDPOINT_URL), creates the stack's resources from the synthesized template, runs
- * the handlers in-process, sends demo traffic unless `--no-demo`, prints a summary line every few
- * seconds, and stops cleanly on Ctrl-C.
+ * the handlers in-process (ingest and aggregation behind their pollers, monitor and rollup on
+ * accelerated schedules, the rollup once at start too), sends demo traffic unless `--no-demo`, and
+ * prints: a summary line every few seconds, the metrics the ingest Lambda would send to CloudWatch,
+ * and every alert email as it arrives on a local SQS subscription of the alert topic. It records the
+ * running stack in `.taskpulse/local-stack.json` for the CLI and `npm run rollup:local`, and stops
+ * cleanly on Ctrl-C.
  */
 
 const SUMMARY_EVERY_MS = 5_000;
+/** How often the metrics lines are printed. */
+const METRICS_EVERY_MS = 10_000;
+/** Schedules run this much faster by default: the monitor's rate(5 minutes) fires every 10 s. */
+const DEFAULT_ACCELERATE = 30;
+/**
+ * Local-only monitor settings. The deployed default failure-rate window is 1 h: the demo's bursts would
+ * alarm once at start and then take an hour to recover (and never alarm again). With 5 minutes (one
+ * aggregate bucket) they alarm within a minute or two and recover within minutes. Thresholds stay the
+ * defaults (above 20%, at least 10 finished).
+ */
+const LOCAL_MONITOR_PROPS: TaskpulseProps['monitor'] = { failureRate: { window: Duration.minutes(5) } };
+const LOCAL_MONITOR_NOTE =
+  'failure rate alarms above 20% of ≥ 10 runs finished in the last 5 min (local setting; deployed default 1 h)';
 /** A second Ctrl-C this long after the first exits at once. */
 const FORCE_AFTER_MS = 1_000;
 
@@ -26,10 +55,18 @@ const positiveNumber = (raw: string): number => {
 };
 
 const program = new Command('npm start --')
-  .description('Run Taskpulse locally on moto_server: ingest, aggregation and a demo producer.')
+  .description(
+    'Run Taskpulse locally on moto_server: ingest, aggregation, monitor alerts, rollups and a demo producer.',
+  )
   .option('--no-demo', 'do not send demo traffic')
   .option('--endpoint <url>', 'use a running emulator (default: AWS_ENDPOINT_URL, else start moto_server)')
-  .option('--accelerate <factor>', 'run schedules this many times faster', positiveNumber, 1)
+  .option(
+    '--accelerate <factor>',
+    'run schedules this many times faster (30: the monitor every 10 s, the daily rollup every 48 min)',
+    positiveNumber,
+    DEFAULT_ACCELERATE,
+  )
+  .option('--no-metrics', 'do not print the metrics lines')
   .option('--rate <tasksPerSecond>', 'demo tasks started per second', positiveNumber, 5)
   .option('--stage <name>', 'stage of the synthesized stack', 'dev')
   .option('--verbose', 'show setup notes and the handlers’ own logs')
@@ -37,6 +74,7 @@ const program = new Command('npm start --')
 
 const opts = program.opts<{
   demo: boolean;
+  metrics: boolean;
   endpoint?: string;
   accelerate: number;
   rate: number;
@@ -63,7 +101,24 @@ const exampleCommand = (stack: LocalStack, queueUrl: string): string => {
   ].join('\n');
 };
 
-const printBanner = (runtime: LocalRuntime, startedEmulator: boolean, demo: boolean) => {
+/** How often a schedule fires at the chosen speed, e.g. `every 10 s` or `next in 26 min`. */
+const describeTimer = (schedule: LocalSchedule, accelerate: number): string => {
+  const now = Date.now();
+  const wallMs = (nextFireMs(schedule.expression, now, schedule.timezone) - now) / accelerate;
+  const human = (ms: number) =>
+    ms < 120_000 ? `${Math.max(1, Math.round(ms / 1000))} s` : `${Math.round(ms / 60_000)} min`;
+  const speed = accelerate === 1 ? '' : ` at ${accelerate}×`;
+  return schedule.expression.startsWith('rate(')
+    ? `every ${human(wallMs)}${speed}`
+    : `next in ${human(wallMs)}${speed}`;
+};
+
+const printBanner = (
+  runtime: LocalRuntime,
+  startedEmulator: boolean,
+  demo: boolean,
+  extra: { alertQueue?: string; stateFile?: string },
+) => {
   const { stack } = runtime;
   const out = stack.outputs;
   const row = (label: string, value: string | undefined) => {
@@ -82,31 +137,80 @@ const printBanner = (runtime: LocalRuntime, startedEmulator: boolean, demo: bool
   row('alert topic', out[OUTPUT.alertTopicArn]);
   for (const fn of stack.functions) {
     const running = !runtime.unregistered.includes(fn.constructId);
-    const triggers = [...fn.eventSources.map(describeSource), ...fn.schedules.map((s) => s.expression)].join(
-      ', ',
-    );
+    const ranAtStart = runtime.stats().schedules.some((s) => s.constructId === fn.constructId && s.fired > 0);
+    const triggers = [
+      ...fn.eventSources.map(describeSource),
+      ...fn.schedules.map(
+        (s) =>
+          `${s.expression} (${describeTimer(s, opts.accelerate)}${ranAtStart && running ? '; also run at start' : ''})`,
+      ),
+    ].join(', ');
     row(
       fn.constructId,
       running ? `← ${triggers || 'no trigger'}` : 'not run locally (no handler registered)',
     );
   }
+  row('monitor rules', LOCAL_MONITOR_NOTE);
+  row(
+    'alerts',
+    extra.alertQueue === undefined
+      ? 'not shown (no alert topic)'
+      : `printed here as emails, from the local queue ${extra.alertQueue.split('/').pop()} subscribed to the topic`,
+  );
+  row(
+    'metrics',
+    opts.metrics
+      ? `what ingest sends to CloudWatch, per task type every ${METRICS_EVERY_MS / 1000} s (--no-metrics to hide)`
+      : 'not shown',
+  );
   row(
     'demo producer',
     demo
       ? `~${opts.rate} tasks/s of ${Object.keys(DEMO_TASK_TYPES).join(', ')} (--no-demo to turn off)`
       : 'off',
   );
+  if (demo) row('failure bursts', describeBursts());
+  if (extra.stateFile !== undefined)
+    row('state file', `${extra.stateFile} (read by the CLI and rollup:local)`);
   const queueUrl = out[OUTPUT.eventsQueueUrl];
   if (queueUrl !== undefined) {
     print('\nSend your own event (any producer that speaks SQS works the same way):');
     print(exampleCommand(stack, queueUrl));
   }
+  print('\nRoll up a day on this stack (in another terminal): npm run rollup:local -- --date today');
   print('\nCtrl-C to stop.\n');
+};
+
+/** What the scheduled functions did, for the summary line. */
+interface ScheduledCounts {
+  monitorRuns: number;
+  alertsPublished: number;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** One line on a rollup run: the days and what was written. */
+const describeRollup = (outcome: RollupOutcome, trigger: string): string => {
+  const days = outcome.days.map((d) => d.day);
+  const range = days.length === 0 ? 'no days' : days.length === 1 ? days[0] : `${days[0]}..${days.at(-1)}`;
+  const scopes = outcome.days.reduce((n, d) => n + d.scopes, 0);
+  const written = outcome.days.reduce((n, d) => n + d.written, 0);
+  const result =
+    scopes === 0
+      ? 'no task activity on those days'
+      : `${plural(scopes, 'scope')}, ${plural(written, 'rollup')} written`;
+  return `rollup (${trigger}) of ${range}: ${result}; today's: npm run rollup:local -- --date today`;
 };
 
 const main = async () => {
   const startedAt = Date.now();
   let ready = false;
+  // Lines that come in before the banner (a rollup run at start) are shown right after it.
+  const early: string[] = [];
+  const say = (line: string) => {
+    if (ready) print(`${time()} ${line}`);
+    else early.push(`${time()} ${line}`);
+  };
   // Signals are taken from the start: a Ctrl-C during setup stops cleanly once setup is done (a
   // detached moto_server would otherwise outlive a process killed by the default handler).
   let shutdown: (() => Promise<void>) | undefined;
@@ -122,23 +226,64 @@ const main = async () => {
   process.on('SIGTERM', onSignal);
   const startedEmulator = opts.endpoint === undefined && process.env.AWS_ENDPOINT_URL === undefined;
   if (startedEmulator) print('starting moto_server and synthesizing the stack…');
+  const counts: ScheduledCounts = { monitorRuns: 0, alertsPublished: 0 };
   const runtime = await startLocalRuntime({
     ...(opts.endpoint !== undefined && { endpoint: opts.endpoint }),
     accelerate: opts.accelerate,
-    props: { stage: opts.stage },
-    // Handlers log JSON and print EMF metrics; without --verbose only their errors show, the summary says the rest.
+    props: { stage: opts.stage, monitor: LOCAL_MONITOR_PROPS },
+    // Handlers log JSON and print EMF metrics; without --verbose only their errors show, the summary
+    // and metrics lines say the rest (metric records are observed in-process either way).
     environmentOverrides: opts.verbose
       ? {}
       : { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
     log: (line) => {
       if (ready || opts.verbose) print(`${time()} ${line}`);
     },
+    onScheduledInvocation: (invocation) => {
+      if (invocation.constructId === 'MonitorFunction') {
+        counts.monitorRuns++;
+        if (invocation.ok)
+          counts.alertsPublished += (invocation.result as MonitorSummary).notifications.length;
+      } else if (invocation.constructId === 'RollupFunction' && invocation.ok) {
+        say(
+          describeRollup(
+            invocation.result as RollupOutcome,
+            invocation.trigger === 'manual' ? 'at start' : 'scheduled',
+          ),
+        );
+      }
+      // Failures are logged by the timer (`<function>: schedule … threw: …`).
+    },
   });
-  printBanner(runtime, startedEmulator, opts.demo);
-  ready = true;
 
-  const sqs = new SQSClient(clientConfig({ endpoint: runtime.stack.endpoint, region: runtime.stack.region }));
-  const queueUrl = runtime.stack.outputs[OUTPUT.eventsQueueUrl];
+  const { stack } = runtime;
+  const topicArn = stack.outputs[OUTPUT.alertTopicArn];
+  let inbox: AlertInbox | undefined;
+  if (topicArn !== undefined) {
+    inbox = await AlertInbox.open({
+      endpoint: stack.endpoint,
+      region: stack.region,
+      topicArn,
+      queueName: physicalName(stack.stackName, 'LocalAlertInbox', 'AWS::SQS::Queue'),
+      reminderIntervalOf: reminderIntervalsOf(stack),
+    });
+  }
+  const stateFile = await writeLocalStackFile(stack);
+  const metrics = opts.metrics ? new MetricsReporter() : undefined;
+  printBanner(runtime, startedEmulator, opts.demo, {
+    ...(inbox !== undefined && { alertQueue: inbox.queueUrl }),
+    stateFile: path.relative(process.cwd(), stateFile) || stateFile,
+  });
+  ready = true;
+  for (const line of early.splice(0)) print(line);
+
+  inbox?.start(
+    (alert) => print(`${time()} ✉ alert email: ${alert.subject}\n${formatAlert(alert)}`),
+    (error) => print(`${time()} alert inbox: ${error.message}`),
+  );
+
+  const sqs = new SQSClient(clientConfig({ endpoint: stack.endpoint, region: stack.region }));
+  const queueUrl = stack.outputs[OUTPUT.eventsQueueUrl];
   const producer =
     opts.demo && queueUrl !== undefined
       ? new DemoProducer({ client: sqs, queueUrl, tasksPerSecond: opts.rate, log: print })
@@ -151,13 +296,32 @@ const main = async () => {
     try {
       const summary = await reader.read();
       const burst = producer?.stats().burst;
-      print(`${time()} ${formatSummary(summary, last)}${burst ? ` · demo: ${burst} failure burst` : ''}`);
+      const monitor =
+        counts.monitorRuns > 0
+          ? ` · monitor ${plural(counts.monitorRuns, 'run')}, ${plural(counts.alertsPublished, 'alert')}`
+          : '';
+      print(
+        `${time()} ${formatSummary(summary, last)}${monitor}${burst ? ` · demo: ${burst} failure burst` : ''}`,
+      );
       last = summary;
     } catch (error) {
       print(`${time()} summary unavailable: ${(error as Error).message}`);
     }
   };
   const ticker = setInterval(() => void report(), SUMMARY_EVERY_MS);
+  const ingestEnv = stack.functions.find((f) => f.constructId === 'IngestFunction')?.environment ?? {};
+  const namespace = ingestEnv[ENV.metricsNamespace] || DEFAULT_METRICS_NAMESPACE;
+  const metricsTicker =
+    metrics === undefined
+      ? undefined
+      : setInterval(() => {
+          const lines = metrics.take();
+          if (lines.length === 0) return;
+          print(
+            `${time()} metrics of the last ${METRICS_EVERY_MS / 1000} s (ingest → CloudWatch ${namespace}, Stage=${ingestEnv[ENV.stage] ?? opts.stage}):`,
+          );
+          for (const line of lines) print(`           ${line}`);
+        }, METRICS_EVERY_MS);
 
   let stoppingSince: number | undefined;
   shutdown = async () => {
@@ -168,9 +332,11 @@ const main = async () => {
       process.exit(130);
     }
     stoppingSince = Date.now();
-    const what = producer === undefined ? 'pollers' : 'demo producer, pollers';
+    const what = producer === undefined ? 'pollers, timers' : 'demo producer, pollers, timers';
     print(`\n${time()} stopping: ${what} (batches in flight finish)… (Ctrl-C again to force)`);
     clearInterval(ticker);
+    clearInterval(metricsTicker);
+    metrics?.close();
     await producer?.stop();
     await runtime.quiesce();
     let final = '';
@@ -181,6 +347,8 @@ const main = async () => {
     }
     reader.close();
     sqs.destroy();
+    await inbox?.close().catch(() => {});
+    await removeLocalStackFile(stateFile).catch(() => {});
     await runtime.stop();
     const seconds = Math.round((Date.now() - startedAt) / 1000);
     print(

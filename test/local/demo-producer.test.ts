@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseTaskEvent, type TaskEvent } from '../../lambdas/shared/contract/event';
 import {
+  burstTypeAt,
+  DEFAULT_BURSTS,
   DEMO_TASK_TYPES,
   type DemoTaskType,
+  describeBursts,
   malformedMessage,
   planTask,
   seededRandom,
@@ -65,5 +68,43 @@ describe('malformedMessage', () => {
       const message = malformedMessage(NOW, random);
       expect(parseTaskEvent(message.body, NOW).ok, message.malformed).toBe(false);
     }
+  });
+});
+
+describe('burstTypeAt', () => {
+  const at = (seconds: number) => burstTypeAt(seconds * 1000);
+
+  it('starts with a short burst of the first task type soon after start', () => {
+    expect(at(0)).toBeUndefined();
+    expect(at(14.9)).toBeUndefined();
+    expect(at(15)).toBe('send_invoice');
+    expect(at(29.9)).toBe('send_invoice');
+    expect(at(30)).toBeUndefined();
+    expect(at(149)).toBeUndefined();
+  });
+
+  it('then gives the next task type a long burst every period, rotating through the types', () => {
+    expect(at(150)).toBe('resize_image');
+    expect(at(299)).toBe('resize_image');
+    expect(at(300)).toBeUndefined();
+    expect(at(450)).toBe('sync_inventory');
+    expect(at(750)).toBe('generate_report');
+    expect(at(1_050)).toBe('send_invoice');
+    expect(at(1_350)).toBe('resize_image');
+  });
+
+  it('is long enough to be more than 20% of the failure-rate window even when it reaches 10 min back', () => {
+    // Every attempt fails in a burst: its failures alone are more than 20% of 10 minutes of traffic.
+    expect(DEFAULT_BURSTS.durationMs / 600_000).toBeGreaterThan(0.2);
+    // The short first burst is over before the second starts, leaving room for its recovery.
+    expect(DEFAULT_BURSTS.firstAtMs + DEFAULT_BURSTS.firstDurationMs).toBeLessThan(
+      DEFAULT_BURSTS.laterFromMs,
+    );
+  });
+
+  it('is described for the banner', () => {
+    expect(describeBursts()).toBe(
+      'send_invoice at +15 s for 15 s, then from +2.5 min the next type every 5 min for 2.5 min (every attempt fails)',
+    );
   });
 });
