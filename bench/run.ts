@@ -166,7 +166,12 @@ const runPass = async (
   }
   const t1 = performance.now();
   await poller.start();
+  const progress = setInterval(() => {
+    const st = poller.stats();
+    process.stderr.write(`  … aggregator: ${st.delivered} of ${st.read} stream records applied\n`);
+  }, 15_000);
   await poller.drain(30 * 60_000);
+  clearInterval(progress);
   await poller.stop();
   const t2 = performance.now();
   return {

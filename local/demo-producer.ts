@@ -190,17 +190,7 @@ export const malformedMessage = (nowMs: number, random: () => number): PlannedMe
   return { atMs: 0, body, malformed };
 };
 
-/** A small seeded generator (mulberry32), so a demo run can be replayed. */
-export const seededRandom = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-};
+export { seededRandom } from './random';
 
 /**
  * When one task type fails in a burst (its upstream is down: every attempt fails). Sized for the failure-

@@ -132,17 +132,7 @@ export const makeLifecycle = (options: LifecycleOptions = {}): TaskEvent[] => {
   return events;
 };
 
-/** A deterministic uniform generator in [0, 1) (mulberry32), so random tests replay from their seed. */
-export const seededRandom = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
+export { seededRandom } from '../../local/random';
 
 /** A random integer in [min, max]. */
 export const randomInt = (rand: () => number, min: number, max: number): number =>

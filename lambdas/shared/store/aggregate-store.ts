@@ -46,8 +46,8 @@ export const MARKER_ATTRIBUTE = 'inflight';
 
 const ledgerKey = (intent: string) => ({ pk: 'LG', sk: intent });
 
-/** Histogram bins per stored part (a part's update stays far below the 4 KB expression limit). */
-const BINS_PER_PART = 100;
+/** Histogram bins per stored part: an update stays far below the 4 KB expression limit and a part item under 1 KB. */
+const BINS_PER_PART = 50;
 /** Error-type parts per bucket (error types are spread over them by hash). */
 const ERROR_PARTS = 8;
 
@@ -65,7 +65,7 @@ const binPart = (family: string, bin: string): string =>
 /**
  * The stored part a counter field belongs to: a pure function of the field name, so every delivery
  * order and batch split lays a bucket out the same way. Core counters ('' part), run and wait
- * histograms in ranges of 100 bins, custom-metric histograms per metric, error counts by hash.
+ * histograms in ranges of 50 bins, custom-metric histograms per metric, error counts by hash.
  */
 export const partOfField = (field: string): string => {
   if (field.startsWith('rh_')) return binPart('rh', field.slice(3));
