@@ -235,7 +235,11 @@ describe('SqsEventSourcePoller', () => {
       sizes.push(event.Records.length);
       running++;
       maxRunning = Math.max(maxRunning, running);
-      await new Promise((r) => setTimeout(r, 200));
+      // Hold the batch until a second one runs beside it (or 3 s pass), so the bound is exercised
+      // however slowly the machine gathers batches.
+      for (let waited = 0; running < 2 && waited < 3_000; waited += 20)
+        await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 100));
       running--;
       return { batchItemFailures: [] };
     };
@@ -248,7 +252,7 @@ describe('SqsEventSourcePoller', () => {
       ),
       handler,
     );
-    await poller.waitIdle(15_000);
+    await poller.waitIdle(30_000);
 
     // Assess
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(30);
