@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { EventRecord, Execution } from '../../lambdas/domain/execution';
+import { type EventRecord, type Execution, STATUS_RANK } from '../../lambdas/domain/execution';
 import { isTerminal, type TaskStatus } from '../../lambdas/shared/contract/event';
 import { executionKey } from '../../lambdas/shared/names/keys';
 import { fromExecutionItem } from '../../lambdas/shared/store/execution-item';
@@ -77,14 +77,7 @@ export interface ExecutionView {
   readonly events: readonly EventView[];
 }
 
-const RANK: Record<TaskStatus, number> = {
-  enqueued: 0,
-  started: 1,
-  retrying: 2,
-  succeeded: 3,
-  failed: 3,
-  cancelled: 3,
-};
+const RANK = STATUS_RANK;
 
 /** The attempts of an execution, from its events (already in canonical order). Pure. */
 export const attemptsOf = (events: readonly EventRecord[]): AttemptView[] => {

@@ -82,7 +82,8 @@ export const MAX_EVENTS_PER_EXECUTION = 100;
 /** Error type counted for a failure that carried no error details. */
 export const UNKNOWN_ERROR_TYPE = 'Unknown';
 
-const STATUS_RANK: Record<TaskStatus, number> = {
+/** Lifecycle rank of a status: how far through its life an attempt got (terminal statuses tie). */
+export const STATUS_RANK: Record<TaskStatus, number> = {
   enqueued: 0,
   started: 1,
   retrying: 2,
