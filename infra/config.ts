@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
+import { alertingPropsFromContext } from './alerting';
 import type { AlarmThresholds } from './monitoring/options';
 import type { TaskpulseProps } from './taskpulse';
 
@@ -94,6 +95,8 @@ export const configFromContext = (node: Node): TaskpulseProps => {
     );
   const monitoring = monitoringFromContext(get);
   return {
+    // Schedules and monitor thresholds (`rollupSchedule`, `monitorSchedule`, `monitorConfig` as JSON).
+    ...alertingPropsFromContext(node),
     ...(stage !== undefined && { stage: String(stage) }),
     ...(historyDays !== undefined && { historyRetention: Duration.days(historyDays) }),
     ...(aggregateDays !== undefined && { aggregateRetention: Duration.days(aggregateDays) }),

@@ -46,6 +46,33 @@ describe('configFromContext: monitoring keys', () => {
   });
 });
 
+describe('configFromContext: alerting keys', () => {
+  it('reads schedules and monitor thresholds with per-task-type overrides', () => {
+    // Act
+    const props = contextProps({
+      rollupSchedule: 'cron(15 1 * * ? *)',
+      monitorSchedule: 'rate(2 minutes)',
+      monitorConfig: JSON.stringify({
+        defaults: { failureRate: { threshold: 0.1 } },
+        overrides: { send_invoice: { failureRate: { threshold: 0.05, minFinished: 20 } } },
+      }),
+    });
+
+    // Assess
+    expect(props.rollupSchedule?.expressionString).toBe('cron(15 1 * * ? *)');
+    expect(props.monitorSchedule?.expressionString).toBe('rate(2 minutes)');
+    expect(props.monitor?.config).toMatchObject({
+      overrides: { send_invoice: { failureRate: { threshold: 0.05 } } },
+    });
+  });
+
+  it('rejects a monitor configuration that does not parse, naming the key', () => {
+    expect(() =>
+      contextProps({ monitorConfig: JSON.stringify({ defaults: { failureRate: { threshold: 'high' } } }) }),
+    ).toThrow(/monitorConfig/);
+  });
+});
+
 describe('resolveMonitoringOptions', () => {
   it('fills defaults under the caller values, never over them', () => {
     const resolved = resolveMonitoringOptions({ alarms: { functionErrors: 5 } });
