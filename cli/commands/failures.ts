@@ -2,9 +2,8 @@ import { type CommandModule, withJson, withTarget } from '../context';
 import { formatFailures, nextPageHint } from '../format/executions';
 import { formatTime } from '../format/values';
 import { parseDurationMs, positiveInt } from '../parse';
-import { listExecutions } from '../queries/executions';
 import type { TargetOptions } from '../target';
-import { listDepsOf, queryWithToken } from './list-support';
+import { listPage, queryWithToken } from './list-support';
 
 interface FailuresOptions extends TargetOptions {
   readonly since: string;
@@ -36,11 +35,7 @@ export const failuresCommand: CommandModule = (program, ctx) => {
       options.next,
       { taskType: options.type !== undefined, status: true },
     );
-    const { target, clients } = await ctx.connect(options);
-    const page = await listExecutions(await listDepsOf(target, clients), query, {
-      limit: options.limit,
-      ...(cursor !== undefined && { cursor }),
-    });
+    const page = await listPage(ctx, options, query, cursor);
     if (options.json) {
       ctx.printJson({
         since: query.fromIso,

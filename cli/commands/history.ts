@@ -4,9 +4,8 @@ import { type CommandModule, withJson, withTarget } from '../context';
 import { UsageError } from '../errors';
 import { formatHistory, nextPageHint } from '../format/executions';
 import { parseInstantMs, positiveInt } from '../parse';
-import { listExecutions } from '../queries/executions';
 import type { TargetOptions } from '../target';
-import { listDepsOf, queryWithToken } from './list-support';
+import { listPage, queryWithToken } from './list-support';
 
 interface HistoryOptions extends TargetOptions {
   readonly type?: string;
@@ -44,11 +43,7 @@ export const historyCommand: CommandModule = (program, ctx) => {
       options.next,
       { taskType: options.type !== undefined, status: options.status !== undefined },
     );
-    const { target, clients } = await ctx.connect(options);
-    const page = await listExecutions(await listDepsOf(target, clients), query, {
-      limit: options.limit,
-      ...(cursor !== undefined && { cursor }),
-    });
+    const page = await listPage(ctx, options, query, cursor);
     if (options.json) {
       ctx.printJson({
         query: { taskType: query.taskType, status: query.status, from: query.fromIso, to: query.toIso },

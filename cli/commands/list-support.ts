@@ -1,10 +1,11 @@
 import { DynamoAggregateReader } from '../../lambdas/shared/store/aggregate-reader';
 import type { Clients } from '../clients';
+import type { CommandContext } from '../context';
 import { UsageError } from '../errors';
-import type { ExecutionListDeps } from '../queries/executions';
+import { type ExecutionListDeps, listExecutions } from '../queries/executions';
 import { decodePageToken, type ExecutionQuery } from '../queries/page-token';
 import { taskTypesActive } from '../queries/task-types';
-import type { Target } from '../target';
+import type { Target, TargetOptions } from '../target';
 
 /** What `history` and `failures` share: the listing dependencies and `--next` handling. */
 
@@ -17,6 +18,20 @@ export const listDepsOf = async (target: Target, clients: Clients): Promise<Exec
     taskTypesOn: async (days) =>
       taskTypesActive(new DynamoAggregateReader(clients.doc, await target.resource('stateTable')), days),
   };
+};
+
+/** One page of executions for a query, on the target the options name. */
+export const listPage = async (
+  ctx: Pick<CommandContext, 'connect'>,
+  options: TargetOptions & { readonly limit: number },
+  query: ExecutionQuery,
+  cursor: string | undefined,
+) => {
+  const { target, clients } = await ctx.connect(options);
+  return listExecutions(await listDepsOf(target, clients), query, {
+    limit: options.limit,
+    ...(cursor !== undefined && { cursor }),
+  });
 };
 
 /**

@@ -11,6 +11,7 @@ import { toExecutionChanges } from '../../lambdas/aggregate/stream-records';
 import type { Execution } from '../../lambdas/domain/execution';
 import type { TaskStatus } from '../../lambdas/shared/contract/event';
 import { CliError } from '../errors';
+import { type EventView, toEventView } from '../queries/execution';
 
 /**
  * `tail`: events as they are stored, read from the history table's stream (NEW_AND_OLD_IMAGES).
@@ -26,17 +27,9 @@ import { CliError } from '../errors';
  */
 
 /** One new event (stable `--json` shape, one object per line). */
-export interface TailEvent {
-  readonly occurredAt: string;
+export interface TailEvent extends EventView {
   readonly taskId: string;
   readonly taskType: string;
-  readonly status: TaskStatus;
-  readonly attempt: number;
-  readonly eventId: string;
-  readonly source: string;
-  readonly durationMs: number | null;
-  readonly errorType: string | null;
-  readonly errorMessage: string | null;
   /** The execution's status once this change was stored. */
   readonly executionStatus: TaskStatus;
 }
@@ -47,19 +40,16 @@ export const newEventsOf = (before: Execution | undefined, after: Execution | un
   const seen = new Set(before?.events.map((e) => e.eventId));
   return after.events
     .filter((e) => !seen.has(e.eventId))
-    .map((e) => ({
-      occurredAt: e.occurredAt,
-      taskId: after.taskId,
-      taskType: after.taskType,
-      status: e.status,
-      attempt: e.attempt,
-      eventId: e.eventId,
-      source: e.source,
-      durationMs: e.durationMs ?? null,
-      errorType: e.errorType ?? null,
-      errorMessage: e.errorMessage ?? null,
-      executionStatus: after.status,
-    }));
+    .map((e) => {
+      const { occurredAt, ...view } = toEventView(e);
+      return {
+        occurredAt,
+        taskId: after.taskId,
+        taskType: after.taskType,
+        ...view,
+        executionStatus: after.status,
+      };
+    });
 };
 
 export interface FollowOptions {

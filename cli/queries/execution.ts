@@ -133,14 +133,17 @@ export const toExecutionView = (x: Execution): ExecutionView => ({
     metrics: x.metrics,
   },
   attempts: attemptsOf(x.events),
-  events: x.events.map((e) => ({
-    occurredAt: e.occurredAt,
-    status: e.status,
-    attempt: e.attempt,
-    eventId: e.eventId,
-    source: e.source,
-    durationMs: e.durationMs ?? null,
-    errorType: e.errorType ?? null,
-    errorMessage: e.errorMessage ?? null,
-  })),
+  events: x.events.map(toEventView),
+});
+
+/** One stored event in its stable view (absent values are `null`). Pure. */
+export const toEventView = (e: EventRecord): EventView => ({
+  occurredAt: e.occurredAt,
+  status: e.status,
+  attempt: e.attempt,
+  eventId: e.eventId,
+  source: e.source,
+  durationMs: e.durationMs ?? null,
+  errorType: e.errorType ?? null,
+  errorMessage: e.errorMessage ?? null,
 });
