@@ -4,44 +4,24 @@ import { renderEmail, renderSubject } from '../../lambdas/alerts/email';
 import type { AlertNotification } from '../../lambdas/alerts/notification';
 import { toAlertMessage } from '../../lambdas/alerts/sns-message';
 import { DEFAULT_RULE_SETTINGS } from '../../lambdas/domain/rules/config';
-import { evaluateFailureRate } from '../../lambdas/domain/rules/failure-rate';
 import { evaluateStuck } from '../../lambdas/domain/rules/stuck';
 import { emailOfDocument } from '../../local/alert-email';
 import { alertOfMessageBody, formatAlert } from '../../local/alert-inbox';
+import { ALERT_NOW_MS, failureRateEvaluation } from '../support/alerts';
 
 /**
  * Local mode prints alert emails from what an SQS subscriber of the topic receives (the JSON document):
  * the text must be the email the monitor's renderer gives for the same notification.
  */
 
-const NOW = Date.parse('2026-03-02T10:05:00Z');
+const NOW = ALERT_NOW_MS;
 
 /** A failure-rate notification: 69 of 200 failed in one bucket. */
 const failureRate = (kind: AlertNotification['kind'] = 'ALARM'): AlertNotification => ({
   id: 'n-1',
   kind,
   evaluation: {
-    ...evaluateFailureRate(
-      'send_invoice',
-      [
-        {
-          startMs: Date.parse('2026-03-02T09:30:00Z'),
-          fields: {
-            n: 200,
-            c_succeeded: 129,
-            c_failed: 69,
-            c_cancelled: 2,
-            retried: 14,
-            e_TimeoutError: 52,
-            es_TimeoutError: 'upstream did not answer within 30 s',
-            e_ValidationError: 17,
-            es_ValidationError: 'amount must be positive',
-          },
-        },
-      ],
-      DEFAULT_RULE_SETTINGS.failureRate,
-      NOW,
-    ),
+    ...failureRateEvaluation('send_invoice'),
     taskIds: ['inv-1', 'inv-2'],
   },
   stage: 'prod',

@@ -5,37 +5,17 @@ import { formatDurationMs, formatPercent, toSubject } from '../../../lambdas/ale
 import type { AlertNotification } from '../../../lambdas/alerts/notification';
 import { JSON_PROTOCOLS, toAlertMessage } from '../../../lambdas/alerts/sns-message';
 import { DEFAULT_RULE_SETTINGS } from '../../../lambdas/domain/rules/config';
-import { evaluateFailureRate } from '../../../lambdas/domain/rules/failure-rate';
 import { evaluateStuck } from '../../../lambdas/domain/rules/stuck';
+import { ALERT_NOW_MS, failureRateEvaluation } from '../../support/alerts';
 
-const NOW = Date.parse('2026-03-02T10:05:00Z');
+const NOW = ALERT_NOW_MS;
 
 /** A failure-rate ALARM notification (34.5% of 200 failed), overridable. */
 const failureAlarm = (
   overrides: Partial<AlertNotification> = {},
   scope = 'send_invoice',
 ): AlertNotification => {
-  const evaluation = evaluateFailureRate(
-    scope,
-    [
-      {
-        startMs: Date.parse('2026-03-02T09:30:00Z'),
-        fields: {
-          n: 200,
-          c_succeeded: 129,
-          c_failed: 69,
-          c_cancelled: 2,
-          retried: 14,
-          e_TimeoutError: 52,
-          es_TimeoutError: 'upstream did not answer within 30 s',
-          e_ValidationError: 17,
-          es_ValidationError: 'amount must be positive',
-        },
-      },
-    ],
-    DEFAULT_RULE_SETTINGS.failureRate,
-    NOW,
-  );
+  const evaluation = failureRateEvaluation(scope);
   return {
     id: 'n-1',
     kind: 'ALARM',
