@@ -1,12 +1,8 @@
-import {
-  BatchGetCommand,
-  BatchWriteCommand,
-  type DynamoDBDocumentClient,
-  PutCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Execution } from '../../domain/execution';
-import { isConditionalCheckFailed, UnprocessedError, VersionConflictError } from '../errors';
+import { isConditionalCheckFailed, VersionConflictError } from '../errors';
 import { executionKey } from '../names/keys';
+import { backoffMs, batchGetAll, sleep } from './batch-get';
 import { fromExecutionItem, toExecutionItem } from './execution-item';
 
 /** A stored execution and the version it was read at. */
@@ -44,12 +40,8 @@ export interface HistoryStore {
   putQuarantine(records: readonly QuarantineRecord[]): Promise<Set<string>>;
 }
 
-const BATCH_GET_LIMIT = 100;
 const BATCH_WRITE_LIMIT = 25;
 const UNPROCESSED_RETRIES = 4;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const backoffMs = (attempt: number) => Math.random() * Math.min(1000, 50 * 2 ** attempt);
 
 /** DynamoDB implementation of `HistoryStore`. */
 export class DynamoHistoryStore implements HistoryStore {
@@ -60,24 +52,13 @@ export class DynamoHistoryStore implements HistoryStore {
   ) {}
 
   async getExecutions(taskIds: readonly string[]): Promise<Map<string, StoredExecution>> {
+    const items = await batchGetAll(this.doc, this.tableName, taskIds.map(executionKey), 'executions', {
+      consistentRead: true,
+    });
     const out = new Map<string, StoredExecution>();
-    for (let i = 0; i < taskIds.length; i += BATCH_GET_LIMIT) {
-      let keys: Record<string, unknown>[] = taskIds
-        .slice(i, i + BATCH_GET_LIMIT)
-        .map((id) => executionKey(id));
-      for (let attempt = 0; keys.length > 0; attempt++) {
-        if (attempt > UNPROCESSED_RETRIES)
-          throw new UnprocessedError(`${keys.length} executions could not be read`);
-        if (attempt > 0) await sleep(backoffMs(attempt));
-        const res = await this.doc.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        for (const item of res.Responses?.[this.tableName] ?? []) {
-          const stored = fromExecutionItem(item);
-          out.set(stored.execution.taskId, stored);
-        }
-        keys = (res.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
-      }
+    for (const item of items) {
+      const stored = fromExecutionItem(item);
+      out.set(stored.execution.taskId, stored);
     }
     return out;
   }

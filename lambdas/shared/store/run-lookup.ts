@@ -1,9 +1,10 @@
-import { BatchGetCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { RunSummary } from '../../domain/rules/run-summary';
 import type { TaskStatus } from '../contract/event';
 import { StoreError, UnprocessedError } from '../errors';
 import { ATTR, byTypePartition, EXECUTION_PK_PREFIX, executionKey, INDEX, INDEX_SHARDS } from '../names/keys';
 import { daysBetween } from '../time';
+import { batchGetAll } from './batch-get';
 
 /**
  * Finding runs in the history table without scanning: task IDs by type and creation time through the
@@ -30,10 +31,6 @@ export interface RunLookup {
 export class RunLookupError extends StoreError {
   override readonly name = 'RunLookupError';
 }
-
-const BATCH_GET_LIMIT = 100;
-const UNPROCESSED_RETRIES = 4;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const PROJECTION = {
   names: {
@@ -105,36 +102,14 @@ export class DynamoRunLookup implements RunLookup {
   }
 
   async getRuns(taskIds: readonly string[]): Promise<RunSummary[]> {
-    const out: RunSummary[] = [];
-    const unique = [...new Set(taskIds)];
-    for (let i = 0; i < unique.length; i += BATCH_GET_LIMIT) {
-      let keys: Record<string, unknown>[] = unique
-        .slice(i, i + BATCH_GET_LIMIT)
-        .map((id) => executionKey(id));
-      for (let attempt = 0; keys.length > 0; attempt++) {
-        if (attempt > UNPROCESSED_RETRIES)
-          throw new UnprocessedError(`${keys.length} runs could not be read`);
-        if (attempt > 0) await sleep(Math.random() * 50 * 2 ** attempt);
-        try {
-          const res = await this.doc.send(
-            new BatchGetCommand({
-              RequestItems: {
-                [this.tableName]: {
-                  Keys: keys,
-                  ProjectionExpression: PROJECTION.expression,
-                  ExpressionAttributeNames: PROJECTION.names,
-                },
-              },
-            }),
-          );
-          out.push(...(res.Responses?.[this.tableName] ?? []).map(toRunSummary));
-          keys = (res.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
-        } catch (error) {
-          throw new RunLookupError(`could not read ${keys.length} runs`, { cause: error });
-        }
-      }
+    const keys = [...new Set(taskIds)].map((id) => executionKey(id));
+    try {
+      const items = await batchGetAll(this.doc, this.tableName, keys, 'runs', { projection: PROJECTION });
+      return items.map(toRunSummary);
+    } catch (error) {
+      if (error instanceof UnprocessedError) throw error;
+      throw new RunLookupError(`could not read ${keys.length} runs`, { cause: error });
     }
-    return out;
   }
 
   private async queryShard(
