@@ -5,6 +5,7 @@ import { emitCommand } from './commands/emit';
 import { failuresCommand } from './commands/failures';
 import { historyCommand } from './commands/history';
 import { quarantineCommand } from './commands/quarantine';
+import { rebuildCommand } from './commands/rebuild';
 import { redriveCommand } from './commands/redrive';
 import { showCommand } from './commands/show';
 import { statsCommand } from './commands/stats';
@@ -31,6 +32,7 @@ export const COMMANDS: readonly CommandModule[] = [
   redriveCommand,
   quarantineCommand,
   backfillCommand,
+  rebuildCommand,
   alertsCommand,
 ];
 
