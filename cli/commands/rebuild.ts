@@ -186,13 +186,21 @@ export const rebuildCommand: CommandModule = (program, ctx) => {
         `\n${result.changes.length} of ${result.bucketsCompared} buckets differ (${result.taskTypes.length} task types, ` +
           `${result.executionsRead} executions created ${earliest}..${to})`,
       );
+      if (result.registryMissing.length > 0)
+        ctx.print(
+          `${result.registryMissing.length} scope registry entries missing (rollups skip those scopes): ${result.registryMissing
+            .map((m) => `${m.scope} on ${m.day}`)
+            .join(', ')}`,
+        );
       if (result.lookbackWarning !== null) ctx.note(`warning: ${result.lookbackWarning}`);
       if (options.yes !== true) {
         if (result.changes.length > 0)
           ctx.print('dry run: nothing written; add --yes to correct these buckets');
         return;
       }
-      ctx.print(`corrected ${result.written} buckets`);
+      ctx.print(
+        `corrected ${result.written} buckets${result.registryMissing.length > 0 ? `, added ${result.registryMissing.length} registry entries` : ''}`,
+      );
       if (rollups !== null) {
         ctx.print(`\n${formatRollupDays(rollups)}`);
         ctx.print(

@@ -81,6 +81,8 @@ export interface RebuildResult {
   readonly changes: readonly BucketChange[];
   /** Buckets compared. */
   readonly bucketsCompared: number;
+  /** Scopes with buckets on a day that the scope registry does not list (rollups would skip them). */
+  readonly registryMissing: readonly { readonly scope: string; readonly day: string }[];
   /** Corrections written (0 in a dry run). */
   readonly written: number;
   /** Set when executions of the earliest lookback day reach into the range (older ones may too). */
@@ -211,6 +213,7 @@ export const rebuild = async (deps: RebuildDeps, options: RebuildOptions): Promi
   let executionsRead = 0;
   let bucketsCompared = 0;
   let written = 0;
+  const registryMissing: { scope: string; day: string }[] = [];
   let lookbackWarning: string | null = null;
   let longestSpan = 0;
   for (const [index, taskType] of taskTypes.entries()) {
@@ -270,12 +273,17 @@ export const rebuild = async (deps: RebuildDeps, options: RebuildOptions): Promi
       corrections.push(c.delta);
       changes.push(c.change);
     }
+    const unregistered = new Map<string, { scope: string; day: string }>();
+    for (const { target } of recomputed)
+      if (!(scopesByDay.get(target.day) ?? []).includes(target.scope))
+        unregistered.set(`${target.scope}\n${target.day}`, { scope: target.scope, day: target.day });
+    registryMissing.push(...unregistered.values());
     if (options.write && corrections.length > 0) {
       await runLimited(corrections, CONCURRENCY, (d) => deps.store.applyDelta(intent, d));
-      await deps.store.registerScopes(recomputed.map((d) => d.target));
       await runLimited(corrections, CONCURRENCY, (d) => deps.store.clearMarker(intent, d));
       written += corrections.length;
     }
+    if (options.write && unregistered.size > 0) await deps.store.registerScopes([...unregistered.values()]);
     options.onProgress?.(index + 1, taskTypes.length);
   }
   const order = (a: BucketChange, b: BucketChange) =>
@@ -286,6 +294,7 @@ export const rebuild = async (deps: RebuildDeps, options: RebuildOptions): Promi
     executionsRead,
     changes: changes.sort(order),
     bucketsCompared,
+    registryMissing,
     written,
     lookbackWarning,
   };

@@ -152,6 +152,9 @@ describe('rebuild', () => {
       }),
     );
     await c.send(new DeleteItemCommand({ TableName: table, Key: key(`RU#${D2}`, 'send_invoice') }));
+    // Lost only from the registry (its buckets are intact), so its rollup was not recomputed either.
+    await c.send(new DeleteItemCommand({ TableName: table, Key: key(`SC#${D1}`, 'resize_image') }));
+    await c.send(new DeleteItemCommand({ TableName: table, Key: key(`RU#${D1}`, 'resize_image') }));
     const corrupted = await aggregates();
     expect(corrupted).not.toEqual(clean.aggregates);
 
@@ -161,12 +164,16 @@ describe('rebuild', () => {
     expect(dry.stdout).toMatch(new RegExp(`send_invoice +${D2} +${invSecond} +n 999→1\\b`));
     expect(dry.stdout).toMatch(new RegExp(`resize_image +${D1} +03:00 +c_succeeded 5→0, n 5→0`));
     expect(dry.stdout).toMatch(new RegExp(`send_invoice\\|marketplace=DE +${D2} `));
+    expect(dry.stdout).toContain(
+      `2 scope registry entries missing (rollups skip those scopes): resize_image on ${D1}, send_invoice|marketplace=DE on ${D2}`,
+    );
     expect(dry.stdout).toContain('dry run: nothing written; add --yes to correct these buckets');
     expect(await aggregates()).toEqual(corrupted);
 
     const fixed = await run('rebuild', '--from', D1, '--to', D2, '--yes');
 
     expect(fixed.code).toBe(0);
+    expect(fixed.stdout).toContain('added 2 registry entries');
     expect(fixed.stdout).toContain('recomputed the rollups of 2 days (in-process against');
     expect(await aggregates()).toEqual(clean.aggregates);
     expect(await itemsWith('SC#')).toEqual(clean.registry);
