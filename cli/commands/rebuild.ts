@@ -74,6 +74,29 @@ const readExecutionsOf =
     return items.map((item) => fromExecutionItem(item).execution);
   };
 
+/** The rebuild's reads and writes over the two tables (the aggregator's own store for the writes). */
+export const dynamoRebuildDeps = (
+  doc: DynamoDBDocumentClient,
+  tables: {
+    readonly historyTable: string;
+    readonly stateTable: string;
+    readonly aggregateRetentionDays: number;
+    readonly now: () => number;
+  },
+): RebuildDeps => {
+  const reader = new DynamoAggregateReader(doc, tables.stateTable);
+  return {
+    listScopes: (day) => reader.listScopes(day),
+    readBuckets: async (scope, day) => {
+      const start = dayStartMs(day);
+      const buckets = await reader.readRange(scope, start, start + DAY_MS);
+      return new Map(buckets.map((b) => [new Date(b.startMs).toISOString().slice(11, 16), { ...b.fields }]));
+    },
+    readExecutions: readExecutionsOf(doc, tables.historyTable),
+    store: new DynamoAggregateStore(doc, tables.stateTable, tables.aggregateRetentionDays, tables.now),
+  };
+};
+
 /** `taskpulse rebuild`: recompute aggregates (then rollups) of a range of days from the history table. */
 export const rebuildCommand: CommandModule = (program, ctx) => {
   const command = program
@@ -139,19 +162,12 @@ export const rebuildCommand: CommandModule = (program, ctx) => {
       const { target, clients } = await ctx.connect(options);
       const historyTable = await target.resource('historyTable');
       const stateTable = await target.resource('stateTable');
-      const reader = new DynamoAggregateReader(clients.doc, stateTable);
-      const deps: RebuildDeps = {
-        listScopes: (day) => reader.listScopes(day),
-        readBuckets: async (scope, day) => {
-          const start = dayStartMs(day);
-          const buckets = await reader.readRange(scope, start, start + DAY_MS);
-          return new Map(
-            buckets.map((b) => [new Date(b.startMs).toISOString().slice(11, 16), { ...b.fields }]),
-          );
-        },
-        readExecutions: readExecutionsOf(clients.doc, historyTable),
-        store: new DynamoAggregateStore(clients.doc, stateTable, options.aggregateRetentionDays, ctx.now),
-      };
+      const deps = dynamoRebuildDeps(clients.doc, {
+        historyTable,
+        stateTable,
+        aggregateRetentionDays: options.aggregateRetentionDays,
+        now: ctx.now,
+      });
       const bar = createProgress(ctx.io.stderr, 'rebuild', options.progress);
       const result = await rebuild(deps, {
         from,

@@ -1,11 +1,19 @@
-import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dynamoRebuildDeps } from '../../cli/commands/rebuild';
+import { rebuild } from '../../cli/ops/rebuild';
 import { runRollup } from '../../lambdas/rollup/run-rollup';
 import { documentClient } from '../../lambdas/shared/aws/clients';
 import { DynamoAggregateReader } from '../../lambdas/shared/store/aggregate-reader';
 import { MARKER_ATTRIBUTE } from '../../lambdas/shared/store/aggregate-store';
 import { DynamoRollupStore } from '../../lambdas/shared/store/rollup-store';
+import { motoClientConfig } from '../support/aws';
 import { makeLifecycle } from '../support/events';
 import { messageOf } from '../support/pipeline';
 import { createKnownStack, D1, D2, type KnownStack, NOW_MS } from './support/known-data';
@@ -181,6 +189,49 @@ describe('rebuild', () => {
 
     const again = await run('rebuild', '--from', D1, '--to', D2, '--json');
     expect(again.json()).toMatchObject({ changes: [] });
+  });
+
+  it('applies each correction once when DynamoDB loses the answer after the write and the SDK retries it', async () => {
+    const c = known.pipeline.client;
+    const table = known.pipeline.stateTable;
+    await c.send(new DeleteItemCommand({ TableName: table, Key: key(`AG#sync_orders#${D2}`, '08:00') }));
+    // Every marked aggregate update succeeds, then its answer is lost once: the SDK sends it again.
+    const faulty = new DynamoDBClient(motoClientConfig());
+    const answered = new Set<string>();
+    let lost = 0;
+    faulty.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        const input = args.input as { Key?: unknown; ExpressionAttributeValues?: Record<string, unknown> };
+        const marked = JSON.stringify(input.ExpressionAttributeValues ?? {}).includes('rebuild-');
+        const id = JSON.stringify(input.Key);
+        if (marked && input.Key !== undefined && !answered.has(id)) {
+          answered.add(id);
+          lost++;
+          throw Object.assign(new Error('socket timed out after the write'), {
+            name: 'TimeoutError',
+            $metadata: {},
+          });
+        }
+        return result;
+      },
+      { step: 'deserialize', name: 'loseAnswerAfterWrite' },
+    );
+
+    const result = await rebuild(
+      dynamoRebuildDeps(documentClient(faulty), {
+        historyTable: known.pipeline.historyTable,
+        stateTable: table,
+        aggregateRetentionDays: 400,
+        now: () => NOW_MS,
+      }),
+      { from: D2, to: D2, lookbackDays: 1, write: true },
+    );
+    faulty.destroy();
+
+    expect(result.written).toBeGreaterThan(0);
+    expect(lost).toBeGreaterThan(0);
+    expect(await aggregates()).toEqual(clean.aggregates);
   });
 
   it('refuses a range whose executions may have expired, and a range in the future', async () => {
