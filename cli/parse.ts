@@ -83,6 +83,16 @@ export const positiveInt =
     return n;
   };
 
+/** Commander option parser of a whole number from 0 to `max`. */
+export const nonNegativeInt =
+  (max = Number.MAX_SAFE_INTEGER) =>
+  (raw: string): number => {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isInteger(n) || n < 0 || n > max)
+      throw new InvalidArgumentError(`must be a whole number from 0 to ${max}`);
+    return n;
+  };
+
 /** Commander option parser of a non-negative number. */
 export const nonNegativeNumber = (raw: string): number => {
   const n = Number(raw);

@@ -4,6 +4,8 @@ import { backfillCommand } from './commands/backfill';
 import { emitCommand } from './commands/emit';
 import { failuresCommand } from './commands/failures';
 import { historyCommand } from './commands/history';
+import { quarantineCommand } from './commands/quarantine';
+import { rebuildCommand } from './commands/rebuild';
 import { redriveCommand } from './commands/redrive';
 import { showCommand } from './commands/show';
 import { statsCommand } from './commands/stats';
@@ -28,7 +30,9 @@ export const COMMANDS: readonly CommandModule[] = [
   showCommand,
   tailCommand,
   redriveCommand,
+  quarantineCommand,
   backfillCommand,
+  rebuildCommand,
   alertsCommand,
 ];
 
@@ -37,7 +41,9 @@ export const DEBUG_ENV = 'TASKPULSE_DEBUG';
 
 const buildProgram = (ctx: RunContext): Command => {
   const program = new Command('taskpulse')
-    .description('Operate Taskpulse: send events, read history and rollups, redrive, backfill, alerts.')
+    .description(
+      'Operate Taskpulse: send events, read history and rollups, redrive, replay quarantine, backfill, rebuild, alerts.',
+    )
     .version('0.1.0')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
@@ -46,14 +52,18 @@ const buildProgram = (ctx: RunContext): Command => {
       writeErr: (s) => ctx.io.stderr.write(s),
     });
   for (const add of COMMANDS) add(program, ctx);
-  // Subcommands inherit output and exit handling.
-  for (const sub of program.commands) {
-    sub.exitOverride().configureOutput({
-      writeOut: (s) => ctx.io.stdout.write(s),
-      writeErr: (s) => ctx.io.stderr.write(s),
-    });
-    sub.showHelpAfterError(`(run taskpulse ${sub.name()} --help for usage)`);
-  }
+  // Subcommands (and theirs, e.g. `quarantine list`) inherit output and exit handling.
+  const configure = (parent: Command, prefix: string) => {
+    for (const sub of parent.commands) {
+      sub.exitOverride().configureOutput({
+        writeOut: (s) => ctx.io.stdout.write(s),
+        writeErr: (s) => ctx.io.stderr.write(s),
+      });
+      sub.showHelpAfterError(`(run taskpulse ${prefix}${sub.name()} --help for usage)`);
+      configure(sub, `${prefix}${sub.name()} `);
+    }
+  };
+  configure(program, '');
   return program;
 };
 

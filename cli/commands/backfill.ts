@@ -1,14 +1,40 @@
 import { MAX_BACKFILL_DAYS } from '../../lambdas/rollup/request';
 import { DynamoAggregateReader } from '../../lambdas/shared/store/aggregate-reader';
 import { DynamoRollupStore } from '../../lambdas/shared/store/rollup-store';
+import type { Clients } from '../clients';
 import { type CommandModule, withJson, withTarget } from '../context';
 import { UsageError } from '../errors';
 import { createProgress } from '../format/progress';
-import { formatTable } from '../format/table';
-import { formatInteger } from '../format/values';
+import { formatRollupDays } from '../format/rollup-days';
 import { backfill, inProcessRunner, lambdaRunner, type RollupRunner } from '../ops/backfill';
 import { parseDay, positiveInt } from '../parse';
-import type { TargetOptions } from '../target';
+import type { Target, TargetOptions } from '../target';
+
+/**
+ * How rollups are recomputed on a target: in this process against the state table (local mode, which
+ * runs no Lambda code, or when asked), else by invoking the rollup function. Shared with `rebuild`.
+ */
+export const rollupRunnerFor = async (
+  target: Target,
+  clients: Clients,
+  now: () => number,
+  inProcessAsked: boolean,
+): Promise<{ inProcess: boolean; run: RollupRunner; via: string }> => {
+  if (inProcessAsked || target.kind === 'local') {
+    const stateTable = await target.resource('stateTable');
+    return {
+      inProcess: true,
+      run: inProcessRunner({
+        aggregates: new DynamoAggregateReader(clients.doc, stateTable),
+        rollups: new DynamoRollupStore(clients.doc, stateTable),
+        now,
+      }),
+      via: `in-process against ${stateTable}`,
+    };
+  }
+  const fn = await target.resource('rollupFunction');
+  return { inProcess: false, run: lambdaRunner(clients.lambda, fn), via: `rollup function ${fn}` };
+};
 
 interface BackfillOptions extends TargetOptions {
   readonly from: string;
@@ -42,22 +68,12 @@ export const backfillCommand: CommandModule = (program, ctx) => {
     const to = parseDay(options.to, now, '--to');
     if (from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
     const { target, clients } = await ctx.connect(options);
-    const inProcess = options.inProcess === true || target.kind === 'local';
-    let run: RollupRunner;
-    let via: string;
-    if (inProcess) {
-      const stateTable = await target.resource('stateTable');
-      run = inProcessRunner({
-        aggregates: new DynamoAggregateReader(clients.doc, stateTable),
-        rollups: new DynamoRollupStore(clients.doc, stateTable),
-        now: ctx.now,
-      });
-      via = `in-process against ${stateTable}`;
-    } else {
-      const fn = await target.resource('rollupFunction');
-      run = lambdaRunner(clients.lambda, fn);
-      via = `rollup function ${fn}`;
-    }
+    const { inProcess, run, via } = await rollupRunnerFor(
+      target,
+      clients,
+      ctx.now,
+      options.inProcess === true,
+    );
     const bar = createProgress(ctx.io.stderr, 'backfill', options.progress);
     const days = await backfill({
       from,
@@ -72,24 +88,7 @@ export const backfillCommand: CommandModule = (program, ctx) => {
       ctx.printJson({ from, to, mode: inProcess ? 'in-process' : 'lambda', days, written });
       return;
     }
-    ctx.print(
-      formatTable(
-        [
-          { header: 'DAY' },
-          { header: 'SCOPES', align: 'right' },
-          { header: 'WRITTEN', align: 'right' },
-          { header: 'SUPERSEDED', align: 'right' },
-          { header: 'EXPIRED', align: 'right' },
-        ],
-        days.map((d) => [
-          d.day,
-          formatInteger(d.scopes),
-          formatInteger(d.written),
-          formatInteger(d.superseded),
-          formatInteger(d.empty),
-        ]),
-      ),
-    );
+    ctx.print(formatRollupDays(days));
     ctx.print(
       `\nrecomputed ${days.length} day${days.length === 1 ? '' : 's'}, ${written} rollups written (${via})`,
     );

@@ -132,8 +132,12 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveResult> =
   return { ...progress, before, remaining: await approximateCount(sqs, fromUrl), errors };
 };
 
-/** Send a batch; returns the entries SQS accepted (with their new ids). Never throws for rejected entries. */
-const sendBatch = async (
+/**
+ * Send a batch (body and message attributes of each message); returns the entries SQS accepted (with
+ * their new ids) and counts rejected ones in `errors` by code. Throws only for a request SQS refused
+ * as a whole (no permission, no queue); a request that got no answer counts all its entries as failed.
+ */
+export const sendBatch = async (
   sqs: Pick<SQSClient, 'send'>,
   toUrl: string,
   entries: readonly { id: string; message: Message }[],

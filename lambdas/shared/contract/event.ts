@@ -163,6 +163,22 @@ export interface Rejection {
   readonly reason: string;
 }
 
+/**
+ * Every rejection code, at run time, for tools that filter quarantined messages by reason (the CLI's
+ * `quarantine --reason`). The assertion below fails to compile when a code is added to `Rejection`
+ * but not here.
+ */
+export const REJECTION_CODES = [
+  'not-json',
+  'oversize',
+  'schema',
+  'clock',
+  'too-many-events',
+] as const satisfies readonly Rejection['code'][];
+type UnlistedRejectionCode = Exclude<Rejection['code'], (typeof REJECTION_CODES)[number]>;
+/** Compile-time check that `REJECTION_CODES` lists every code of `Rejection`. */
+export const EVERY_REJECTION_CODE_LISTED: [UnlistedRejectionCode] extends [never] ? true : never = true;
+
 export type ParseResult =
   | { readonly ok: true; readonly event: TaskEvent }
   | { readonly ok: false; readonly rejection: Rejection };
