@@ -21,6 +21,7 @@ import {
   TaskpulseAlerting,
   type TaskpulseAlertingProps,
 } from './alerting';
+import { bindTable, TABLE_ACCESS } from './grants';
 import { functionsIn, TaskpulseMonitoring } from './monitoring/monitoring';
 import type { MonitoringOptions } from './monitoring/options';
 
@@ -201,7 +202,7 @@ export class Taskpulse extends Construct {
       memorySize: p.ingest.memorySize,
       description: 'Taskpulse ingest: SQS task events to execution history',
     });
-    this.bindTable(this.ingestFunction, this.historyTable, ENV.historyTable, 'readWrite');
+    bindTable(this.ingestFunction, this.historyTable, ENV.historyTable, TABLE_ACCESS.ingest.history);
     this.ingestFunction.addEnvironment(ENV.historyTtlDays, String(p.historyRetention.toDays()));
     // EMF metrics need no IAM grant: the function writes them to its own log group.
     this.ingestFunction.addEnvironment(ENV.metricsNamespace, p.metricsNamespace);
@@ -220,7 +221,7 @@ export class Taskpulse extends Construct {
       memorySize: 512,
       description: 'Taskpulse aggregator: execution changes to time-bucket aggregates',
     });
-    this.bindTable(this.aggregateFunction, this.stateTable, ENV.stateTable, 'readWrite');
+    bindTable(this.aggregateFunction, this.stateTable, ENV.stateTable, TABLE_ACCESS.aggregate.state);
     this.aggregateFunction.addEnvironment(ENV.aggregateTtlDays, String(p.aggregateRetention.toDays()));
     this.aggregateFunction.addEnvironment(ENV.aggregateDimensions, p.aggregateDimensions.join(','));
     this.aggregateFunction.addEventSource(
@@ -247,7 +248,14 @@ export class Taskpulse extends Construct {
       }),
     );
 
-    this.alerting = new TaskpulseAlerting(this, 'Alerting', { taskpulse: this, ...alertingPropsOf(p) });
+    this.alerting = new TaskpulseAlerting(this, 'Alerting', {
+      ...alertingPropsOf(p),
+      stage: p.stage,
+      stateTable: this.stateTable,
+      historyTable: this.historyTable,
+      alertTopic: this.alertTopic,
+      createFunction: (id, entry, options) => this.createFunction(id, entry, options),
+    });
 
     const stack = Stack.of(this);
     const out = (name: string, value: string) => new CfnOutput(stack, name, { value, key: name });
@@ -312,20 +320,5 @@ export class Taskpulse extends Construct {
         banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
       },
     });
-  }
-
-  /**
-   * Give a function a table: its name in `envName` and the matching grant, in one place so they
-   * cannot drift apart.
-   */
-  bindTable(
-    fn: lambda.Function,
-    table: dynamodb.ITable,
-    envName: string,
-    access: 'read' | 'readWrite',
-  ): void {
-    fn.addEnvironment(envName, table.tableName);
-    if (access === 'read') table.grantReadData(fn);
-    else table.grantReadWriteData(fn);
   }
 }
