@@ -25,7 +25,9 @@ const statementsOf = (synth: Synthesized, fn: lambda.IFunction): Statement[] => 
   const roleId = logicalIdOf(synth.stack, fn.role as iam.Role);
   return Object.values(synth.resources)
     .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties?.Roles).includes(roleId))
-    .flatMap((r) => (r.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+    .flatMap(
+      (r) => (r.Properties?.PolicyDocument as { Statement: Statement[] } | undefined)?.Statement ?? [],
+    );
 };
 const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 
