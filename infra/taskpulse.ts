@@ -2,7 +2,6 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -15,6 +14,7 @@ import { Construct } from 'constructs';
 import { DEFAULTS, ENV } from '../lambdas/shared/names/env';
 import { ATTR, EXECUTION_PK_PREFIX, INDEX } from '../lambdas/shared/names/keys';
 import { OUTPUT } from '../lambdas/shared/names/outputs';
+import { TaskpulseAlarmRoute } from './alarm-route';
 import {
   ALERTING_DEFAULTS,
   alertingPropsOf,
@@ -108,10 +108,15 @@ export class Taskpulse extends Construct {
   readonly aggregateFunction: nodejs.NodejsFunction;
   /** Receives stream records the aggregator could not apply before they expired. */
   readonly aggregateFailureQueue: sqs.Queue;
-  /** Alerts from the monitor and from CloudWatch alarms (email, SQS, HTTPS, Lambda subscribers). */
+  /**
+   * Alerts from the monitor and (formatted, with the same message attributes) from CloudWatch alarms:
+   * subscribe email, SQS, HTTPS or Lambda here.
+   */
   readonly alertTopic: sns.Topic;
-  /** Customer-managed key of the alert topic (CloudWatch alarms must be allowed to use it). */
+  /** Customer-managed key of the alert and alarm topics (CloudWatch alarms of this account may use it). */
   readonly alertKey: kms.Key;
+  /** CloudWatch alarms → internal alarm topic → formatter Lambda → alert topic. */
+  readonly alarmRoute: TaskpulseAlarmRoute;
   /** Dashboard, alarms and metric factory (created last, so it sees every function). */
   readonly monitoring: TaskpulseMonitoring;
   /** Daily rollups and the alert monitor (RollupFunction, MonitorFunction and their schedules). */
@@ -183,12 +188,6 @@ export class Taskpulse extends Construct {
       description: 'Encrypts the Taskpulse alert topic',
       removalPolicy: p.removalPolicy,
     });
-    // CloudWatch alarms publish to the encrypted topic, so they need the key.
-    this.alertKey.grant(
-      new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
-      'kms:Decrypt',
-      'kms:GenerateDataKey*',
-    );
     this.alertTopic = new sns.Topic(this, 'AlertTopic', {
       displayName: `Taskpulse alerts (${p.stage})`,
       masterKey: this.alertKey,
@@ -257,6 +256,13 @@ export class Taskpulse extends Construct {
       createFunction: (id, entry, options) => this.createFunction(id, entry, options),
     });
 
+    this.alarmRoute = new TaskpulseAlarmRoute(this, 'AlarmRoute', {
+      alertTopic: this.alertTopic,
+      key: this.alertKey,
+      createFunction: (id, entry, options) => this.createFunction(id, entry, options),
+      alarms: () => this.monitoring.alarms.alarms,
+    });
+
     const stack = Stack.of(this);
     const out = (name: string, value: string) => new CfnOutput(stack, name, { value, key: name });
     if (stack.node.tryFindChild(OUTPUT.eventsQueueUrl) === undefined) {
@@ -275,7 +281,7 @@ export class Taskpulse extends Construct {
       stage: p.stage,
       namespace: p.metricsNamespace,
       options: p.monitoring,
-      alertTopic: this.alertTopic,
+      alarmTopic: this.alarmRoute.alarmTopic,
       eventsQueue: this.eventsQueue,
       deadLetterQueue: this.deadLetterQueue,
       aggregateFailureQueue: this.aggregateFailureQueue,

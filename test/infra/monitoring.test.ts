@@ -144,8 +144,10 @@ describe('dashboard and alarms reference only metrics the ingest Lambda emits', 
 });
 
 describe('alarms', () => {
-  it('notify the alert topic when they fire and when they recover', () => {
-    const topicId = synth.stack.getLogicalId(synth.stack.taskpulse.alertTopic.node.defaultChild as never);
+  it('notify the alarm topic (forwarded, formatted, to the alert topic) when they fire and when they recover', () => {
+    const topicId = synth.stack.getLogicalId(
+      synth.stack.taskpulse.alarmRoute.alarmTopic.node.defaultChild as never,
+    );
     const alarms = resourcesOfType(synth.resources, 'AWS::CloudWatch::Alarm');
     expect(alarms.length).toBeGreaterThan(0);
     for (const [, alarm] of alarms) {
