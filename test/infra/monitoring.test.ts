@@ -19,7 +19,7 @@ import {
   type MetricRef,
   renderJoin,
 } from './support/referenced-metrics';
-import { resourcesOfType, type Synthesized, synthStack } from './support/synth';
+import { cdkJsonContext, resourcesOfType, type Synthesized, synthStack } from './support/synth';
 
 type Widget = { type: string; properties: Record<string, unknown> };
 
@@ -210,7 +210,7 @@ describe('alarms', () => {
 
   it('watch a function added after the monitoring, and list its alarm on the dashboard', () => {
     // Prepare
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
     const stack = new TaskpulseStack(app, 'Taskpulse-late');
     const late = new lambda.Function(stack, 'LateFunction', {
       runtime: lambda.Runtime.NODEJS_22_X,
