@@ -1,7 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, type Node } from 'constructs';
 import {
   type MonitorConfig,
@@ -12,7 +14,7 @@ import {
 import type { Severity } from '../lambdas/domain/rules/rule';
 import { DEFAULT_SCHEDULED_ROLLUP_DAYS } from '../lambdas/rollup/request';
 import { ConfigError, ENV } from '../lambdas/shared/names/env';
-import type { Taskpulse } from './taskpulse';
+import { bindTable, TABLE_ACCESS } from './grants';
 
 /**
  * Daily rollups and the alert monitor: two scheduled Lambdas over the state table, the monitor
@@ -258,9 +260,28 @@ export const alertingPropsFromContext = (node: Node): TaskpulseAlertingProps => 
   };
 };
 
-/** Props of the construct: the alerting fields (defaults applied) and the Taskpulse it belongs to. */
+/**
+ * Creates a Lambda from an entry under `lambdas/` with the deployment's runtime, bundling, logs and
+ * stage (`Taskpulse.createFunction`), as a child of the construct that owns the factory.
+ */
+export type FunctionFactory = (
+  id: string,
+  entry: string,
+  options: Pick<nodejs.NodejsFunctionProps, 'timeout' | 'memorySize' | 'description'>,
+) => nodejs.NodejsFunction;
+
+/** Props of the construct: the alerting fields (defaults applied) and the resources it works on. */
 export interface TaskpulseAlertingConstructProps extends Required<TaskpulseAlertingProps> {
-  readonly taskpulse: Taskpulse;
+  /** Stage name, shown in the schedule descriptions. */
+  readonly stage: string;
+  /** Aggregates, rollups and alert states. */
+  readonly stateTable: dynamodb.ITable;
+  /** Executions (the monitor lists stuck runs and example task ids). */
+  readonly historyTable: dynamodb.ITable;
+  /** Where the monitor publishes alerts. */
+  readonly alertTopic: sns.ITopic;
+  /** Creates the rollup and monitor functions. */
+  readonly createFunction: FunctionFactory;
 }
 
 /** Pick the alerting fields of resolved Taskpulse props. */
@@ -274,11 +295,12 @@ export const alertingPropsOf = (p: Required<TaskpulseAlertingProps>): Required<T
 
 /**
  * The rollup and monitor functions with their schedules and least-privilege grants:
- * - `RollupFunction` (`lambdas/rollup/handler.ts`): reads the state table, writes rollups (PutItem only);
- * - `MonitorFunction` (`lambdas/monitor/handler.ts`): reads the state and history tables, writes alert
- *   states (PutItem only), publishes to the alert topic (and uses its KMS key).
- * The functions are children of the Taskpulse construct (beside ingest and aggregate) so that local
- * mode finds them by construct id; the schedules are children of this construct.
+ * - `RollupFunction` (`lambdas/rollup/handler.ts`): queries the state table, writes rollups;
+ * - `MonitorFunction` (`lambdas/monitor/handler.ts`): queries the state table and the history table's
+ *   index, reads executions, writes alert states, publishes to the alert topic (and uses its KMS key).
+ * Their table actions are listed in `infra/grants.ts`. The functions are created by `createFunction`
+ * (the Taskpulse construct's, so they sit beside ingest and aggregate and local mode finds them by
+ * construct id); the schedules are children of this construct.
  */
 export class TaskpulseAlerting extends Construct {
   readonly rollupFunction: nodejs.NodejsFunction;
@@ -290,7 +312,6 @@ export class TaskpulseAlerting extends Construct {
 
   constructor(scope: Construct, id: string, props: TaskpulseAlertingConstructProps) {
     super(scope, id);
-    const tp = props.taskpulse;
     if (!Number.isInteger(props.rollupDays) || props.rollupDays < 1)
       throw new ConfigError(`rollupDays must be a positive integer, got ${props.rollupDays}`);
     const configJson = JSON.stringify(monitorConfigInputOf(props.monitor, props.expectedCadences));
@@ -302,37 +323,35 @@ export class TaskpulseAlerting extends Construct {
       );
     }
 
-    this.rollupFunction = tp.createFunction('RollupFunction', 'rollup/handler.ts', {
+    this.rollupFunction = props.createFunction('RollupFunction', 'rollup/handler.ts', {
       timeout: Duration.minutes(15),
       memorySize: 512,
       description: 'Taskpulse rollup: daily rollups from the time-bucket aggregates (idempotent, backfill)',
     });
-    tp.bindTable(this.rollupFunction, tp.stateTable, ENV.stateTable, 'read');
-    tp.stateTable.grant(this.rollupFunction, 'dynamodb:PutItem');
+    bindTable(this.rollupFunction, props.stateTable, ENV.stateTable, TABLE_ACCESS.rollup.state);
     this.rollupFunction.addEnvironment(ENV.rollupDays, String(props.rollupDays));
 
-    this.monitorFunction = tp.createFunction('MonitorFunction', 'monitor/handler.ts', {
+    this.monitorFunction = props.createFunction('MonitorFunction', 'monitor/handler.ts', {
       timeout: Duration.minutes(2),
       memorySize: 512,
       description: 'Taskpulse monitor: failure rate, stuck, slow and missed runs to SNS alerts',
     });
-    tp.bindTable(this.monitorFunction, tp.stateTable, ENV.stateTable, 'read');
-    tp.stateTable.grant(this.monitorFunction, 'dynamodb:PutItem');
-    tp.bindTable(this.monitorFunction, tp.historyTable, ENV.historyTable, 'read');
-    this.monitorFunction.addEnvironment(ENV.alertTopicArn, tp.alertTopic.topicArn);
-    tp.alertTopic.grantPublish(this.monitorFunction);
+    bindTable(this.monitorFunction, props.stateTable, ENV.stateTable, TABLE_ACCESS.monitor.state);
+    bindTable(this.monitorFunction, props.historyTable, ENV.historyTable, TABLE_ACCESS.monitor.history);
+    this.monitorFunction.addEnvironment(ENV.alertTopicArn, props.alertTopic.topicArn);
+    props.alertTopic.grantPublish(this.monitorFunction);
     this.monitorFunction.addEnvironment(ENV.monitorConfig, configJson);
     // A failed run is retried by the next scheduled one; async retries would only overlap with it.
     this.monitorFunction.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(5) });
 
     this.rollupRule = new events.Rule(this, 'RollupSchedule', {
       schedule: props.rollupSchedule,
-      description: `Taskpulse (${tp.stage}): daily rollups of the previous UTC day(s)`,
+      description: `Taskpulse (${props.stage}): daily rollups of the previous UTC day(s)`,
       targets: [new targets.LambdaFunction(this.rollupFunction, { retryAttempts: 2 })],
     });
     this.monitorRule = new events.Rule(this, 'MonitorSchedule', {
       schedule: props.monitorSchedule,
-      description: `Taskpulse (${tp.stage}): evaluate alert rules`,
+      description: `Taskpulse (${props.stage}): evaluate alert rules`,
       targets: [new targets.LambdaFunction(this.monitorFunction, { retryAttempts: 0 })],
     });
   }

@@ -2,7 +2,6 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -15,12 +14,14 @@ import { Construct } from 'constructs';
 import { DEFAULTS, ENV } from '../lambdas/shared/names/env';
 import { ATTR, EXECUTION_PK_PREFIX, INDEX } from '../lambdas/shared/names/keys';
 import { OUTPUT } from '../lambdas/shared/names/outputs';
+import { TaskpulseAlarmRoute } from './alarm-route';
 import {
   ALERTING_DEFAULTS,
   alertingPropsOf,
   TaskpulseAlerting,
   type TaskpulseAlertingProps,
 } from './alerting';
+import { bindTable, TABLE_ACCESS } from './grants';
 import { functionsIn, TaskpulseMonitoring } from './monitoring/monitoring';
 import type { MonitoringOptions } from './monitoring/options';
 
@@ -107,10 +108,15 @@ export class Taskpulse extends Construct {
   readonly aggregateFunction: nodejs.NodejsFunction;
   /** Receives stream records the aggregator could not apply before they expired. */
   readonly aggregateFailureQueue: sqs.Queue;
-  /** Alerts from the monitor and from CloudWatch alarms (email, SQS, HTTPS, Lambda subscribers). */
+  /**
+   * Alerts from the monitor and (formatted, with the same message attributes) from CloudWatch alarms:
+   * subscribe email, SQS, HTTPS or Lambda here.
+   */
   readonly alertTopic: sns.Topic;
-  /** Customer-managed key of the alert topic (CloudWatch alarms must be allowed to use it). */
+  /** Customer-managed key of the alert and alarm topics (CloudWatch alarms of this account may use it). */
   readonly alertKey: kms.Key;
+  /** CloudWatch alarms → internal alarm topic → formatter Lambda → alert topic. */
+  readonly alarmRoute: TaskpulseAlarmRoute;
   /** Dashboard, alarms and metric factory (created last, so it sees every function). */
   readonly monitoring: TaskpulseMonitoring;
   /** Daily rollups and the alert monitor (RollupFunction, MonitorFunction and their schedules). */
@@ -182,12 +188,6 @@ export class Taskpulse extends Construct {
       description: 'Encrypts the Taskpulse alert topic',
       removalPolicy: p.removalPolicy,
     });
-    // CloudWatch alarms publish to the encrypted topic, so they need the key.
-    this.alertKey.grant(
-      new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
-      'kms:Decrypt',
-      'kms:GenerateDataKey*',
-    );
     this.alertTopic = new sns.Topic(this, 'AlertTopic', {
       displayName: `Taskpulse alerts (${p.stage})`,
       masterKey: this.alertKey,
@@ -201,7 +201,7 @@ export class Taskpulse extends Construct {
       memorySize: p.ingest.memorySize,
       description: 'Taskpulse ingest: SQS task events to execution history',
     });
-    this.bindTable(this.ingestFunction, this.historyTable, ENV.historyTable, 'readWrite');
+    bindTable(this.ingestFunction, this.historyTable, ENV.historyTable, TABLE_ACCESS.ingest.history);
     this.ingestFunction.addEnvironment(ENV.historyTtlDays, String(p.historyRetention.toDays()));
     // EMF metrics need no IAM grant: the function writes them to its own log group.
     this.ingestFunction.addEnvironment(ENV.metricsNamespace, p.metricsNamespace);
@@ -220,7 +220,7 @@ export class Taskpulse extends Construct {
       memorySize: 512,
       description: 'Taskpulse aggregator: execution changes to time-bucket aggregates',
     });
-    this.bindTable(this.aggregateFunction, this.stateTable, ENV.stateTable, 'readWrite');
+    bindTable(this.aggregateFunction, this.stateTable, ENV.stateTable, TABLE_ACCESS.aggregate.state);
     this.aggregateFunction.addEnvironment(ENV.aggregateTtlDays, String(p.aggregateRetention.toDays()));
     this.aggregateFunction.addEnvironment(ENV.aggregateDimensions, p.aggregateDimensions.join(','));
     this.aggregateFunction.addEventSource(
@@ -247,7 +247,21 @@ export class Taskpulse extends Construct {
       }),
     );
 
-    this.alerting = new TaskpulseAlerting(this, 'Alerting', { taskpulse: this, ...alertingPropsOf(p) });
+    this.alerting = new TaskpulseAlerting(this, 'Alerting', {
+      ...alertingPropsOf(p),
+      stage: p.stage,
+      stateTable: this.stateTable,
+      historyTable: this.historyTable,
+      alertTopic: this.alertTopic,
+      createFunction: (id, entry, options) => this.createFunction(id, entry, options),
+    });
+
+    this.alarmRoute = new TaskpulseAlarmRoute(this, 'AlarmRoute', {
+      alertTopic: this.alertTopic,
+      key: this.alertKey,
+      createFunction: (id, entry, options) => this.createFunction(id, entry, options),
+      alarms: () => this.monitoring.alarms.alarms,
+    });
 
     const stack = Stack.of(this);
     const out = (name: string, value: string) => new CfnOutput(stack, name, { value, key: name });
@@ -267,7 +281,7 @@ export class Taskpulse extends Construct {
       stage: p.stage,
       namespace: p.metricsNamespace,
       options: p.monitoring,
-      alertTopic: this.alertTopic,
+      alarmTopic: this.alarmRoute.alarmTopic,
       eventsQueue: this.eventsQueue,
       deadLetterQueue: this.deadLetterQueue,
       aggregateFailureQueue: this.aggregateFailureQueue,
@@ -312,20 +326,5 @@ export class Taskpulse extends Construct {
         banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
       },
     });
-  }
-
-  /**
-   * Give a function a table: its name in `envName` and the matching grant, in one place so they
-   * cannot drift apart.
-   */
-  bindTable(
-    fn: lambda.Function,
-    table: dynamodb.ITable,
-    envName: string,
-    access: 'read' | 'readWrite',
-  ): void {
-    fn.addEnvironment(envName, table.tableName);
-    if (access === 'read') table.grantReadData(fn);
-    else table.grantReadWriteData(fn);
   }
 }

@@ -5,9 +5,11 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DEFAULT_ALARM_SEVERITY, withSeverityTag } from '../../lambdas/alarm-format/severity';
+import type { Severity } from '../../lambdas/domain/rules/rule';
 import type { PipelineMetricFactory, TaskMetricFactory } from './metric-factory';
 import type { ResolvedMonitoringOptions } from './options';
-import { alarmDescription, cliCommand } from './runbook';
+import { alarmDescription, cliCommand, fitAlarmDescription } from './runbook';
 
 /** A function the monitoring watches, with the short name shown on the dashboard and in alarms. */
 export interface MonitoredFunction {
@@ -19,7 +21,7 @@ export interface TaskpulseAlarmsProps {
   readonly stage: string;
   readonly taskMetrics: TaskMetricFactory;
   readonly pipelineMetrics: PipelineMetricFactory;
-  /** Receives every alarm's ALARM and OK notifications. */
+  /** Receives every alarm's ALARM and OK notifications (the alarm topic, whose formatter forwards them). */
   readonly topic: sns.ITopic;
   readonly eventsQueue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
@@ -35,9 +37,11 @@ export interface TaskpulseAlarmsProps {
 const idPart = (name: string): string => name.replace(/[^A-Za-z0-9]/g, '_');
 
 /**
- * The CloudWatch alarms of one deployment. Each notifies the alert topic once when it fires and once
+ * The CloudWatch alarms of one deployment. Each notifies the alarm topic once when it fires and once
  * when it recovers (CloudWatch only acts on state changes), treats missing data as fine (no traffic
- * is not an incident), and says in its description what to do. No physical names: CloudFormation
+ * is not an incident), and says in its description what to do. The description starts with the
+ * alarm's severity tag (`[warning] `; none means critical), which the alarm formatter turns into the
+ * `severity` message attribute. No physical names: CloudFormation
  * names them, so stages coexist.
  */
 export class TaskpulseAlarms extends Construct {
@@ -65,6 +69,7 @@ export class TaskpulseAlarms extends Construct {
     });
 
     this.add('OldestMessageAgeAlarm', {
+      severity: 'warning',
       metric: pm.oldestMessageAgeSeconds(props.eventsQueue),
       threshold: options.alarms.oldestMessageAge.toSeconds(),
       description: alarmDescription(
@@ -87,6 +92,7 @@ export class TaskpulseAlarms extends Construct {
     });
 
     this.add('QuarantineRateAlarm', {
+      severity: 'warning',
       metric: tm.quarantinePercent(Duration.minutes(15)),
       threshold: options.alarms.quarantinePercent,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -118,6 +124,7 @@ export class TaskpulseAlarms extends Construct {
   addFunction({ label, fn }: MonitoredFunction): cloudwatch.Alarm {
     const { stage, options } = this.props;
     return this.add(`${idPart(label)}ErrorsAlarm`, {
+      severity: 'warning',
       metric: this.props.pipelineMetrics.functionErrors(fn),
       threshold: options.alarms.functionErrors,
       description: alarmDescription(
@@ -135,6 +142,8 @@ export class TaskpulseAlarms extends Construct {
       threshold: number;
       description: string;
       comparisonOperator?: cloudwatch.ComparisonOperator;
+      /** Becomes the alert's `severity` attribute. @default 'critical' */
+      severity?: Severity;
     },
   ): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, id, {
@@ -144,7 +153,9 @@ export class TaskpulseAlarms extends Construct {
         spec.comparisonOperator ?? cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: spec.description,
+      alarmDescription: fitAlarmDescription(
+        withSeverityTag(spec.severity ?? DEFAULT_ALARM_SEVERITY, spec.description),
+      ),
     });
     const action = new actions.SnsAction(this.props.topic);
     alarm.addAlarmAction(action);

@@ -16,8 +16,11 @@ export interface TaskpulseMonitoringProps {
   readonly namespace: string;
   /** Dashboard task types, runbook link, alarm thresholds. @default see MonitoringOptions */
   readonly options?: MonitoringOptions;
-  /** Every alarm notifies this topic when it fires and when it recovers. */
-  readonly alertTopic: sns.ITopic;
+  /**
+   * Every alarm notifies this topic when it fires and when it recovers (the internal alarm topic; its
+   * formatter forwards to the alert topic).
+   */
+  readonly alarmTopic: sns.ITopic;
   readonly eventsQueue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
   readonly aggregateFailureQueue: sqs.IQueue;
@@ -32,7 +35,7 @@ export interface TaskpulseMonitoringProps {
 
 /**
  * The CloudWatch side of a deployment: a metric factory over the shared metric names, the alarms
- * (→ alert topic) and the one dashboard. The `Taskpulse` construct creates it last so that it sees
+ * (→ alarm topic → formatter → alert topic) and the one dashboard. The `Taskpulse` construct creates it last so that it sees
  * every function; a function created later is added with `monitorFunction`.
  */
 export class TaskpulseMonitoring extends Construct {
@@ -50,7 +53,7 @@ export class TaskpulseMonitoring extends Construct {
       stage: props.stage,
       taskMetrics: this.taskMetrics,
       pipelineMetrics: this.pipelineMetrics,
-      topic: props.alertTopic,
+      topic: props.alarmTopic,
       eventsQueue: props.eventsQueue,
       deadLetterQueue: props.deadLetterQueue,
       aggregateFailureQueue: props.aggregateFailureQueue,

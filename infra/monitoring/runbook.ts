@@ -19,8 +19,13 @@ export const queryCommands = (stackName: string): { command: string; what: strin
   { command: cliCommand(stackName, 'redrive'), what: 'move dead-letter messages back to the events queue' },
 ];
 
-/** An alarm description: what happened, what to do, where the runbook is (CloudWatch allows 1,024 characters). */
-export const alarmDescription = (what: string, todo: string, runbookUrl: string): string => {
-  const text = `${what} What to do: ${todo} Runbook: ${runbookUrl}`;
-  return text.length <= 1024 ? text : `${text.slice(0, 1021)}...`;
-};
+/** CloudWatch's limit on an alarm description. */
+export const MAX_ALARM_DESCRIPTION_CHARS = 1024;
+
+/** `text` cut to what CloudWatch accepts as an alarm description. */
+export const fitAlarmDescription = (text: string): string =>
+  text.length <= MAX_ALARM_DESCRIPTION_CHARS ? text : `${text.slice(0, MAX_ALARM_DESCRIPTION_CHARS - 3)}...`;
+
+/** An alarm description: what happened, what to do, where the runbook is. */
+export const alarmDescription = (what: string, todo: string, runbookUrl: string): string =>
+  fitAlarmDescription(`${what} What to do: ${todo} Runbook: ${runbookUrl}`);

@@ -9,10 +9,11 @@ import type { TaskpulseProps } from '../../infra/taskpulse';
 import { TaskpulseStack } from '../../infra/taskpulse-stack';
 import { parseMonitorConfig, settingsFor } from '../../lambdas/domain/rules/config';
 import { ENV } from '../../lambdas/shared/names/env';
+import { cdkJsonContext } from './support/synth';
 
 /** Synthesize the standalone stack without bundling (no esbuild run). */
 const synth = (props: TaskpulseProps = {}) => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
   const stack = new TaskpulseStack(app, 'AlertingTest', { taskpulse: props });
   return { stack, template: Template.fromStack(stack), alerting: stack.taskpulse.alerting };
 };

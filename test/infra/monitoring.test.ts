@@ -19,7 +19,7 @@ import {
   type MetricRef,
   renderJoin,
 } from './support/referenced-metrics';
-import { resourcesOfType, type Synthesized, synthStack } from './support/synth';
+import { cdkJsonContext, resourcesOfType, type Synthesized, synthStack } from './support/synth';
 
 type Widget = { type: string; properties: Record<string, unknown> };
 
@@ -144,8 +144,10 @@ describe('dashboard and alarms reference only metrics the ingest Lambda emits', 
 });
 
 describe('alarms', () => {
-  it('notify the alert topic when they fire and when they recover', () => {
-    const topicId = synth.stack.getLogicalId(synth.stack.taskpulse.alertTopic.node.defaultChild as never);
+  it('notify the alarm topic (forwarded, formatted, to the alert topic) when they fire and when they recover', () => {
+    const topicId = synth.stack.getLogicalId(
+      synth.stack.taskpulse.alarmRoute.alarmTopic.node.defaultChild as never,
+    );
     const alarms = resourcesOfType(synth.resources, 'AWS::CloudWatch::Alarm');
     expect(alarms.length).toBeGreaterThan(0);
     for (const [, alarm] of alarms) {
@@ -208,7 +210,7 @@ describe('alarms', () => {
 
   it('watch a function added after the monitoring, and list its alarm on the dashboard', () => {
     // Prepare
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
     const stack = new TaskpulseStack(app, 'Taskpulse-late');
     const late = new lambda.Function(stack, 'LateFunction', {
       runtime: lambda.Runtime.NODEJS_22_X,

@@ -53,19 +53,6 @@ describe('Taskpulse resources', () => {
     });
   });
 
-  it('lets CloudWatch alarms use the topic key', () => {
-    synth.template.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Action: Match.arrayWith(['kms:Decrypt']),
-          }),
-        ]),
-      },
-    });
-  });
-
   it('encrypts both tables, with point-in-time recovery and TTL', () => {
     const tables = resourcesOfType(synth.resources, 'AWS::DynamoDB::Table');
     expect(tables).toHaveLength(2);

@@ -119,3 +119,25 @@ export const rollupPartition = (day: string): string => `RU#${day}`;
 /** Alert state of one rule on one scope: `AL` / `<rule>#<scope>` (few items; listed with one query). */
 export const alertStateKey = (rule: string, scope: string) => ({ pk: 'AL', sk: `${rule}#${scope}` });
 export const ALERT_STATE_PARTITION = 'AL';
+
+/**
+ * Partition-key prefixes (`…#`) and whole partitions of each item kind, as the key functions above
+ * write them. CDK restricts each function's writes to the kinds it owns with `dynamodb:LeadingKeys`
+ * (`infra/grants.ts`); `test/infra/grants.test.ts` checks them against the key functions.
+ */
+export const PARTITION = {
+  /** History table: executions, `EX#<taskId>`. */
+  execution: EXECUTION_PK_PREFIX,
+  /** History table: quarantined messages, `Q#<day>#<shard>`. */
+  quarantine: 'Q#',
+  /** State table: aggregates, `AG#<scope>#<day>`. */
+  aggregate: 'AG#',
+  /** State table: scope registry, `SC#<day>`. */
+  scopeRegistry: 'SC#',
+  /** State table: daily rollups, `RU#<day>`. */
+  rollup: 'RU#',
+  /** State table: alert states, the one partition `AL`. */
+  alertState: ALERT_STATE_PARTITION,
+  /** State table: the aggregator's intent ledger, the one partition `LG` (`store/aggregate-store.ts`). */
+  ledger: 'LG',
+} as const;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { applyNagChecks, suppressTaskpulseFindings } from '../../../infra/nag';
@@ -17,6 +18,14 @@ export interface Synthesized {
   readonly resources: Record<string, TemplateResource>;
 }
 
+/** The context of `cdk.json` (the feature flags), so tests synthesize what `cdk synth` does. */
+export const cdkJsonContext = (): Record<string, unknown> =>
+  (
+    JSON.parse(readFileSync(new URL('../../../cdk.json', import.meta.url), 'utf8')) as {
+      context: Record<string, unknown>;
+    }
+  ).context;
+
 /**
  * Synthesize the standalone stack without bundling (the functions get placeholder code, a few
  * seconds instead of an esbuild run per function), optionally with the cdk-nag checks as `app.ts`
@@ -26,7 +35,7 @@ export const synthStack = (
   props: TaskpulseProps = {},
   options: { nag?: boolean; stackName?: string } = {},
 ): Synthesized => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
   const stack = new TaskpulseStack(app, options.stackName ?? 'Taskpulse-test', { taskpulse: props });
   if (options.nag === true) {
     suppressTaskpulseFindings(stack.taskpulse);
