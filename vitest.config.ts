@@ -17,6 +17,9 @@ const integration = ['test/integration/**/*.test.ts', 'test/**/*.int.test.ts'];
 
 export default defineConfig({
   test: {
+    // One pool for all projects (vitest requires the same maxWorkers in one run): 2 files at a time
+    // keep moto_server (one Python process) responsive on 2 cores.
+    maxWorkers: 2,
     // Reporters are global: one JSON report over all projects; .ci/run prints its counts.
     reporters: ['default', ['json', { outputFile: '.taskpulse/test-results.json' }]],
     projects: [
@@ -49,8 +52,6 @@ export default defineConfig({
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          // moto_server is one Python process; a few files at a time keep it responsive on 2 cores.
-          maxWorkers: 2,
         },
       },
     ],
