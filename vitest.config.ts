@@ -31,6 +31,10 @@ export default defineConfig({
           exclude: ['test/infra/**', ...integration],
           // Generous for a loaded 2-core machine; a unit test needing more is not a unit test.
           testTimeout: 20_000,
+          // Pure tests share a worker's module cache instead of re-importing zod, the AWS SDK and
+          // the domain for every file (most of this project's time). A test that changes global
+          // state (env, timers, mocks) restores it in afterEach.
+          isolate: false,
         },
       },
       {
