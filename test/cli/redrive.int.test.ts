@@ -9,7 +9,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { redrive } from '../../cli/ops/redrive';
+import { type RedriveResult, redrive } from '../../cli/ops/redrive';
 import { motoClientConfig, uniqueName } from '../support/aws';
 import { taskpulse } from './support/run';
 
@@ -198,6 +198,20 @@ describe('redrive', () => {
     } as unknown as SQSClient;
   };
 
+  /**
+   * Every message counted once and found once: moved ones in the events queue, failed ones back in the
+   * DLQ and visible at once (no waiting for a visibility timeout: the move hands back what it could
+   * not send).
+   */
+  const expectEachMessageOnce = async (result: RedriveResult, bodies: readonly string[]) => {
+    expect(result.moved + result.failed).toBe(bodies.length);
+    const inEvents = (await drain(eventsUrl)).map((m) => m.body);
+    const inDlq = (await drain(dlqUrl)).map((m) => m.body);
+    expect(inEvents).toHaveLength(result.moved);
+    expect(inDlq).toHaveLength(result.failed);
+    expect([...inEvents, ...inDlq].sort()).toEqual([...bodies].sort());
+  };
+
   it('loses nothing when some sends fail: they stay in the DLQ, visible, the rest move once', async () => {
     const bodies = await fillDlq(30);
 
@@ -207,15 +221,9 @@ describe('redrive', () => {
       toUrl: eventsUrl,
     });
 
-    expect(result.moved + result.failed).toBe(30);
     expect(result.failed).toBeGreaterThan(0);
     expect(result.errors).toEqual({ InternalError: result.failed });
-    // No waiting for a visibility timeout: the move hands back what it could not send.
-    const inEvents = (await drain(eventsUrl)).map((m) => m.body);
-    const inDlq = (await drain(dlqUrl)).map((m) => m.body);
-    expect(inEvents).toHaveLength(result.moved);
-    expect(inDlq).toHaveLength(result.failed);
-    expect([...inEvents, ...inDlq].sort()).toEqual([...bodies].sort());
+    await expectEachMessageOnce(result, bodies);
   });
 
   it('counts each message once when a refused one reappears in the DLQ before the move ends', async () => {
@@ -227,13 +235,8 @@ describe('redrive', () => {
       toUrl: eventsUrl,
     });
 
-    expect(result.moved + result.failed).toBe(30);
     expect(result.duplicated).toBe(0);
-    const inEvents = (await drain(eventsUrl)).map((m) => m.body);
-    const inDlq = (await drain(dlqUrl)).map((m) => m.body);
-    expect(inEvents).toHaveLength(result.moved);
-    expect(inDlq).toHaveLength(result.failed);
-    expect([...inEvents, ...inDlq].sort()).toEqual([...bodies].sort());
+    await expectEachMessageOnce(result, bodies);
   });
 
   it('does not move again a message this run sent that came back to the DLQ', async () => {

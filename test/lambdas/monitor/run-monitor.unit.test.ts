@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { type MonitorConfigInput, resolveMonitorConfig } from '../../../lambdas/domain/rules/config';
 import { type MonitorDeps, runMonitor } from '../../../lambdas/monitor/run-monitor';
-import type { TaskEvent } from '../../../lambdas/shared/contract/event';
 import { makeLifecycle } from '../../support/events';
 import { InMemoryFeed } from '../../support/fakes/feed';
 import { InMemoryAlertStateStore, RecordingPublisher } from '../../support/fakes/stores';
+import { runs } from './runs';
 
 /**
  * The monitor use case over in-memory stores: the rules end to end from events, alert state
@@ -14,7 +14,6 @@ import { InMemoryAlertStateStore, RecordingPublisher } from '../../support/fakes
  */
 
 const at = (iso: string) => Date.parse(iso);
-const MIN = 60_000;
 
 const setUp = (config: MonitorConfigInput = {}) => {
   const feed = new InMemoryFeed();
@@ -37,29 +36,10 @@ const setUp = (config: MonitorConfigInput = {}) => {
   return { feed, states, monitorAt };
 };
 
-/** `count` runs spread over `[fromIso, fromIso + spanMin)`; those whose index is in `failing` fail. */
-const runs = (
-  taskType: string,
-  fromIso: string,
-  spanMin: number,
-  count: number,
-  failing: (i: number) => boolean = () => false,
-): TaskEvent[] =>
-  Array.from({ length: count }, (_, i) =>
-    makeLifecycle({
-      taskId: `${taskType}-${fromIso.slice(11, 16).replace(':', '')}-${i}`,
-      taskType,
-      startMs: at(fromIso) + Math.floor((i * spanMin * MIN) / count),
-      runMs: 1_000,
-      outcome: failing(i) ? 'failed' : 'succeeded',
-      error: { type: 'TimeoutError', message: 'upstream did not answer within 30 s' },
-    }),
-  ).flat();
-
 describe('runMonitor (in-memory stores)', () => {
   it('a failure-rate alarm is said once, reminded after the interval, and recovers once', async () => {
     const { feed, monitorAt } = setUp({ defaults: { alerts: { reminderIntervalMs: 3_600_000 } } });
-    feed.send(runs('send_invoice', '2026-03-02T09:00:00Z', 55, 20, (i) => i % 3 === 0));
+    feed.send(runs('send_invoice', '2026-03-02T09:00:00Z', 55, 20, (i) => i % 3 === 0).events);
 
     const first = await monitorAt('2026-03-02T10:00:00Z');
     expect(first.map((a) => a.subject)).toEqual(['[ALARM] send_invoice failure rate 35.0% > 20% (last 1h)']);
@@ -70,13 +50,13 @@ describe('runMonitor (in-memory stores)', () => {
     });
     expect(first[0]!.document.taskIds.length).toBeGreaterThan(0);
 
-    feed.send(runs('send_invoice', '2026-03-02T10:00:00Z', 55, 12, (i) => i % 3 === 1));
+    feed.send(runs('send_invoice', '2026-03-02T10:00:00Z', 55, 12, (i) => i % 3 === 1).events);
     expect(await monitorAt('2026-03-02T10:30:00Z')).toEqual([]);
     expect((await monitorAt('2026-03-02T11:00:00Z')).map((a) => a.subject)).toEqual([
       '[REMINDER] send_invoice failure rate 33.3% > 20% (last 1h)',
     ]);
 
-    feed.send(runs('send_invoice', '2026-03-02T11:00:00Z', 70, 15));
+    feed.send(runs('send_invoice', '2026-03-02T11:00:00Z', 70, 15).events);
     expect(await monitorAt('2026-03-02T12:05:00Z')).toEqual([]);
     const ok = await monitorAt('2026-03-02T12:10:00Z');
     expect(ok.map((a) => a.subject)).toEqual(['[OK] send_invoice failure rate 0.0% <= 20% (last 1h)']);
@@ -86,7 +66,7 @@ describe('runMonitor (in-memory stores)', () => {
 
   it('stores no state and says nothing below the minimum number of finished runs', async () => {
     const { feed, states, monitorAt } = setUp();
-    feed.send(runs('send_invoice', '2026-03-02T09:00:00Z', 50, 9, (i) => i < 5));
+    feed.send(runs('send_invoice', '2026-03-02T09:00:00Z', 50, 9, (i) => i < 5).events);
 
     expect(await monitorAt('2026-03-02T10:00:00Z')).toEqual([]);
     expect(await states.list()).toEqual([]);
@@ -113,7 +93,7 @@ describe('runMonitor (in-memory stores)', () => {
         startMs: at('2026-03-02T10:00:00Z'),
         outcome: 'running',
       }),
-      ...runs('resize_image', '2026-03-02T09:00:00Z', 60, 5),
+      ...runs('resize_image', '2026-03-02T09:00:00Z', 60, 5).events,
     ]);
 
     expect(await monitorAt('2026-03-02T09:55:00Z')).toEqual([]);
