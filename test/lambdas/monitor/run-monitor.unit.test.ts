@@ -74,25 +74,13 @@ describe('runMonitor (in-memory stores)', () => {
 
   it('a stuck run fires once, naming every stuck run', async () => {
     const { feed, monitorAt } = setUp();
+    // Two runs that started and never finished, a younger running one, and finished ones.
+    const running = (taskId: string, startIso: string) =>
+      makeLifecycle({ taskId, taskType: 'resize_image', startMs: at(startIso), outcome: 'running' });
     feed.send([
-      ...makeLifecycle({
-        taskId: 'resize-a',
-        taskType: 'resize_image',
-        startMs: at('2026-03-02T09:00:00Z'),
-        outcome: 'running',
-      }),
-      ...makeLifecycle({
-        taskId: 'resize-b',
-        taskType: 'resize_image',
-        startMs: at('2026-03-02T09:20:00Z'),
-        outcome: 'running',
-      }),
-      ...makeLifecycle({
-        taskId: 'resize-young',
-        taskType: 'resize_image',
-        startMs: at('2026-03-02T10:00:00Z'),
-        outcome: 'running',
-      }),
+      ...running('resize-a', '2026-03-02T09:00:00Z'),
+      ...running('resize-b', '2026-03-02T09:20:00Z'),
+      ...running('resize-young', '2026-03-02T10:00:00Z'),
       ...runs('resize_image', '2026-03-02T09:00:00Z', 60, 5).events,
     ]);
 
