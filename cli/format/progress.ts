@@ -17,7 +17,7 @@ export interface ProgressState {
 }
 
 /** Width of the bar itself, characters. */
-export const BAR_WIDTH = 24;
+const BAR_WIDTH = 24;
 
 /** The text of one progress line, e.g. `redrive [██████░░░░]  60% 6/10`. Pure. */
 export const renderProgress = (state: ProgressState, width: number = BAR_WIDTH): string => {

@@ -17,10 +17,10 @@ import {
  * 2. send them to the events queue (body and message attributes unchanged);
  * 3. delete from the DLQ only the ones SQS confirmed as sent.
  *
- * A message whose send fails stays in the DLQ and becomes visible again. A crash between 2 and 3, or a
- * failed delete, leaves a message in both queues: it is delivered twice, which the pipeline absorbs
- * (events are idempotent by `eventId`). Messages this run sent that come back to the DLQ (they failed
- * again) are not moved a second time.
+ * A message whose send fails stays in the DLQ and is made visible again when the move ends. A crash
+ * between 2 and 3, or a failed delete, leaves a message in both queues: it is delivered twice, which the
+ * pipeline absorbs (events are idempotent by `eventId`). No message is sent twice in one run: neither
+ * one whose send failed nor one this run sent that came back to the DLQ (it failed again).
  */
 
 export interface RedriveOptions {
@@ -63,7 +63,7 @@ export interface RedriveResult extends RedriveProgress {
 }
 
 /** Approximate number of messages in a queue (visible + in flight + delayed). */
-export const approximateCount = async (sqs: Pick<SQSClient, 'send'>, queueUrl: string): Promise<number> => {
+const approximateCount = async (sqs: Pick<SQSClient, 'send'>, queueUrl: string): Promise<number> => {
   const res = await sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,
@@ -82,52 +82,65 @@ export const approximateCount = async (sqs: Pick<SQSClient, 'send'>, queueUrl: s
   );
 };
 
-/** Move messages from `fromUrl` to `toUrl`: send first, delete after. */
+/**
+ * Move messages from `fromUrl` to `toUrl`: send first, delete after. Each DLQ message is handled at
+ * most once per run: one whose send failed, or that this run sent and that came back, may become
+ * visible again while the move goes on (when it outlasts the visibility timeout); it is then held,
+ * not sent again or counted twice. The move ends when a receive brings no message it has not handled;
+ * everything it held is made visible again before it returns.
+ */
 export const redrive = async (options: RedriveOptions): Promise<RedriveResult> => {
   const { sqs, fromUrl, toUrl } = options;
   const max = options.max ?? Number.POSITIVE_INFINITY;
   const before = await approximateCount(sqs, fromUrl);
   options.onStart?.(before);
-  const sentIds = new Set<string>();
+  // DLQ message ids this run received and tried to send, and the ids of the copies it sent.
+  const handled = new Set<string>();
+  // Messages this run received that are still in the DLQ, by id, with the newest receipt handle.
+  const held = new Map<string, Message>();
   const errors: Record<string, number> = {};
   const progress = { moved: 0, failed: 0, duplicated: 0 };
   let empty = false;
 
-  while (progress.moved + progress.failed < max && !empty && options.signal?.aborted !== true) {
-    const want = Math.min(10, max - progress.moved - progress.failed);
-    const received = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: fromUrl,
-        MaxNumberOfMessages: want,
-        WaitTimeSeconds: Math.max(1, options.waitSeconds ?? 1),
-        VisibilityTimeout: options.visibilityTimeoutSeconds ?? 60,
-        MessageAttributeNames: ['All'],
-      }),
-    );
-    // A message this run already moved that failed again and came back is left where it is, visible.
-    const all = received.Messages ?? [];
-    const messages = all.filter((m) => !sentIds.has(m.MessageId ?? ''));
-    await release(
-      sqs,
-      fromUrl,
-      all.filter((m) => sentIds.has(m.MessageId ?? '')),
-    );
-    if (messages.length === 0) {
-      empty = true;
-      continue;
+  try {
+    while (progress.moved + progress.failed < max && !empty && options.signal?.aborted !== true) {
+      const want = Math.min(10, max - progress.moved - progress.failed);
+      const received = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: fromUrl,
+          MaxNumberOfMessages: want,
+          WaitTimeSeconds: Math.max(1, options.waitSeconds ?? 1),
+          VisibilityTimeout: options.visibilityTimeoutSeconds ?? 60,
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      const messages: Message[] = [];
+      for (const m of received.Messages ?? []) {
+        const id = m.MessageId ?? '';
+        held.set(id, m);
+        if (!handled.has(id)) messages.push(m);
+      }
+      if (messages.length === 0) {
+        empty = true;
+        continue;
+      }
+      for (const m of messages) handled.add(m.MessageId ?? '');
+      const entries = messages.map((m, i) => ({ id: String(i), message: m }));
+      const sent = await sendBatch(sqs, toUrl, entries, errors);
+      progress.failed += entries.length - sent.length;
+      for (const s of sent) handled.add(s.newMessageId);
+      const deleted = await deleteBatch(
+        sqs,
+        fromUrl,
+        sent.map((s) => s.message),
+      );
+      for (const m of deleted) held.delete(m.MessageId ?? '');
+      progress.moved += deleted.length;
+      progress.duplicated += sent.length - deleted.length;
+      options.onProgress?.({ ...progress });
     }
-    const entries = messages.map((m, i) => ({ id: String(i), message: m }));
-    const sent = await sendBatch(sqs, toUrl, entries, errors);
-    progress.failed += entries.length - sent.length;
-    for (const s of sent) sentIds.add(s.newMessageId);
-    const deleted = await deleteBatch(
-      sqs,
-      fromUrl,
-      sent.map((s) => s.message),
-    );
-    progress.moved += deleted;
-    progress.duplicated += sent.length - deleted;
-    options.onProgress?.({ ...progress });
+  } finally {
+    await release(sqs, fromUrl, [...held.values()]);
   }
   return { ...progress, before, remaining: await approximateCount(sqs, fromUrl), errors };
 };
@@ -179,28 +192,29 @@ const release = async (
   url: string,
   messages: readonly Message[],
 ): Promise<void> => {
-  if (messages.length === 0) return;
-  await sqs
-    .send(
-      new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: url,
-        Entries: messages.map((m, i) => ({
-          Id: String(i),
-          ReceiptHandle: m.ReceiptHandle!,
-          VisibilityTimeout: 0,
-        })),
-      }),
-    )
-    .catch(() => undefined);
+  for (let i = 0; i < messages.length; i += 10) {
+    await sqs
+      .send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: url,
+          Entries: messages.slice(i, i + 10).map((m, j) => ({
+            Id: String(j),
+            ReceiptHandle: m.ReceiptHandle!,
+            VisibilityTimeout: 0,
+          })),
+        }),
+      )
+      .catch(() => undefined);
+  }
 };
 
-/** Delete received messages; returns how many were deleted. */
+/** Delete received messages; returns the ones deleted. */
 const deleteBatch = async (
   sqs: Pick<SQSClient, 'send'>,
   fromUrl: string,
   messages: readonly Message[],
-): Promise<number> => {
-  if (messages.length === 0) return 0;
+): Promise<Message[]> => {
+  if (messages.length === 0) return [];
   try {
     const res = await sqs.send(
       new DeleteMessageBatchCommand({
@@ -208,8 +222,11 @@ const deleteBatch = async (
         Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
       }),
     );
-    return res.Successful?.length ?? 0;
+    return (res.Successful ?? []).flatMap((s) => {
+      const m = messages[Number(s.Id)];
+      return m === undefined ? [] : [m];
+    });
   } catch {
-    return 0;
+    return [];
   }
 };

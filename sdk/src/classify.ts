@@ -3,7 +3,7 @@
  */
 
 /** Error names (and per-entry codes) of throttling, which always deserves a retry after backing off. */
-export const THROTTLING_ERROR_NAMES: ReadonlySet<string> = new Set([
+const THROTTLING_ERROR_NAMES: ReadonlySet<string> = new Set([
   'RequestThrottled',
   'AWS.SimpleQueueService.RequestThrottled',
   'KmsThrottled',

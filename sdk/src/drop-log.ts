@@ -1,7 +1,7 @@
 import type { DropReason, DropReport, TaskpulseLogger } from './options';
 
 /** How often the default drop reporter writes, per reason. */
-export const DROP_LOG_INTERVAL_MS = 10_000;
+const DROP_LOG_INTERVAL_MS = 10_000;
 
 const describe = (error: unknown): string => {
   if (error instanceof Error) return `${error.name}: ${error.message}`;

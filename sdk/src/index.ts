@@ -5,41 +5,19 @@
  * const taskpulse = createTaskpulse({ queueUrl: process.env.TASKPULSE_QUEUE_URL });
  * await taskpulse.track('send-invoice', { params: { invoiceId } }, () => sendInvoice(invoiceId));
  * ```
+ *
+ * The public API only: the client, its options and results, and its errors. Batching, retry and
+ * trimming helpers are internal (tested in test/sdk/), so they can change without a major version.
  */
-export type { Rejection, TaskEvent, TaskStatus } from '../../lambdas/shared/contract/event';
-export { CONTRACT_VERSION, TASK_STATUSES, validateTaskEvent } from '../../lambdas/shared/contract/event';
-export { EVENT_LIMITS } from '../../lambdas/shared/contract/limits';
-export { backoffDelayMs } from './backoff';
-export {
-  type BatchLimits,
-  isBatchFull,
-  nextBatchSize,
-  planBatches,
-  type SizedEntry,
-  SQS_BATCH_LIMITS,
-} from './batching';
-export { classifySendError, isThrottling, sortBatchResult } from './classify';
+export type { TaskEvent, TaskStatus } from '../../lambdas/shared/contract/event';
 export {
   createTaskpulse,
   type TaskFields,
   type Taskpulse,
-  type TaskpulseInternals,
   type TrackContext,
   type TrackOptions,
 } from './client';
-export { createDropLogger } from './drop-log';
 export { SqsEntryError, TaskpulseConfigError, TaskpulseError, TaskpulseValidationError } from './errors';
 export type { EventInput } from './events';
-export {
-  DEFAULT_OPTIONS,
-  DROP_REASONS,
-  type DropReason,
-  type DropReport,
-  SDK_ENV,
-  type SqsSender,
-  type TaskpulseLogger,
-  type TaskpulseOptions,
-} from './options';
+export type { DropReason, DropReport, SqsSender, TaskpulseLogger, TaskpulseOptions } from './options';
 export type { TaskpulseStats } from './sender';
-export { SQS_LIMITS } from './sqs-limits';
-export { describeError, trimText } from './trim';

@@ -6,10 +6,24 @@ import { inject } from 'vitest';
  * moto accepts any.
  */
 export const motoClientConfig = () => ({
-  endpoint: inject('motoEndpoint'),
+  endpoint: motoEndpoint(),
   region: 'us-east-1',
   credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
 });
+
+/**
+ * The emulator's address. Only the integration project starts moto (vitest.config.ts); a test that
+ * reaches here from another project is misnamed, so say how to fix it instead of timing out.
+ */
+export const motoEndpoint = (): string => {
+  const endpoint = inject('motoEndpoint');
+  if (!endpoint) {
+    throw new Error(
+      'This test talks to moto_server, which only the integration project starts: name the file *.int.test.ts (see CONTRIBUTING.md, "Tests").',
+    );
+  }
+  return endpoint;
+};
 
 /** A resource name no other test uses. */
 export const uniqueName = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;

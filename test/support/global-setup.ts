@@ -2,7 +2,7 @@ import type { TestProject } from 'vitest/node';
 import { type RunningMoto, startMoto } from '../../local/moto';
 
 /**
- * One moto_server for the whole test run, on a free loopback port. Tests read its address from
+ * One moto_server for the integration project (vitest.config.ts), on a free loopback port. Tests read its address from
  * `inject('motoEndpoint')` and create uniquely named resources, so test files never collide.
  */
 let moto: RunningMoto | undefined;

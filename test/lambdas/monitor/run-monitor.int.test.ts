@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { type MonitorConfigInput, resolveMonitorConfig } from '../../../lambdas/domain/rules/config';
 import { type MonitorDeps, runMonitor } from '../../../lambdas/monitor/run-monitor';
-import type { TaskEvent } from '../../../lambdas/shared/contract/event';
 import { DynamoAggregateReader } from '../../../lambdas/shared/store/aggregate-reader';
 import { DynamoAlertStateStore } from '../../../lambdas/shared/store/alert-state-store';
 import { DynamoRunLookup } from '../../../lambdas/shared/store/run-lookup';
 import { makeLifecycle } from '../../support/events';
 import { createTestTables, TestFeed } from '../../support/tables';
 import { type AlertInbox, createAlertInbox } from './alert-inbox';
+import { runs } from './runs';
 
 const at = (iso: string) => Date.parse(iso);
-const MIN = 60_000;
 
 /** A fresh stack (tables, topic, subscribed queue) and the monitor wired to it. */
 const setUp = async (config: MonitorConfigInput = {}) => {
@@ -32,41 +31,6 @@ const setUp = async (config: MonitorConfigInput = {}) => {
     return inbox.take();
   };
   return { feed, monitorAt, deps };
-};
-
-/**
- * `count` runs of a task type spread evenly over `[fromIso, fromIso + spanMin)`; the runs whose index is
- * in `failing` fail (with a TimeoutError, or a ValidationError for every third failure).
- */
-const runs = (
-  taskType: string,
-  fromIso: string,
-  spanMin: number,
-  count: number,
-  failing: (i: number) => boolean = () => false,
-): { events: TaskEvent[]; failedIds: string[] } => {
-  const events: TaskEvent[] = [];
-  const failedIds: string[] = [];
-  let failures = 0;
-  for (let i = 0; i < count; i++) {
-    const fails = failing(i);
-    const taskId = `${taskType}-${fromIso.slice(11, 16).replace(':', '')}-${i}`;
-    if (fails) failedIds.push(taskId);
-    events.push(
-      ...makeLifecycle({
-        taskId,
-        taskType,
-        startMs: at(fromIso) + Math.floor((i * spanMin * MIN) / count),
-        runMs: 1_000,
-        outcome: fails ? 'failed' : 'succeeded',
-        error:
-          fails && failures++ % 3 === 2
-            ? { type: 'ValidationError', message: 'amount must be positive' }
-            : { type: 'TimeoutError', message: 'upstream did not answer within 30 s' },
-      }),
-    );
-  }
-  return { events, failedIds };
 };
 
 describe('runMonitor on moto_server, asserting what an SQS subscriber of the topic receives', () => {

@@ -1,13 +1,15 @@
 import {
+  ChangeMessageVisibilityCommand,
   CreateQueueCommand,
   DeleteMessageCommand,
   ReceiveMessageCommand,
+  type ReceiveMessageCommandOutput,
   SendMessageBatchCommand,
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { redrive } from '../../cli/ops/redrive';
+import { type RedriveResult, redrive } from '../../cli/ops/redrive';
 import { motoClientConfig, uniqueName } from '../support/aws';
 import { taskpulse } from './support/run';
 
@@ -148,10 +150,14 @@ describe('redrive', () => {
     expect(result.stdout).toBe(`the dead-letter queue is empty: nothing to move (${dlqUrl})\n`);
   });
 
-  it('loses nothing when some sends fail: they stay in the DLQ, the rest move once', async () => {
-    const bodies = await fillDlq(30);
-    // SQS refuses every third entry of each batch it is sent.
-    const flaky = {
+  /**
+   * SQS as seen through a client that refuses every third entry of each send batch. With
+   * `reappearAtOnce`, a refused message is visible in the DLQ again straight away, as it is when the
+   * move takes longer than the visibility timeout (a slow network, a big DLQ, a loaded machine).
+   */
+  const refusingEveryThird = (options: { reappearAtOnce: boolean }): SQSClient => {
+    const receipts = new Map<string, string>();
+    return {
       send: async (command: unknown) => {
         if (command instanceof SendMessageBatchCommand) {
           const entries = command.input.Entries ?? [];
@@ -161,6 +167,17 @@ describe('redrive', () => {
             accepted.length === 0
               ? { Successful: [] }
               : await sqs.send(new SendMessageBatchCommand({ ...command.input, Entries: accepted }));
+          if (options.reappearAtOnce) {
+            for (const e of refused) {
+              await sqs.send(
+                new ChangeMessageVisibilityCommand({
+                  QueueUrl: dlqUrl,
+                  ReceiptHandle: receipts.get(e.MessageBody!)!,
+                  VisibilityTimeout: 0,
+                }),
+              );
+            }
+          }
           return {
             ...res,
             Failed: refused.map((e) => ({
@@ -171,25 +188,55 @@ describe('redrive', () => {
             })),
           };
         }
-        return sqs.send(command as SendMessageCommand);
+        const res = await sqs.send(command as SendMessageCommand);
+        if (command instanceof ReceiveMessageCommand) {
+          for (const m of (res as ReceiveMessageCommandOutput).Messages ?? [])
+            receipts.set(m.Body!, m.ReceiptHandle!);
+        }
+        return res;
       },
     } as unknown as SQSClient;
+  };
 
-    const result = await redrive({
-      sqs: flaky,
-      fromUrl: dlqUrl,
-      toUrl: eventsUrl,
-      visibilityTimeoutSeconds: 1,
-    });
-
-    expect(result.moved + result.failed).toBe(30);
-    expect(result.failed).toBeGreaterThan(0);
-    expect(result.errors).toEqual({ InternalError: result.failed });
-    await new Promise((r) => setTimeout(r, 1_100));
+  /**
+   * Every message counted once and found once: moved ones in the events queue, failed ones back in the
+   * DLQ and visible at once (no waiting for a visibility timeout: the move hands back what it could
+   * not send).
+   */
+  const expectEachMessageOnce = async (result: RedriveResult, bodies: readonly string[]) => {
+    expect(result.moved + result.failed).toBe(bodies.length);
     const inEvents = (await drain(eventsUrl)).map((m) => m.body);
     const inDlq = (await drain(dlqUrl)).map((m) => m.body);
     expect(inEvents).toHaveLength(result.moved);
+    expect(inDlq).toHaveLength(result.failed);
     expect([...inEvents, ...inDlq].sort()).toEqual([...bodies].sort());
+  };
+
+  it('loses nothing when some sends fail: they stay in the DLQ, visible, the rest move once', async () => {
+    const bodies = await fillDlq(30);
+
+    const result = await redrive({
+      sqs: refusingEveryThird({ reappearAtOnce: false }),
+      fromUrl: dlqUrl,
+      toUrl: eventsUrl,
+    });
+
+    expect(result.failed).toBeGreaterThan(0);
+    expect(result.errors).toEqual({ InternalError: result.failed });
+    await expectEachMessageOnce(result, bodies);
+  });
+
+  it('counts each message once when a refused one reappears in the DLQ before the move ends', async () => {
+    const bodies = await fillDlq(30);
+
+    const result = await redrive({
+      sqs: refusingEveryThird({ reappearAtOnce: true }),
+      fromUrl: dlqUrl,
+      toUrl: eventsUrl,
+    });
+
+    expect(result.duplicated).toBe(0);
+    await expectEachMessageOnce(result, bodies);
   });
 
   it('does not move again a message this run sent that came back to the DLQ', async () => {
