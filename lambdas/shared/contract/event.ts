@@ -221,9 +221,30 @@ export const taskEventSchema = z
 /** One validated lifecycle event. */
 export type TaskEvent = z.infer<typeof taskEventSchema>;
 
+/**
+ * Quarantine reason codes: a bounded set (it is the `Reason` metric dimension). The first four come
+ * from the contract; the others from the merge and the write:
+ * - `too-many-events`: the task already holds `MAX_EVENTS_PER_EXECUTION` events (non-terminal only);
+ * - `event-conflict`: the eventId is already stored with different content;
+ * - `task-type-conflict`: the taskId is already stored under another task type;
+ * - `unstorable`: DynamoDB refused the write for good (e.g. `ValidationException`); the event alone
+ *   was isolated and kept aside, its neighbours stored.
+ */
+export const REJECTION_CODES = [
+  'not-json',
+  'oversize',
+  'schema',
+  'clock',
+  'too-many-events',
+  'event-conflict',
+  'task-type-conflict',
+  'unstorable',
+] as const;
+export type RejectionCode = (typeof REJECTION_CODES)[number];
+
 /** Why a message was rejected: a short code plus a human-readable reason per problem. */
 export interface Rejection {
-  readonly code: 'not-json' | 'oversize' | 'schema' | 'clock' | 'too-many-events';
+  readonly code: RejectionCode;
   readonly reason: string;
 }
 
