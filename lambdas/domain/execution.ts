@@ -126,6 +126,16 @@ const msBetween = (from: string | undefined, to: string | undefined): number | u
 const minIso = (values: readonly string[]): string | undefined =>
   values.length === 0 ? undefined : [...values].sort()[0];
 
+/**
+ * The first `maxUnits` UTF-16 units of a text, one fewer when the cut would split a surrogate pair:
+ * half a pair is not Unicode, and DynamoDB refuses it. Pure.
+ */
+export const cutText = (text: string, maxUnits: number): string => {
+  if (text.length <= maxUnits) return text;
+  const code = text.charCodeAt(maxUnits - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? maxUnits - 1 : maxUnits);
+};
+
 /** JSON with object keys sorted at every level, so equal content gives equal text. */
 const canonicalJson = (value: unknown): string =>
   JSON.stringify(value, (_, v: unknown) =>
@@ -155,7 +165,7 @@ export const toEventRecord = (event: TaskEvent): EventRecord => ({
   source: event.source,
   ...(event.durationMs !== undefined && { durationMs: event.durationMs }),
   ...(event.error !== undefined && { errorType: event.error.type }),
-  ...(event.error?.message !== undefined && { errorMessage: event.error.message.slice(0, 256) }),
+  ...(event.error?.message !== undefined && { errorMessage: cutText(event.error.message, 256) }),
   ...(event.dimensions !== undefined && { dimensions: event.dimensions }),
   ...(event.metrics !== undefined && { metrics: event.metrics }),
   ...(event.jobId !== undefined && { jobId: event.jobId }),

@@ -5,6 +5,7 @@ import {
   errorTypeOf,
   MAX_EVENTS_PER_EXECUTION,
   mergeEvents,
+  toEventRecord,
   UNKNOWN_ERROR_TYPE,
 } from '../../../lambdas/domain/execution';
 import type { TaskEvent } from '../../../lambdas/shared/contract/event';
@@ -445,6 +446,19 @@ describe('mergeEvents: params and error come from the latest event that carried 
     // Assess
     expect(execution.events[0]?.errorMessage).toHaveLength(256);
     expect(execution.error?.message).toHaveLength(1_000);
+  });
+});
+
+describe('toEventRecord', () => {
+  it('cuts the timeline error message without splitting a surrogate pair (which DynamoDB could not store)', () => {
+    // Prepare: the 256th UTF-16 unit is the first half of an emoji.
+    const message = `${'a'.repeat(255)}\u{1F600}tail`;
+
+    // Act
+    const record = toEventRecord(makeEvent({ status: 'failed', error: { type: 'E', message } }));
+
+    // Assess
+    expect(record.errorMessage).toBe('a'.repeat(255));
   });
 });
 
