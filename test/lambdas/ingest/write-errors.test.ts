@@ -76,7 +76,7 @@ describe('ingest write errors and conflicts on moto_server', () => {
     expect(failed).toEqual([]);
     const item = await executionOf(taskId);
     expect(item?.status).toBe('succeeded');
-    expect((item?.events as { i: string }[]).map((e) => e.i).sort()).toEqual(
+    expect(((item?.events ?? []) as { i: string }[]).map((e) => e.i).sort()).toEqual(
       [events[0]!, events[1]!, events[3]!].map((e) => e.eventId).sort(),
     );
     const q = await quarantineOf('poison-msg-2');
@@ -151,7 +151,7 @@ describe('ingest write errors and conflicts on moto_server', () => {
     expect(failed).toEqual([]);
     const item = await executionOf(taskId);
     expect(item).toMatchObject({ status: 'succeeded', taskType: 'send_invoice' });
-    expect((item?.events as unknown[]).length).toBe(2);
+    expect(item?.events).toHaveLength(2);
     expect(await quarantineOf('conf-2')).toMatchObject({ code: 'event-conflict' });
     expect(await quarantineOf('conf-3')).toMatchObject({ code: 'task-type-conflict' });
     expect(await quarantineOf('conf-5')).toBeUndefined();
