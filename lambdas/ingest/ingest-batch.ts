@@ -64,6 +64,7 @@ export const toQuarantineRecord = (
   rejection: Rejection,
   nowMs: number,
   ttlDays: number,
+  event?: TaskEvent,
 ): QuarantineRecord => {
   const bytes = Buffer.byteLength(record.body, 'utf8');
   const truncated = bytes > QUARANTINE_BODY_LIMIT;
@@ -82,6 +83,9 @@ export const toQuarantineRecord = (
     bodySha256: createHash('sha256').update(record.body).digest('hex'),
     truncated,
     expiresAt: Math.floor(nowMs / 1000) + ttlDays * 86_400,
+    ...(event !== undefined && {
+      event: { taskId: event.taskId, eventId: event.eventId, source: event.source },
+    }),
   };
 };
 
@@ -103,7 +107,7 @@ interface Member {
 /** What happened to one task group: per message, and the execution write that was made. */
 interface GroupResult {
   readonly failed: string[];
-  readonly rejected: { messageId: string; rejection: Rejection }[];
+  readonly rejected: { member: Member; rejection: Rejection }[];
   readonly accepted: Member[];
   readonly duplicates: number;
   readonly changes: ExecutionChange[];
@@ -124,7 +128,7 @@ const storeGroup = async (
   initial: StoredExecution | undefined,
   conflictRetries: number,
 ): Promise<{ result: GroupResult; stored: StoredExecution | undefined }> => {
-  const messageOf = new Map(group.map((m) => [m.event, m.messageId]));
+  const memberOf = new Map(group.map((m) => [m.event, m]));
   let stored = initial;
   for (let attempt = 0; ; attempt++) {
     const merged = mergeEvents(
@@ -148,7 +152,7 @@ const storeGroup = async (
         before.add(event.eventId);
       }
       const rejected = merged.rejected.map((r) => ({
-        messageId: messageOf.get(r.event)!,
+        member: memberOf.get(r.event)!,
         rejection: r.rejection,
       }));
       return { result: { failed: [], rejected, accepted, duplicates, changes }, stored: next };
@@ -170,7 +174,7 @@ const storeGroup = async (
           reason: `DynamoDB refused the write of this event for good (${describeError(error)})`,
         };
         return {
-          result: { failed: [], ...empty, rejected: [{ messageId: group[0]!.messageId, rejection }] },
+          result: { failed: [], ...empty, rejected: [{ member: group[0]!, rejection }] },
           stored,
         };
       }
@@ -216,9 +220,9 @@ export const ingestBatch = async (
   const quarantine: { record: QuarantineRecord; rejection: Rejection }[] = [];
   const byTask = new Map<string, Member[]>();
   const byMessage = new Map(records.map((r) => [r.messageId, r]));
-  const toQuarantine = (messageId: string, rejection: Rejection) =>
+  const toQuarantine = (messageId: string, rejection: Rejection, event?: TaskEvent) =>
     quarantine.push({
-      record: toQuarantineRecord(byMessage.get(messageId)!, rejection, nowMs, ttlDays),
+      record: toQuarantineRecord(byMessage.get(messageId)!, rejection, nowMs, ttlDays, event),
       rejection,
     });
 
@@ -247,7 +251,7 @@ export const ingestBatch = async (
   await forEachLimited([...byTask.entries()], options.concurrency ?? 16, async ([taskId, group]) => {
     const { result } = await storeGroup(store, group, current.get(taskId), options.conflictRetries ?? 4);
     for (const id of result.failed) failed.add(id);
-    for (const r of result.rejected) toQuarantine(r.messageId, r.rejection);
+    for (const r of result.rejected) toQuarantine(r.member.messageId, r.rejection, r.member.event);
     accepted.push(...result.accepted.map((m) => m.event));
     duplicates += result.duplicates;
     changes.push(...result.changes);

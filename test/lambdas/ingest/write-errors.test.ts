@@ -152,7 +152,12 @@ describe('ingest write errors and conflicts on moto_server', () => {
     const item = await executionOf(taskId);
     expect(item).toMatchObject({ status: 'succeeded', taskType: 'send_invoice' });
     expect(item?.events).toHaveLength(2);
-    expect(await quarantineOf('conf-2')).toMatchObject({ code: 'event-conflict' });
+    expect(await quarantineOf('conf-2')).toMatchObject({
+      code: 'event-conflict',
+      taskId,
+      eventId: started.eventId,
+      source: started.source,
+    });
     expect(await quarantineOf('conf-3')).toMatchObject({ code: 'task-type-conflict' });
     expect(await quarantineOf('conf-5')).toBeUndefined();
   });
