@@ -65,13 +65,15 @@ export const generateTaskEventSchema = (): JsonObject => {
   );
   explain(
     propertyOf(body, 'params'),
-    'Not expressible here: the byte limit is checked on the JSON encoding (UTF-8).',
+    `Not expressible here: the byte limit is checked on the JSON encoding (UTF-8); nesting is at most ` +
+      `${EVENT_LIMITS.maxParamsDepth} levels (params itself is level 1).`,
   );
   const dimensions = propertyOf(body, 'dimensions');
   dimensions.maxProperties = EVENT_LIMITS.maxDimensions;
   const metrics = propertyOf(body, 'metrics');
   metrics.maxProperties = EVENT_LIMITS.maxMetrics;
   explain(metrics, 'Values must be finite numbers.');
+
   explain(
     propertyOf(body, 'status'),
     '"retrying" carries the number of the attempt that failed; the next attempt\'s events carry attempt + 1.',
@@ -86,6 +88,9 @@ export const generateTaskEventSchema = (): JsonObject => {
       `The whole body must be at most ${EVENT_LIMITS.maxEventBytes} bytes (UTF-8). ` +
       `Events of a task may arrive in any order and more than once; eventId makes duplicates harmless. ` +
       `Invalid messages are quarantined with a reason, never silently dropped. ` +
+      // Checked at ingest on every value (not expressible here): only what DynamoDB stores exactly.
+      `Every number (params, metrics, durationMs) must be 0 or between 1e-130 and 1e126 in magnitude, ` +
+      `integers within ±(2^53 − 1); every string must be valid Unicode (no lone surrogates). ` +
       `Generated from lambdas/shared/contract/event.ts; see docs/event-contract.md.`,
     ...body,
   };

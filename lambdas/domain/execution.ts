@@ -1,4 +1,5 @@
-import type { TaskEvent, TaskStatus } from '../shared/contract/event';
+import { createHash } from 'node:crypto';
+import type { Rejection, TaskEvent, TaskStatus } from '../shared/contract/event';
 import { isTerminal } from '../shared/contract/event';
 import { toUtcIso } from '../shared/time';
 
@@ -7,11 +8,20 @@ import { toUtcIso } from '../shared/time';
  *
  * `mergeEvents` is the heart of the exactly-once, order-independent ingest: the result depends only on
  * the set of events ever merged (union by `eventId`), never on the order or the number of deliveries.
+ * Two exceptions, both producer bugs that are quarantined with a reason rather than merged: content
+ * that conflicts with what is stored (a reused eventId, another task type for a taskId), where the
+ * first stored wins; and a task past `MAX_EVENTS_PER_EXECUTION`, where which events are kept depends
+ * on what had arrived.
  */
 
 /** What an execution keeps of each event: enough to show the timeline and re-derive the state. */
 export interface EventRecord {
   readonly eventId: string;
+  /**
+   * `contentHashOf` the event, to tell a redelivery from a reused eventId. Absent on events stored
+   * before hashes were kept; those match any content.
+   */
+  readonly hash?: string;
   readonly status: TaskStatus;
   /** UTC ISO with milliseconds. */
   readonly occurredAt: string;
@@ -68,6 +78,8 @@ export interface Execution {
   readonly metrics: Record<string, number>;
   /** Every distinct event, in canonical order. */
   readonly events: readonly EventRecord[];
+  /** Events dropped to admit terminal events past `MAX_EVENTS_PER_EXECUTION` (see `mergeEvents`). */
+  readonly evictedEvents?: number;
   /** Internal: the sourced values that are kept once per execution rather than per event. */
   readonly kept: {
     readonly taskType: Sourced<string>;
@@ -114,16 +126,46 @@ const msBetween = (from: string | undefined, to: string | undefined): number | u
 const minIso = (values: readonly string[]): string | undefined =>
   values.length === 0 ? undefined : [...values].sort()[0];
 
+/**
+ * The first `maxUnits` UTF-16 units of a text, one fewer when the cut would split a surrogate pair:
+ * half a pair is not Unicode, and DynamoDB refuses it. Pure.
+ */
+export const cutText = (text: string, maxUnits: number): string => {
+  if (text.length <= maxUnits) return text;
+  const code = text.charCodeAt(maxUnits - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? maxUnits - 1 : maxUnits);
+};
+
+/** JSON with object keys sorted at every level, so equal content gives equal text. */
+const canonicalJson = (value: unknown): string =>
+  JSON.stringify(value, (_, v: unknown) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+
+/**
+ * A compact fingerprint of an event's whole content (params and error stack included), independent of
+ * key order and of the UTC offset `occurredAt` was written in: 11 base64url characters (66 bits of
+ * SHA-256), enough to tell a changed event from a redelivery at ~15 bytes per stored event. Pure.
+ */
+export const contentHashOf = (event: TaskEvent): string =>
+  createHash('sha256')
+    .update(canonicalJson({ ...event, occurredAt: toUtcIso(event.occurredAt) }))
+    .digest('base64url')
+    .slice(0, 11);
+
 /** Convert a validated contract event into what an execution keeps of it. */
 export const toEventRecord = (event: TaskEvent): EventRecord => ({
   eventId: event.eventId,
+  hash: contentHashOf(event),
   status: event.status,
   occurredAt: toUtcIso(event.occurredAt),
   attempt: event.attempt,
   source: event.source,
   ...(event.durationMs !== undefined && { durationMs: event.durationMs }),
   ...(event.error !== undefined && { errorType: event.error.type }),
-  ...(event.error?.message !== undefined && { errorMessage: event.error.message.slice(0, 256) }),
+  ...(event.error?.message !== undefined && { errorMessage: cutText(event.error.message, 256) }),
   ...(event.dimensions !== undefined && { dimensions: event.dimensions }),
   ...(event.metrics !== undefined && { metrics: event.metrics }),
   ...(event.jobId !== undefined && { jobId: event.jobId }),
@@ -156,6 +198,7 @@ export const deriveExecution = (
   taskId: string,
   eventsIn: readonly EventRecord[],
   kept: Execution['kept'],
+  evictedEvents = 0,
 ): Execution => {
   if (eventsIn.length === 0) throw new RangeError(`execution ${taskId} has no events`);
   const events = [...eventsIn].sort((a, b) => (orderKeyOf(a) < orderKeyOf(b) ? -1 : 1));
@@ -192,47 +235,145 @@ export const deriveExecution = (
     dimensions: latestPerKey(events, (e) => e.dimensions),
     metrics: latestPerKey(events, (e) => e.metrics),
     events,
+    ...(evictedEvents > 0 && { evictedEvents }),
     kept,
   };
 };
 
-/** Outcome of merging events into an execution. */
+/** An event the merge did not take, with the quarantine reason. */
+export interface RejectedEvent {
+  readonly event: TaskEvent;
+  readonly rejection: Rejection;
+}
+
+/** Outcome of merging events into an execution. `rejected` holds the incoming objects themselves. */
 export type MergeResult =
   | {
       readonly changed: false;
       readonly execution: Execution | undefined;
-      readonly overflow: readonly TaskEvent[];
+      readonly rejected: readonly RejectedEvent[];
     }
-  | { readonly changed: true; readonly execution: Execution; readonly overflow: readonly TaskEvent[] };
+  | { readonly changed: true; readonly execution: Execution; readonly rejected: readonly RejectedEvent[] };
+
+const byOrderKey = (a: EventRecord, b: EventRecord): number => {
+  const ka = orderKeyOf(a);
+  const kb = orderKeyOf(b);
+  if (ka !== kb) return ka < kb ? -1 : 1;
+  return (a.hash ?? '') < (b.hash ?? '') ? -1 : (a.hash ?? '') > (b.hash ?? '') ? 1 : 0;
+};
+
+const earliest = (events: readonly EventRecord[], pick: (e: EventRecord) => boolean) =>
+  events.filter(pick).sort(byOrderKey)[0];
 
 /**
- * Merge new events into an execution (or start one). Events already present (same `eventId`) are
- * ignored, which makes redelivery harmless. Events beyond `MAX_EVENTS_PER_EXECUTION` come back in
- * `overflow` for the caller to quarantine. Pure.
+ * The event to drop so that a terminal event can be admitted to a full execution, or `undefined`
+ * when the incoming event itself is the least useful one. Never chosen: the earliest `enqueued` and
+ * the earliest `started` (they define wait time), the earliest start of the highest attempt (run
+ * time), and the events kept params and error come from. Among the rest, non-terminal events go
+ * first, oldest first; then terminal events of the lowest attempt, oldest first. Pure.
+ */
+const evictionVictim = (
+  events: readonly EventRecord[],
+  incoming: EventRecord,
+  keptFrom: ReadonlySet<string>,
+): EventRecord | undefined => {
+  const all = [...events, incoming];
+  const top = Math.max(...all.map((e) => e.attempt));
+  const keep = new Set(
+    [
+      earliest(all, (e) => e.status === 'enqueued'),
+      earliest(all, (e) => e.status === 'started'),
+      earliest(all, (e) => e.status === 'started' && e.attempt === top),
+    ].filter((e) => e !== undefined),
+  );
+  const candidates = events.filter((e) => !keep.has(e) && !keptFrom.has(orderKeyOf(e)));
+  const open = candidates.filter((e) => !isTerminal(e.status)).sort(byOrderKey);
+  if (open.length > 0) return open[0];
+  const [victim] = [...candidates, incoming].sort((a, b) => a.attempt - b.attempt || byOrderKey(a, b));
+  return victim === incoming ? undefined : victim;
+};
+
+/**
+ * Merge new events into an execution (or start one). Pure. Incoming events are taken in canonical
+ * order, so a batch gives the same result whatever its order:
+ * - an event whose eventId is already present with the same content (`contentHashOf`) is a harmless
+ *   redelivery and is ignored;
+ * - with different content it is rejected (`event-conflict`): the first stored content wins;
+ * - an event of another task type than the execution's (or, for a new execution, than its earliest
+ *   event's) is rejected (`task-type-conflict`);
+ * - past `MAX_EVENTS_PER_EXECUTION`, a non-terminal event is rejected (`too-many-events`), while a
+ *   terminal event is always admitted, so a run can always close: another event is evicted
+ *   (`evictionVictim` says which) and counted in `evictedEvents`. Only when the incoming event is
+ *   itself the least useful one (every candidate is a terminal event of a higher attempt, or of the
+ *   same attempt and later) is it rejected (`too-many-events`) instead, as it could not change the
+ *   final state. An evicted event that is delivered again is treated as new.
+ * Every rejected copy is reported, so each message carrying one can be quarantined.
  */
 export const mergeEvents = (current: Execution | undefined, incoming: readonly TaskEvent[]): MergeResult => {
-  const seen = new Set(current?.events.map((e) => e.eventId));
-  const fresh: TaskEvent[] = [];
-  const overflow: TaskEvent[] = [];
-  for (const event of incoming) {
-    if (seen.has(event.eventId)) continue;
-    seen.add(event.eventId);
-    if ((current?.events.length ?? 0) + fresh.length >= MAX_EVENTS_PER_EXECUTION) overflow.push(event);
-    else fresh.push(event);
-  }
-  if (fresh.length === 0) return { changed: false, execution: current, overflow };
-  const taskId = current?.taskId ?? fresh[0]!.taskId;
+  const byId = new Map(current?.events.map((e) => [e.eventId, e]));
+  const records: EventRecord[] = [...(current?.events ?? [])];
+  const rejected: RejectedEvent[] = [];
   let kept: Execution['kept'] | undefined = current?.kept;
-  for (const event of fresh) {
-    const from = orderKeyOf(toEventRecord(event));
+  let evicted = current?.evictedEvents ?? 0;
+  let changed = false;
+  const reject = (event: TaskEvent, code: Rejection['code'], reason: string) =>
+    rejected.push({ event, rejection: { code, reason } });
+  const sorted = incoming
+    .map((event) => {
+      const record = toEventRecord(event);
+      return { event, record, key: orderKeyOf(record), hash: record.hash! };
+    })
+    .sort((a, b) =>
+      a.key !== b.key ? (a.key < b.key ? -1 : 1) : a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0,
+    );
+  for (const { event, record } of sorted) {
+    const present = byId.get(event.eventId);
+    if (present !== undefined) {
+      if (present.hash !== undefined && present.hash !== record.hash)
+        reject(
+          event,
+          'event-conflict',
+          `eventId ${event.eventId} of task ${event.taskId} is already stored with different content; send a new eventId for a new event`,
+        );
+      continue;
+    }
+    const taskType = kept?.taskType.value ?? event.taskType;
+    if (event.taskType !== taskType) {
+      reject(
+        event,
+        'task-type-conflict',
+        `task ${event.taskId} is a ${taskType} task; this event says ${event.taskType} (reused taskId?)`,
+      );
+      continue;
+    }
+    if (records.length >= MAX_EVENTS_PER_EXECUTION) {
+      const keptFrom = new Set([kept?.params?.from, kept?.error?.from].filter((k) => k !== undefined));
+      const victim = isTerminal(event.status) ? evictionVictim(records, record, keptFrom) : undefined;
+      if (victim === undefined) {
+        reject(
+          event,
+          'too-many-events',
+          `task ${event.taskId} already has the maximum number of events (${MAX_EVENTS_PER_EXECUTION}); this one was not merged`,
+        );
+        continue;
+      }
+      records.splice(records.indexOf(victim), 1);
+      byId.delete(victim.eventId);
+      evicted++;
+    }
+    records.push(record);
+    byId.set(event.eventId, record);
+    changed = true;
+    const from = orderKeyOf(record);
     kept = {
       taskType: later(kept?.taskType, { value: event.taskType, from })!,
       ...optional('params', later(kept?.params, event.params && { value: event.params, from })),
       ...optional('error', later(kept?.error, event.error && { value: { ...event.error }, from })),
     };
   }
-  const events = [...(current?.events ?? []), ...fresh.map(toEventRecord)];
-  return { changed: true, execution: deriveExecution(taskId, events, kept!), overflow };
+  if (!changed) return { changed: false, execution: current, rejected };
+  const taskId = current?.taskId ?? sorted[0]!.event.taskId;
+  return { changed: true, execution: deriveExecution(taskId, records, kept!, evicted), rejected };
 };
 
 const optional = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>

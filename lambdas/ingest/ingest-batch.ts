@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mergeEvents } from '../domain/execution';
+import { type Execution, mergeEvents, orderKeyOf, toEventRecord } from '../domain/execution';
+import { isRetryableAwsError } from '../shared/aws/retryable';
 import { parseTaskEvent, type Rejection, type TaskEvent } from '../shared/contract/event';
 import { VersionConflictError } from '../shared/errors';
 import { quarantineKey } from '../shared/names/keys';
@@ -30,6 +31,12 @@ export interface IngestOptions {
   readonly conflictRetries?: number;
 }
 
+/** One execution write that was made: the stored execution before (absent if new) and after it. */
+export interface ExecutionChange {
+  readonly before: Execution | undefined;
+  readonly after: Execution;
+}
+
 export interface IngestOutcome {
   /** Messages that were not made durable and must come back (the SQS `batchItemFailures`). */
   readonly failedMessageIds: string[];
@@ -41,6 +48,11 @@ export interface IngestOutcome {
   readonly duplicates: number;
   /** Conditional execution writes made. */
   readonly executionsWritten: number;
+  /**
+   * The execution writes made, in no particular order. Task metrics are derived from these, so that
+   * they count what was stored, once, however often a message is delivered.
+   */
+  readonly changes: readonly ExecutionChange[];
 }
 
 /** Bytes of a raw body kept in a quarantine item (DynamoDB items are at most 400 KB). */
@@ -52,6 +64,7 @@ export const toQuarantineRecord = (
   rejection: Rejection,
   nowMs: number,
   ttlDays: number,
+  event?: TaskEvent,
 ): QuarantineRecord => {
   const bytes = Buffer.byteLength(record.body, 'utf8');
   const truncated = bytes > QUARANTINE_BODY_LIMIT;
@@ -70,16 +83,130 @@ export const toQuarantineRecord = (
     bodySha256: createHash('sha256').update(record.body).digest('hex'),
     truncated,
     expiresAt: Math.floor(nowMs / 1000) + ttlDays * 86_400,
+    ...(event !== undefined && {
+      event: { taskId: event.taskId, eventId: event.eventId, source: event.source },
+    }),
   };
 };
 
-/** Run `fn` over items with at most `limit` in flight. */
+/** Run `fn` over items with at most `limit` in flight; `fn` must not throw. */
 const forEachLimited = async <T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>) => {
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) await fn(items[next++]!);
   });
   await Promise.all(workers);
+};
+
+/** One parsed message of a task group. */
+interface Member {
+  readonly event: TaskEvent;
+  readonly messageId: string;
+}
+
+/** What happened to one task group: per message, and the execution write that was made. */
+interface GroupResult {
+  readonly failed: string[];
+  readonly rejected: { member: Member; rejection: Rejection }[];
+  readonly accepted: Member[];
+  readonly duplicates: number;
+  readonly changes: ExecutionChange[];
+}
+
+const describeError = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 512) : String(error).slice(0, 512);
+
+/**
+ * Merge one task's events into its stored execution and write it: re-read and retry on version
+ * conflicts; hand the messages back on a retryable error; on a permanent one (`isRetryableAwsError`
+ * false) write the events one by one, so only the event DynamoDB refuses is quarantined (`unstorable`)
+ * and its neighbours are stored.
+ */
+const storeGroup = async (
+  store: HistoryStore,
+  group: readonly Member[],
+  initial: StoredExecution | undefined,
+  conflictRetries: number,
+): Promise<{ result: GroupResult; stored: StoredExecution | undefined }> => {
+  const memberOf = new Map(group.map((m) => [m.event, m]));
+  let stored = initial;
+  for (let attempt = 0; ; attempt++) {
+    const merged = mergeEvents(
+      stored?.execution,
+      group.map((m) => m.event),
+    );
+    try {
+      const changes: ExecutionChange[] = [];
+      let next = stored;
+      if (merged.changed) {
+        await store.putExecution(merged.execution, stored?.version);
+        changes.push({ before: stored?.execution, after: merged.execution });
+        next = { execution: merged.execution, version: (stored?.version ?? 0) + 1 };
+      }
+      const rejectedEvents = new Set(merged.rejected.map((r) => r.event));
+      const before = new Set(stored?.execution.events.map((e) => e.eventId));
+      const accepted = group.filter((m) => !rejectedEvents.has(m.event));
+      let duplicates = 0;
+      for (const { event } of accepted) {
+        if (before.has(event.eventId)) duplicates++;
+        before.add(event.eventId);
+      }
+      const rejected = merged.rejected.map((r) => ({
+        member: memberOf.get(r.event)!,
+        rejection: r.rejection,
+      }));
+      return { result: { failed: [], rejected, accepted, duplicates, changes }, stored: next };
+    } catch (error) {
+      if (error instanceof VersionConflictError && attempt + 1 < conflictRetries) {
+        try {
+          stored = (await store.getExecutions([group[0]!.event.taskId])).get(group[0]!.event.taskId);
+          continue;
+        } catch {
+          // fall through: the records fail and come back
+        }
+      }
+      const empty = { rejected: [], accepted: [], duplicates: 0, changes: [] };
+      if (error instanceof VersionConflictError || isRetryableAwsError(error))
+        return { result: { failed: group.map((m) => m.messageId), ...empty }, stored };
+      if (group.length === 1) {
+        const rejection: Rejection = {
+          code: 'unstorable',
+          reason: `DynamoDB refused the write of this event for good (${describeError(error)})`,
+        };
+        return {
+          result: { failed: [], ...empty, rejected: [{ member: group[0]!, rejection }] },
+          stored,
+        };
+      }
+      return isolate(store, group, stored, conflictRetries);
+    }
+  }
+};
+
+/** Write a group's events one at a time (canonical order), so a permanent error hits only its own event. */
+const isolate = async (
+  store: HistoryStore,
+  group: readonly Member[],
+  initial: StoredExecution | undefined,
+  conflictRetries: number,
+): Promise<{ result: GroupResult; stored: StoredExecution | undefined }> => {
+  const ordered = [...group].sort((a, b) => {
+    const ka = orderKeyOf(toEventRecord(a.event));
+    const kb = orderKeyOf(toEventRecord(b.event));
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+  const total: GroupResult = { failed: [], rejected: [], accepted: [], duplicates: 0, changes: [] };
+  let stored = initial;
+  for (const member of ordered) {
+    const one = await storeGroup(store, [member], stored, conflictRetries);
+    stored = one.stored;
+    total.failed.push(...one.result.failed);
+    total.rejected.push(...one.result.rejected);
+    total.accepted.push(...one.result.accepted);
+    total.changes.push(...one.result.changes);
+    (total as { duplicates: number }).duplicates += one.result.duplicates;
+  }
+  return { result: total, stored };
 };
 
 /** Process one batch. Never throws for per-record problems: they come back as failed message ids. */
@@ -91,16 +218,18 @@ export const ingestBatch = async (
   const { nowMs, ttlDays } = options;
   const failed = new Set<string>();
   const quarantine: { record: QuarantineRecord; rejection: Rejection }[] = [];
-  const byTask = new Map<string, { event: TaskEvent; messageId: string }[]>();
+  const byTask = new Map<string, Member[]>();
   const byMessage = new Map(records.map((r) => [r.messageId, r]));
+  const toQuarantine = (messageId: string, rejection: Rejection, event?: TaskEvent) =>
+    quarantine.push({
+      record: toQuarantineRecord(byMessage.get(messageId)!, rejection, nowMs, ttlDays, event),
+      rejection,
+    });
 
   for (const record of records) {
     const parsed = parseTaskEvent(record.body, nowMs);
     if (!parsed.ok) {
-      quarantine.push({
-        record: toQuarantineRecord(record, parsed.rejection, nowMs, ttlDays),
-        rejection: parsed.rejection,
-      });
+      toQuarantine(record.messageId, parsed.rejection);
       continue;
     }
     const group = byTask.get(parsed.event.taskId) ?? [];
@@ -109,8 +238,8 @@ export const ingestBatch = async (
   }
 
   const accepted: TaskEvent[] = [];
+  const changes: ExecutionChange[] = [];
   let duplicates = 0;
-  let executionsWritten = 0;
   let current = new Map<string, StoredExecution>();
   try {
     current = await store.getExecutions([...byTask.keys()]);
@@ -120,49 +249,12 @@ export const ingestBatch = async (
   }
 
   await forEachLimited([...byTask.entries()], options.concurrency ?? 16, async ([taskId, group]) => {
-    let stored = current.get(taskId);
-    for (let attempt = 0; ; attempt++) {
-      const result = mergeEvents(
-        stored?.execution,
-        group.map((g) => g.event),
-      );
-      const overflowIds = new Set(result.overflow.map((e) => e.eventId));
-      try {
-        if (result.changed) {
-          await store.putExecution(result.execution, stored?.version);
-          executionsWritten++;
-        }
-        const before = new Set(stored?.execution.events.map((e) => e.eventId));
-        for (const { event, messageId } of group) {
-          if (overflowIds.has(event.eventId)) {
-            const rejection: Rejection = {
-              code: 'too-many-events',
-              reason: `task ${taskId} already has the maximum number of events; this one was not merged`,
-            };
-            quarantine.push({
-              record: toQuarantineRecord(byMessage.get(messageId)!, rejection, nowMs, ttlDays),
-              rejection,
-            });
-            continue;
-          }
-          accepted.push(event);
-          if (before.has(event.eventId)) duplicates++;
-          before.add(event.eventId);
-        }
-        return;
-      } catch (error) {
-        if (error instanceof VersionConflictError && attempt + 1 < (options.conflictRetries ?? 4)) {
-          try {
-            stored = (await store.getExecutions([taskId])).get(taskId);
-            continue;
-          } catch {
-            // fall through: the records fail and come back
-          }
-        }
-        for (const { messageId } of group) failed.add(messageId);
-        return;
-      }
-    }
+    const { result } = await storeGroup(store, group, current.get(taskId), options.conflictRetries ?? 4);
+    for (const id of result.failed) failed.add(id);
+    for (const r of result.rejected) toQuarantine(r.member.messageId, r.rejection, r.member.event);
+    accepted.push(...result.accepted.map((m) => m.event));
+    duplicates += result.duplicates;
+    changes.push(...result.changes);
   });
 
   const quarantineFailed =
@@ -176,6 +268,7 @@ export const ingestBatch = async (
       .filter((q) => !quarantineFailed.has(q.record.messageId))
       .map((q) => ({ messageId: q.record.messageId, rejection: q.rejection })),
     duplicates,
-    executionsWritten,
+    executionsWritten: changes.length,
+    changes,
   };
 };

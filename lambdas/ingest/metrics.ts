@@ -1,5 +1,6 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { isTerminal, type TaskEvent, type TaskStatus } from '../shared/contract/event';
+import type { Execution } from '../domain/execution';
+import { isTerminal, type TaskStatus } from '../shared/contract/event';
 import { ENV, listEnv } from '../shared/names/env';
 import {
   DEFAULT_METRICS_NAMESPACE,
@@ -25,10 +26,10 @@ import type { IngestOutcome } from './ingest-batch';
  * that window the timestamp is clamped so the counts are never dropped). Pipeline metrics are stamped
  * with the ingest time.
  *
- * Counts are per delivered event, deduplicated within a batch by `eventId`. An event redelivered in a
- * later batch is counted again, so CloudWatch counts are a close, fast view; the exact counts are the
- * rollups'. WaitTime needs the `enqueued` and first `started` event of a task in the same batch (the
- * execution store knows it otherwise; the rollups report it exactly).
+ * Task metrics count what was stored, not what was delivered (`toMetricRecords`): a redelivered
+ * message writes nothing and counts nothing, so a CloudWatch sum over a day equals the day's rollup.
+ * The one gap: metrics are emitted after the batch's writes, so a write whose answer was lost (or a
+ * crash between write and emit) is never counted by CloudWatch, while the rollups still count it.
  */
 
 /** One metric of a record: every sample of it (one for counts, one per event for timings). */
@@ -108,60 +109,60 @@ const chunkGroup = (group: TaskGroup): MetricRecord[] => {
   return records;
 };
 
-/** Within-batch timings: run time of terminal events, wait time of first starts. Pure. */
-const timingsOf = (events: readonly TaskEvent[]) => {
-  const enqueuedAt = new Map<string, number>();
-  const startedAt = new Map<string, number>();
-  for (const e of events) {
-    const ms = Date.parse(e.occurredAt);
-    if (e.status === 'enqueued') enqueuedAt.set(e.taskId, Math.min(ms, enqueuedAt.get(e.taskId) ?? ms));
-    if (e.status === 'started') {
-      const key = `${e.taskId}\u0000${e.attempt}`;
-      startedAt.set(key, Math.min(ms, startedAt.get(key) ?? ms));
-    }
-  }
-  return {
-    runTimeOf: (e: TaskEvent): number | undefined => {
-      if (!isTerminal(e.status)) return undefined;
-      if (e.durationMs !== undefined) return e.durationMs;
-      const start = startedAt.get(`${e.taskId}\u0000${e.attempt}`);
-      const ms = start === undefined ? undefined : Date.parse(e.occurredAt) - start;
-      return ms !== undefined && ms >= 0 ? ms : undefined;
-    },
-    waitTimeOf: (e: TaskEvent): number | undefined => {
-      if (e.status !== 'started' || e.attempt !== 1) return undefined;
-      const ms = Date.parse(e.occurredAt);
-      if (startedAt.get(`${e.taskId}\u00001`) !== ms) return undefined;
-      const enqueued = enqueuedAt.get(e.taskId);
-      return enqueued !== undefined && ms >= enqueued ? ms - enqueued : undefined;
-    },
-  };
+/** One unit an execution counts for: a status metric at an instant (ms). */
+interface Tally {
+  readonly status: TaskStatus;
+  readonly atMs: number;
+}
+
+/**
+ * What a stored execution counts for in the status metrics, the same way the aggregates count it:
+ * `Enqueued` once at `enqueuedAt`; `Started` once at the first start (the rollups' `started`);
+ * `Retrying` once per distinct `retrying` event at its time; `Succeeded` / `Failed` / `Cancelled`
+ * once at `finishedAt` for the final status (the rollups' `byStatus`). Pure.
+ */
+export const tallyOf = (x: Execution | undefined): Tally[] => {
+  if (x === undefined) return [];
+  const out: Tally[] = [];
+  if (x.enqueuedAt !== undefined) out.push({ status: 'enqueued', atMs: Date.parse(x.enqueuedAt) });
+  if (x.firstStartedAt !== undefined) out.push({ status: 'started', atMs: Date.parse(x.firstStartedAt) });
+  for (const e of x.events)
+    if (e.status === 'retrying') out.push({ status: 'retrying', atMs: Date.parse(e.occurredAt) });
+  if (x.finishedAt !== undefined && isTerminal(x.status))
+    out.push({ status: x.status, atMs: Date.parse(x.finishedAt) });
+  return out;
 };
 
 /**
  * The metric records of one batch. Pure: the same outcome and options always give the same records.
  * Task records first (grouped by task type, minute and configured dimension values), then the
  * pipeline record, then one quarantine record per rejection code present.
+ *
+ * Task metrics come from the execution writes (`outcome.changes`), never from the delivered events:
+ * each status count is `tallyOf(after) − tallyOf(before)`, so a redelivery (no write) counts nothing
+ * and the counts of an execution over all its writes telescope to what it counts for now. A count can
+ * therefore be negative: when a later write moves or retracts what an earlier one counted (a late
+ * event of a higher attempt reopens a run that looked finished, or a later terminal event moves
+ * `finishedAt`), −1 is emitted where +1 was. Summed over a day, `Succeeded`/`Failed`/`Cancelled`
+ * equal the day's rollup `byStatus` and `Started` its `started`. Timings are samples, emitted once
+ * per execution: `RunTime` when it first finishes (at `finishedAt`), `WaitTime` when its wait is
+ * first known (at the first start), and `IngestLag` per newly stored event.
  */
 export const toMetricRecords = (outcome: IngestOutcome, options: MetricRecordOptions): MetricRecord[] => {
   const { stage, nowMs } = options;
   const keys = [...(options.dimensionKeys ?? [])].sort();
-  const seen = new Set<string>();
-  const events = outcome.accepted.filter((e) => !seen.has(e.eventId) && seen.add(e.eventId));
-  const { runTimeOf, waitTimeOf } = timingsOf(events);
 
   const groups = new Map<string, TaskGroup>();
-  for (const e of events) {
-    const occurredMs = Date.parse(e.occurredAt);
-    const timestampMs = emfTimestampOf(occurredMs, nowMs);
+  const groupOf = (x: Execution, atMs: number): TaskGroup => {
+    const timestampMs = emfTimestampOf(atMs, nowMs);
     const labels = keys.flatMap((k) => {
-      const v = e.dimensions?.[k];
+      const v = x.dimensions[k];
       return v === undefined ? [] : [[k, v] as const];
     });
-    const id = JSON.stringify([e.taskType, timestampMs, labels]);
+    const id = JSON.stringify([x.taskType, timestampMs, labels]);
     let group = groups.get(id);
     if (group === undefined) {
-      const main = { [DIMENSION.stage]: stage, [DIMENSION.taskType]: e.taskType };
+      const main = { [DIMENSION.stage]: stage, [DIMENSION.taskType]: x.taskType };
       group = {
         timestampMs,
         dimensionSets: [main, { [DIMENSION.stage]: stage }, ...labels.map(([k, v]) => ({ ...main, [k]: v }))],
@@ -172,20 +173,35 @@ export const toMetricRecords = (outcome: IngestOutcome, options: MetricRecordOpt
       };
       groups.set(id, group);
     }
-    group.counts[e.status]++;
-    group.ingestLag.push(Math.max(0, nowMs - occurredMs));
-    const run = runTimeOf(e);
-    if (run !== undefined) group.runTime.push(run);
-    const wait = waitTimeOf(e);
-    if (wait !== undefined) group.waitTime.push(wait);
+    return group;
+  };
+
+  for (const { before, after } of outcome.changes) {
+    if (before !== undefined) for (const t of tallyOf(before)) groupOf(before, t.atMs).counts[t.status]--;
+    for (const t of tallyOf(after)) groupOf(after, t.atMs).counts[t.status]++;
+    if (before?.finishedAt === undefined && after.finishedAt !== undefined && after.runMs !== undefined)
+      groupOf(after, Date.parse(after.finishedAt)).runTime.push(after.runMs);
+    if (before?.waitMs === undefined && after.waitMs !== undefined && after.firstStartedAt !== undefined)
+      groupOf(after, Date.parse(after.firstStartedAt)).waitTime.push(after.waitMs);
+    const known = new Set(before?.events.map((e) => e.eventId));
+    for (const e of after.events) {
+      if (known.has(e.eventId)) continue;
+      const occurredMs = Date.parse(e.occurredAt);
+      groupOf(after, occurredMs).ingestLag.push(Math.max(0, nowMs - occurredMs));
+    }
   }
+  const changed = [...groups.values()].filter(
+    (g) =>
+      STATUS_ORDER.some((s) => g.counts[s] !== 0) ||
+      g.runTime.length + g.waitTime.length + g.ingestLag.length > 0,
+  );
 
   const byReason = new Map<string, number>();
   for (const q of outcome.quarantined)
     byReason.set(q.rejection.code, (byReason.get(q.rejection.code) ?? 0) + 1);
 
   return [
-    ...[...groups.values()].flatMap(chunkGroup),
+    ...changed.flatMap(chunkGroup),
     {
       timestampMs: nowMs,
       dimensionSets: [{ [DIMENSION.stage]: stage }],

@@ -4,17 +4,9 @@ import { createMetricsPublisher, toMetricRecords } from '../../lambdas/ingest/me
 import type { TaskEvent } from '../../lambdas/shared/contract/event';
 import { linesOf, MetricsReporter } from '../../local/metrics-reporter';
 import { BASE_TIME_MS, makeEvent, makeLifecycle } from '../support/events';
+import { outcomeOf } from '../support/outcomes';
 
 /** The metrics lines local mode prints: what the ingest Lambda would send to CloudWatch, per task type. */
-
-const outcomeOf = (accepted: TaskEvent[], extra: Partial<IngestOutcome> = {}): IngestOutcome => ({
-  failedMessageIds: [],
-  accepted,
-  quarantined: [],
-  duplicates: 0,
-  executionsWritten: accepted.length,
-  ...extra,
-});
 
 const recordsOf = (accepted: TaskEvent[], extra: Partial<IngestOutcome> = {}) =>
   toMetricRecords(outcomeOf(accepted, extra), { stage: 'dev', nowMs: BASE_TIME_MS + 10_000 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENT_LIMITS, LABEL_KEY_PATTERN, NAME_PATTERN } from './limits';
+import { EVENT_LIMITS, LABEL_KEY_PATTERN, NAME_PATTERN, STORABLE_NUMBER } from './limits';
 
 /**
  * Event contract v1: the one definition of what producers send. The JSON Schema in
@@ -26,6 +26,61 @@ export const isTerminal = (status: TaskStatus): status is TerminalStatus =>
 export const CONTRACT_VERSION = 1 as const;
 
 const utf8Bytes = (value: string): number => Buffer.byteLength(value, 'utf8');
+
+/** A UTF-16 surrogate half without its partner: not Unicode, so not storable as a DynamoDB string. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why DynamoDB could not store a number exactly, or `undefined` when it can. Pure. */
+export const unstorableNumberReason = (value: number): string | undefined => {
+  if (!Number.isFinite(value)) return 'numbers must be finite (DynamoDB cannot store Infinity or NaN)';
+  if (Number.isInteger(value) && !Number.isSafeInteger(value))
+    return 'integers must be within ±(2^53 − 1) to keep their exact value; send larger ones as strings';
+  const magnitude = Math.abs(value);
+  if (
+    magnitude !== 0 &&
+    (magnitude < STORABLE_NUMBER.minMagnitude || magnitude >= STORABLE_NUMBER.maxMagnitudeExclusive)
+  )
+    return 'numbers must be 0 or between 1e-130 and 1e126 in magnitude (DynamoDB range)';
+  return undefined;
+};
+
+type Issue = { readonly path: (string | number)[]; readonly message: string };
+
+/**
+ * Every value of a decoded event that DynamoDB would reject or change: numbers outside its range or
+ * precision, strings with lone surrogates (object keys included), and params nested deeper than
+ * `maxParamsDepth`. A schema-valid event must always be storable, so that one bad event is
+ * quarantined here with a reason instead of failing the conditional write of its whole task. Pure.
+ */
+const unstorableIssues = (value: unknown, path: (string | number)[], issues: Issue[]): void => {
+  if (typeof value === 'number') {
+    const reason = unstorableNumberReason(value);
+    if (reason !== undefined) issues.push({ path, message: reason });
+  } else if (typeof value === 'string') {
+    if (LONE_SURROGATE.test(value))
+      issues.push({
+        path,
+        message: 'strings must be valid Unicode (a lone surrogate \\uD800-\\uDFFF was sent)',
+      });
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => {
+      unstorableIssues(item, [...path, i], issues);
+    });
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      if (LONE_SURROGATE.test(key))
+        issues.push({
+          path,
+          message: 'keys must be valid Unicode (a lone surrogate \\uD800-\\uDFFF was sent)',
+        });
+      unstorableIssues(item, [...path, key], issues);
+    }
+  }
+};
+
+/** Nesting depth of a JSON value: 0 for a scalar, 1 for a flat object or array. */
+const depthOf = (value: unknown): number =>
+  typeof value === 'object' && value !== null ? 1 + Math.max(0, ...Object.values(value).map(depthOf)) : 0;
 
 const id = (what: string) =>
   z
@@ -137,6 +192,12 @@ export const taskEventSchema = z
         path: ['params'],
         message: `params is larger than ${EVENT_LIMITS.maxParamsBytes} bytes as JSON; send less or redact`,
       });
+    } else if (event.params !== undefined && depthOf(event.params) > EVENT_LIMITS.maxParamsDepth) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['params'],
+        message: `params is nested deeper than ${EVENT_LIMITS.maxParamsDepth} levels`,
+      });
     }
     if (event.dimensions !== undefined && Object.keys(event.dimensions).length > EVENT_LIMITS.maxDimensions) {
       ctx.addIssue({
@@ -152,21 +213,22 @@ export const taskEventSchema = z
         message: `at most ${EVENT_LIMITS.maxMetrics} metrics are allowed`,
       });
     }
+    const issues: Issue[] = [];
+    unstorableIssues(event, [], issues);
+    for (const issue of issues) ctx.addIssue({ code: 'custom', ...issue });
   });
 
 /** One validated lifecycle event. */
 export type TaskEvent = z.infer<typeof taskEventSchema>;
 
-/** Why a message was rejected: a short code plus a human-readable reason per problem. */
-export interface Rejection {
-  readonly code: 'not-json' | 'oversize' | 'schema' | 'clock' | 'too-many-events';
-  readonly reason: string;
-}
-
 /**
- * Every rejection code, at run time, for tools that filter quarantined messages by reason (the CLI's
- * `quarantine --reason`). The assertion below fails to compile when a code is added to `Rejection`
- * but not here.
+ * Quarantine reason codes: a bounded set (it is the `Reason` metric dimension). The first four come
+ * from the contract; the others from the merge and the write:
+ * - `too-many-events`: the task already holds `MAX_EVENTS_PER_EXECUTION` events (non-terminal only);
+ * - `event-conflict`: the eventId is already stored with different content;
+ * - `task-type-conflict`: the taskId is already stored under another task type;
+ * - `unstorable`: DynamoDB refused the write for good (e.g. `ValidationException`); the event alone
+ *   was isolated and kept aside, its neighbours stored.
  */
 export const REJECTION_CODES = [
   'not-json',
@@ -174,10 +236,17 @@ export const REJECTION_CODES = [
   'schema',
   'clock',
   'too-many-events',
-] as const satisfies readonly Rejection['code'][];
-type UnlistedRejectionCode = Exclude<Rejection['code'], (typeof REJECTION_CODES)[number]>;
-/** Compile-time check that `REJECTION_CODES` lists every code of `Rejection`. */
-export const EVERY_REJECTION_CODE_LISTED: [UnlistedRejectionCode] extends [never] ? true : never = true;
+  'event-conflict',
+  'task-type-conflict',
+  'unstorable',
+] as const;
+export type RejectionCode = (typeof REJECTION_CODES)[number];
+
+/** Why a message was rejected: a short code plus a human-readable reason per problem. */
+export interface Rejection {
+  readonly code: RejectionCode;
+  readonly reason: string;
+}
 
 export type ParseResult =
   | { readonly ok: true; readonly event: TaskEvent }

@@ -9,6 +9,11 @@ export const EVENT_LIMITS = {
   maxEventBytes: 16 * 1024,
   /** `params` serialized as JSON, UTF-8 bytes. */
   maxParamsBytes: 2 * 1024,
+  /**
+   * Nesting of `params`, counting `params` itself as level 1. DynamoDB stores at most 32 levels per
+   * item and the item adds its own; small, redacted params never need more.
+   */
+  maxParamsDepth: 8,
   /** `error.stack`, characters. Longer stacks are rejected by the schema; the SDK trims them first. */
   maxStackChars: 4 * 1024,
   /** `error.message`, characters. */
@@ -35,6 +40,15 @@ export const EVENT_LIMITS = {
   maxAttempt: 1000,
   /** Largest accepted `durationMs` (7 days). */
   maxDurationMs: 7 * 24 * 60 * 60 * 1000,
+} as const;
+
+/**
+ * Numbers DynamoDB stores exactly: zero or a magnitude in [1e-130, 1e126) (DynamoDB's number range),
+ * and integers within ±(2^53 − 1), beyond which JSON parsing has already changed the value.
+ */
+export const STORABLE_NUMBER = {
+  minMagnitude: 1e-130,
+  maxMagnitudeExclusive: 1e126,
 } as const;
 
 /** Task types, dimension keys and metric names: letters, digits, `_`, `-`, `.`, `:`, `/`; start with a letter. */

@@ -37,13 +37,19 @@ export const DIMENSION = {
   stage: 'Stage',
   /** The event's `taskType`. */
   taskType: 'TaskType',
-  /** Quarantine reason code (`Rejection['code']`: five values). */
+  /** Quarantine reason code (`REJECTION_CODES` in `contract/event.ts`: eight values). */
   reason: 'Reason',
 } as const;
 
 export type DimensionName = (typeof DIMENSION)[keyof typeof DIMENSION];
 
-/** Count of events per status, one metric per status (Unit Count). */
+/**
+ * Counts of stored executions per status (Unit Count), emitted as the change each execution write
+ * makes (`tallyOf` in `lambdas/ingest/metrics.ts`), so redeliveries count nothing and a day's sum equals
+ * the day's rollup: `Enqueued` at the first enqueue, `Started` at the first start (rollup `started`),
+ * `Retrying` per distinct `retrying` event, `Succeeded`/`Failed`/`Cancelled` at the finish of the final
+ * status (rollup `byStatus`). A value is negative when a later write retracts an earlier count.
+ */
 export const STATUS_METRIC = {
   enqueued: 'Enqueued',
   started: 'Started',
@@ -54,16 +60,16 @@ export const STATUS_METRIC = {
 } as const satisfies Record<TaskStatus, string>;
 
 /**
- * Metrics the ingest Lambda emits per task type, back-dated to the minute of the event's
- * `occurredAt`. Dimension sets: `[Stage]`, `[Stage, TaskType]`, `[Stage, TaskType, <configured key>]`.
+ * Metrics the ingest Lambda emits per task type from what it stored, back-dated to the minute of the
+ * instant they count at. Dimension sets: `[Stage]`, `[Stage, TaskType]`, `[Stage, TaskType, <configured key>]`.
  */
 export const TASK_METRIC = {
   ...STATUS_METRIC,
-  /** Run time of a finished attempt, ms: the terminal event's `durationMs`, else started → finished in the batch. */
+  /** Run time of the stored execution, ms, once when it first finishes, at `finishedAt`. */
   runTime: 'RunTime',
-  /** enqueued → first start, ms, when both events of a task arrive in the same batch. */
+  /** enqueued → first start of the stored execution, ms, once when first known, at the first start. */
   waitTime: 'WaitTime',
-  /** Ingest time − `occurredAt`, ms, per accepted event (producer delay + queueing + ingest). */
+  /** Ingest time − `occurredAt`, ms, per newly stored event (producer delay + queueing + ingest). */
   ingestLag: 'IngestLag',
 } as const;
 
@@ -74,7 +80,7 @@ export const TASK_METRIC = {
 export const PIPELINE_METRIC = {
   /** Valid events whose effect is durable (new ones and redelivered ones). */
   eventsAccepted: 'EventsAccepted',
-  /** Messages stored in the quarantine because they broke the contract. */
+  /** Messages stored in the quarantine (contract, merge conflict or refused write; see `Reason`). */
   quarantined: 'Quarantined',
   /** Accepted events that were already stored (SQS redeliveries and producer retries). */
   duplicates: 'Duplicates',

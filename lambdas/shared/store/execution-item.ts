@@ -26,6 +26,8 @@ import {
 
 interface StoredEvent {
   i: string;
+  /** Content hash (`contentHashOf`); absent on events stored before it was kept. */
+  h?: string;
   s: TaskStatus;
   /** occurredAt, epoch ms (8 bytes as a DynamoDB number instead of 24 as an ISO string). */
   t: number;
@@ -45,6 +47,7 @@ export type ExecutionItem = Record<string, unknown> & { pk: string; sk: string; 
 
 const toStoredEvent = (e: EventRecord): StoredEvent => ({
   i: e.eventId,
+  ...(e.hash !== undefined && { h: e.hash }),
   s: e.status,
   t: Date.parse(e.occurredAt),
   a: e.attempt,
@@ -60,6 +63,7 @@ const toStoredEvent = (e: EventRecord): StoredEvent => ({
 
 const fromStoredEvent = (s: StoredEvent): EventRecord => ({
   eventId: s.i,
+  ...(s.h !== undefined && { hash: s.h }),
   status: s.s,
   occurredAt: new Date(Number(s.t)).toISOString(),
   attempt: Number(s.a),
@@ -114,6 +118,7 @@ export const toExecutionItem = (x: Execution, version: number, ttlDays: number):
   ...(Object.keys(x.dimensions).length > 0 && { dimensions: x.dimensions }),
   ...(Object.keys(x.metrics).length > 0 && { metrics: x.metrics }),
   events: x.events.map(toStoredEvent),
+  ...(x.evictedEvents !== undefined && { evictedEvents: x.evictedEvents }),
   ...((x.kept.params !== undefined || x.kept.error !== undefined) && {
     kf: {
       ...(x.kept.params !== undefined && { params: sourceEventIdOf(x, x.kept.params.from) }),
@@ -148,14 +153,19 @@ export const fromExecutionItem = (
     return key;
   };
   const latest = [...orderKeys.values()].reduce((a, b) => (b > a ? b : a), '');
-  const execution = deriveExecution(taskId, events, {
-    taskType: { value: String(item.taskType), from: latest },
-    ...(kf.params !== undefined && {
-      params: { value: item.params as Record<string, unknown>, from: fromEvent(kf.params) },
-    }),
-    ...(kf.error !== undefined && {
-      error: { value: item.error as ExecutionError, from: fromEvent(kf.error) },
-    }),
-  });
+  const execution = deriveExecution(
+    taskId,
+    events,
+    {
+      taskType: { value: String(item.taskType), from: latest },
+      ...(kf.params !== undefined && {
+        params: { value: item.params as Record<string, unknown>, from: fromEvent(kf.params) },
+      }),
+      ...(kf.error !== undefined && {
+        error: { value: item.error as ExecutionError, from: fromEvent(kf.error) },
+      }),
+    },
+    Number(item.evictedEvents ?? 0),
+  );
   return { execution, version: Number(item.v) };
 };

@@ -25,6 +25,11 @@ export interface QuarantineRecord {
   readonly bodySha256: string;
   readonly truncated: boolean;
   readonly expiresAt: number;
+  /**
+   * Who and what it was about, when the body was a valid event (merge conflicts, too many events,
+   * refused writes): its `taskId`, `eventId` and `source` (the producer). Absent for contract rejections.
+   */
+  readonly event?: { readonly taskId: string; readonly eventId: string; readonly source: string };
 }
 
 /** The ingest path's view of the history table. One DynamoDB adapter below; tests may wrap it. */
@@ -123,4 +128,5 @@ const quarantineItem = (r: QuarantineRecord): Record<string, unknown> => ({
   bodySha256: r.bodySha256,
   truncated: r.truncated,
   expiresAt: r.expiresAt,
+  ...(r.event !== undefined && { taskId: r.event.taskId, eventId: r.event.eventId, source: r.event.source }),
 });

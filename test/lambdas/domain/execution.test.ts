@@ -5,6 +5,7 @@ import {
   errorTypeOf,
   MAX_EVENTS_PER_EXECUTION,
   mergeEvents,
+  toEventRecord,
   UNKNOWN_ERROR_TYPE,
 } from '../../../lambdas/domain/execution';
 import type { TaskEvent } from '../../../lambdas/shared/contract/event';
@@ -54,7 +55,7 @@ describe('mergeEvents: idempotency', () => {
 
     // Assess
     expect(result.changed).toBe(true);
-    expect(result.overflow).toEqual([]);
+    expect(result.rejected).toEqual([]);
     expect(result.execution).toMatchObject({
       taskId: 'task-a',
       taskType: 'send_invoice',
@@ -75,7 +76,7 @@ describe('mergeEvents: idempotency', () => {
     const replayOne = mergeEvents(execution, [events[1]!]);
 
     // Assess
-    expect(replayAll).toEqual({ changed: false, execution, overflow: [] });
+    expect(replayAll).toEqual({ changed: false, execution, rejected: [] });
     expect(replayAll.execution).toBe(execution);
     expect(replayOne.changed).toBe(false);
   });
@@ -96,7 +97,7 @@ describe('mergeEvents: idempotency', () => {
     const result = mergeEvents(undefined, []);
 
     // Assess
-    expect(result).toEqual({ changed: false, execution: undefined, overflow: [] });
+    expect(result).toEqual({ changed: false, execution: undefined, rejected: [] });
   });
 
   it('a redelivered event with the same eventId is ignored even if its content differs', () => {
@@ -448,13 +449,30 @@ describe('mergeEvents: params and error come from the latest event that carried 
   });
 });
 
+describe('toEventRecord', () => {
+  it('cuts the timeline error message without splitting a surrogate pair (which DynamoDB could not store)', () => {
+    // Prepare: the 256th UTF-16 unit is the first half of an emoji.
+    const message = `${'a'.repeat(255)}\u{1F600}tail`;
+
+    // Act
+    const record = toEventRecord(makeEvent({ status: 'failed', error: { type: 'E', message } }));
+
+    // Assess
+    expect(record.errorMessage).toBe('a'.repeat(255));
+  });
+});
+
 describe('mergeEvents: overflow', () => {
   const manyEvents = (n: number): TaskEvent[] =>
     Array.from({ length: n }, (_, i) =>
       makeEvent({ status: 'started', attempt: 1 + (i % 50), occurredAt: at(i * 1_000) }),
     );
+  const tooMany = (event: TaskEvent) => ({
+    event,
+    rejection: { code: 'too-many-events', reason: expect.stringContaining('maximum number of events') },
+  });
 
-  it(`keeps at most ${MAX_EVENTS_PER_EXECUTION} events and returns the rest as overflow`, () => {
+  it(`keeps at most ${MAX_EVENTS_PER_EXECUTION} events and rejects the rest with a reason`, () => {
     // Prepare
     const events = manyEvents(MAX_EVENTS_PER_EXECUTION + 5);
 
@@ -463,22 +481,137 @@ describe('mergeEvents: overflow', () => {
 
     // Assess
     expect(result.execution?.events).toHaveLength(MAX_EVENTS_PER_EXECUTION);
-    expect(result.overflow).toEqual(events.slice(MAX_EVENTS_PER_EXECUTION));
+    expect(result.rejected).toEqual(events.slice(MAX_EVENTS_PER_EXECUTION).map(tooMany));
   });
 
-  it('overflows new events on a full execution without changing it, but not duplicates', () => {
+  it('rejects a new non-terminal event on a full execution without changing it, but not duplicates', () => {
     // Prepare
     const events = manyEvents(MAX_EVENTS_PER_EXECUTION);
     const full = executionOf(events);
-    const extra = makeEvent({ status: 'succeeded', occurredAt: at(999_000) });
+    const extra = makeEvent({ status: 'started', attempt: 60, occurredAt: at(999_000) });
 
     // Act
     const result = mergeEvents(full, [events[0]!, extra, extra]);
 
-    // Assess
+    // Assess: each copy is rejected (each is a message that must be quarantined)
     expect(result.changed).toBe(false);
     expect(result.execution).toBe(full);
-    expect(result.overflow).toEqual([extra]);
+    expect(result.rejected).toEqual([tooMany(extra), tooMany(extra)]);
+  });
+
+  it('always admits a terminal event on a full execution, evicting the oldest replaceable event', () => {
+    // Prepare: enqueued, then 99 starts of attempts 1..99: full.
+    const enqueued = makeEvent({ status: 'enqueued', occurredAt: at(0) });
+    const starts = Array.from({ length: MAX_EVENTS_PER_EXECUTION - 1 }, (_, i) =>
+      makeEvent({ status: 'started', attempt: i + 1, occurredAt: at(1_000 + i * 1_000) }),
+    );
+    const full = executionOf([enqueued, ...starts]);
+    const done = makeEvent({ status: 'succeeded', attempt: 99, occurredAt: at(200_000), durationMs: 5 });
+
+    // Act
+    const result = mergeEvents(full, [done]);
+
+    // Assess: the run is closed; the enqueue and first start (wait time) and the final start are kept.
+    expect(result.rejected).toEqual([]);
+    expect(result.execution).toMatchObject({ status: 'succeeded', finishedAt: done.occurredAt, runMs: 5 });
+    expect(result.execution?.events).toHaveLength(MAX_EVENTS_PER_EXECUTION);
+    expect(result.execution?.evictedEvents).toBe(1);
+    const kept = new Set(result.execution?.events.map((e) => e.eventId));
+    expect(kept.has(enqueued.eventId)).toBe(true);
+    expect(kept.has(starts[0]!.eventId)).toBe(true);
+    expect(kept.has(starts[1]!.eventId)).toBe(false);
+    expect(result.execution?.waitMs).toBe(full.waitMs);
+  });
+
+  it('admits terminal events even when the execution holds nothing but terminal events', () => {
+    // Prepare: 100 failed events of attempts 1..100 (a producer loop), then the last attempt succeeds.
+    const failures = Array.from({ length: MAX_EVENTS_PER_EXECUTION }, (_, i) =>
+      makeEvent({ status: 'failed', attempt: i + 1, occurredAt: at(i * 1_000) }),
+    );
+    const full = executionOf(failures);
+    const success = makeEvent({ status: 'succeeded', attempt: 101, occurredAt: at(500_000) });
+
+    // Act
+    const result = mergeEvents(full, [success]);
+
+    // Assess
+    expect(result.execution).toMatchObject({ status: 'succeeded', attempt: 101, evictedEvents: 1 });
+    expect(result.execution?.events.some((e) => e.eventId === failures[0]!.eventId)).toBe(false);
+  });
+});
+
+describe('mergeEvents: conflicts are rejected with a reason, never merged or dropped silently', () => {
+  it('rejects an event whose eventId is already stored with different content', () => {
+    // Prepare
+    const started = makeEvent({ status: 'started' });
+    const execution = executionOf([started]);
+    const reused = { ...started, status: 'failed' as const };
+
+    // Act
+    const result = mergeEvents(execution, [reused, { ...started }]);
+
+    // Assess: the identical copy is a harmless duplicate; the changed one is a conflict.
+    expect(result.changed).toBe(false);
+    expect(result.rejected).toEqual([
+      {
+        event: reused,
+        rejection: { code: 'event-conflict', reason: expect.stringContaining(started.eventId) },
+      },
+    ]);
+  });
+
+  it('treats the same content written with another offset or key order as a duplicate', () => {
+    const started = makeEvent({ status: 'started', params: { a: 1, b: 2 } });
+    const execution = executionOf([started]);
+    const same = { params: { b: 2, a: 1 }, ...started, occurredAt: withOffset(started.occurredAt, 2) };
+
+    const result = mergeEvents(execution, [same]);
+
+    expect(result).toEqual({ changed: false, execution, rejected: [] });
+  });
+
+  it('rejects the later copies of a reused eventId inside one batch, whatever the batch order', () => {
+    const a = makeEvent({ eventId: 'e-1', status: 'started', occurredAt: at(0) });
+    const b = { ...a, occurredAt: at(5_000) };
+
+    const forward = mergeEvents(undefined, [a, b]);
+    const backward = mergeEvents(undefined, [b, a]);
+
+    expect(forward.execution).toEqual(backward.execution);
+    expect(forward.rejected.map((r) => r.event)).toEqual([b]);
+    expect(backward.rejected.map((r) => r.event)).toEqual([b]);
+  });
+
+  it('rejects an event that would switch an existing task to another task type', () => {
+    // Prepare
+    const execution = executionOf([makeEvent({ taskType: 'send_invoice', status: 'started' })]);
+    const other = makeEvent({ taskType: 'resize_image', status: 'succeeded', occurredAt: at(1_000) });
+
+    // Act
+    const result = mergeEvents(execution, [other]);
+
+    // Assess
+    expect(result.changed).toBe(false);
+    expect(result.execution?.taskType).toBe('send_invoice');
+    expect(result.rejected).toEqual([
+      {
+        event: other,
+        rejection: {
+          code: 'task-type-conflict',
+          reason: expect.stringMatching(/send_invoice.*resize_image|resize_image.*send_invoice/),
+        },
+      },
+    ]);
+  });
+
+  it('keeps the task type of the earliest event when a new task arrives with two types', () => {
+    const first = makeEvent({ taskType: 'b_type', status: 'enqueued', occurredAt: at(0) });
+    const second = makeEvent({ taskType: 'a_type', status: 'started', occurredAt: at(1_000) });
+
+    const result = mergeEvents(undefined, [second, first]);
+
+    expect(result.execution?.taskType).toBe('b_type');
+    expect(result.rejected.map((r) => [r.event, r.rejection.code])).toEqual([[second, 'task-type-conflict']]);
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { type Execution, mergeEvents } from '../../../lambdas/domain/execution';
 import type { IngestOutcome } from '../../../lambdas/ingest/ingest-batch';
 import {
   createMetricsPublisher,
@@ -19,18 +20,10 @@ import {
 } from '../../../lambdas/shared/names/metrics';
 import { captureIngestEmf, emfProblems } from '../../infra/support/emf';
 import { BASE_TIME_MS, isoAt, makeEvent, makeLifecycle } from '../../support/events';
+import { outcomeOf } from '../../support/outcomes';
 
 const MINUTE = 60_000;
 const NOW = BASE_TIME_MS + 10 * MINUTE;
-
-const outcomeOf = (accepted: TaskEvent[], extra: Partial<IngestOutcome> = {}): IngestOutcome => ({
-  accepted,
-  quarantined: [],
-  failedMessageIds: [],
-  duplicates: 0,
-  executionsWritten: accepted.length,
-  ...extra,
-});
 
 const recordsOf = (accepted: TaskEvent[], extra: Partial<IngestOutcome> = {}, dimensionKeys: string[] = []) =>
   toMetricRecords(outcomeOf(accepted, extra), { stage: 'test', nowMs: NOW, dimensionKeys });
@@ -44,10 +37,15 @@ describe('toMetricRecords', () => {
   it('groups events by task type and minute of occurredAt, stamped with that minute', () => {
     // Prepare
     const events = [
-      makeEvent({ taskType: 'a', status: 'enqueued', occurredAt: isoAt(BASE_TIME_MS + 5_000) }),
-      makeEvent({ taskType: 'a', status: 'started', occurredAt: isoAt(BASE_TIME_MS + 50_000) }),
-      makeEvent({ taskType: 'a', status: 'started', occurredAt: isoAt(BASE_TIME_MS + MINUTE + 1) }),
-      makeEvent({ taskType: 'b', status: 'failed', occurredAt: isoAt(BASE_TIME_MS + 7_000) }),
+      makeEvent({ taskId: 't1', taskType: 'a', status: 'enqueued', occurredAt: isoAt(BASE_TIME_MS + 5_000) }),
+      makeEvent({ taskId: 't2', taskType: 'a', status: 'started', occurredAt: isoAt(BASE_TIME_MS + 50_000) }),
+      makeEvent({
+        taskId: 't3',
+        taskType: 'a',
+        status: 'started',
+        occurredAt: isoAt(BASE_TIME_MS + MINUTE + 1),
+      }),
+      makeEvent({ taskId: 't4', taskType: 'b', status: 'failed', occurredAt: isoAt(BASE_TIME_MS + 7_000) }),
     ];
 
     // Act
@@ -79,9 +77,9 @@ describe('toMetricRecords', () => {
 
   it('keeps events with different configured dimension values in different records', () => {
     const events = [
-      makeEvent({ taskType: 'a', dimensions: { marketplace: 'DE' } }),
-      makeEvent({ taskType: 'a', dimensions: { marketplace: 'FR' } }),
-      makeEvent({ taskType: 'a' }),
+      makeEvent({ taskId: 't1', taskType: 'a', dimensions: { marketplace: 'DE' } }),
+      makeEvent({ taskId: 't2', taskType: 'a', dimensions: { marketplace: 'FR' } }),
+      makeEvent({ taskId: 't3', taskType: 'a' }),
     ];
 
     const records = taskRecords(recordsOf(events, {}, ['marketplace']));
@@ -186,6 +184,75 @@ describe('toMetricRecords', () => {
         expect(INGEST_METRIC_NAMES).toContain(m.name);
         expect(m.unit).toBe(UNIT_OF[m.name]);
       }
+  });
+});
+
+describe('toMetricRecords: counts what was stored, not what was delivered', () => {
+  const at = (ms: number) => isoAt(BASE_TIME_MS + ms);
+  const merged = (before: Execution | undefined, events: TaskEvent[]): Execution => {
+    const result = mergeEvents(before, events);
+    if (!result.changed) throw new Error('expected a change');
+    return result.execution;
+  };
+  const countsOf = (records: MetricRecord[]) => {
+    const out: Record<string, number> = {};
+    for (const r of taskRecords(records))
+      for (const m of r.metrics)
+        if (m.unit === 'Count')
+          out[`${m.name}@${r.timestampMs - BASE_TIME_MS}`] =
+            (out[`${m.name}@${r.timestampMs - BASE_TIME_MS}`] ?? 0) + m.values[0]!;
+    return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== 0));
+  };
+
+  it('counts nothing for a redelivered batch that wrote nothing', () => {
+    // Prepare: the events were accepted again, but no execution changed.
+    const events = makeLifecycle({ taskType: 'a' });
+
+    // Act
+    const records = recordsOf(events, { changes: [], duplicates: events.length });
+
+    // Assess
+    expect(taskRecords(records)).toEqual([]);
+  });
+
+  it('measures wait time from the stored execution when enqueued and started arrive in different batches', () => {
+    // Prepare
+    const [enqueued, started] = makeLifecycle({ taskType: 'a', waitMs: 1_500, outcome: 'running' });
+    const before = merged(undefined, [enqueued!]);
+    const after = merged(before, [started!]);
+
+    // Act
+    const records = recordsOf([started!], { changes: [{ before, after }] });
+
+    // Assess
+    expect(taskRecords(records).flatMap((r) => valuesOf(r, 'WaitTime') ?? [])).toEqual([1_500]);
+    expect(countsOf(records)).toEqual({ 'Started@0': 1 });
+  });
+
+  it('retracts a terminal count a later write undoes, so the counts telescope to the final state', () => {
+    // Prepare: attempt 1 fails; then attempt 2 starts (the run is open again) and later succeeds.
+    const failed = makeEvent({ taskType: 'a', status: 'failed', attempt: 1, occurredAt: at(0) });
+    const restarted = makeEvent({ taskType: 'a', status: 'started', attempt: 2, occurredAt: at(MINUTE) });
+    const succeeded = makeEvent({
+      taskType: 'a',
+      status: 'succeeded',
+      attempt: 2,
+      occurredAt: at(2 * MINUTE),
+    });
+    const x1 = merged(undefined, [failed]);
+    const x2 = merged(x1, [restarted]);
+    const x3 = merged(x2, [succeeded]);
+
+    // Act
+    const writes = [
+      recordsOf([failed], { changes: [{ before: undefined, after: x1 }] }),
+      recordsOf([restarted], { changes: [{ before: x1, after: x2 }] }),
+      recordsOf([succeeded], { changes: [{ before: x2, after: x3 }] }),
+    ];
+
+    // Assess
+    expect(countsOf(writes[1]!)).toEqual({ 'Failed@0': -1, 'Started@60000': 1 });
+    expect(countsOf(writes.flat())).toEqual({ 'Started@60000': 1, 'Succeeded@120000': 1 });
   });
 });
 

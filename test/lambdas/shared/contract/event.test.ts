@@ -459,3 +459,61 @@ describe('examples in docs/event-contract.md', () => {
     expect(result.ok ? 'ok' : result.rejection.reason).toBe('ok');
   });
 });
+
+describe('parseTaskEvent: only values DynamoDB can store exactly', () => {
+  const reasonOf = (raw: string) => rejectionOf(parseTaskEvent(raw, NOW_MS));
+  const withRaw = (field: string, json: string) => body(makeEvent()).replace(/}$/, `,"${field}":${json}}`);
+  const nested = (depth: number): unknown => (depth === 0 ? 1 : { n: nested(depth - 1) });
+
+  it.each([
+    ['a number that overflows to Infinity', withRaw('params', '{"big":1e400}'), /params\.big: .*finite/],
+    [
+      'an integer beyond 2^53 that would lose precision',
+      withRaw('params', '{"id":12345678901234567890}'),
+      /params\.id: .*2\^53/,
+    ],
+    ['a number below DynamoDB range', withRaw('params', '{"tiny":[1e-200]}'), /params\.tiny\.0: .*range/],
+    ['a metric below DynamoDB range', withRaw('metrics', '{"score":1e-200}'), /metrics\.score: .*range/],
+    ['a duration below DynamoDB range', withRaw('durationMs', '1e-200'), /durationMs: .*range/],
+    ['a lone surrogate in a string', withRaw('params', '{"s":"\\ud800"}'), /params\.s: .*Unicode/],
+    [
+      'a lone surrogate in an error message',
+      withRaw('error', '{"type":"E","message":"\\udfff"}'),
+      /error\.message: .*Unicode/,
+    ],
+  ])('rejects %s with a schema reason that names the field', (_, raw, reason) => {
+    // Act
+    const rejection = reasonOf(raw);
+
+    // Assess
+    expect(rejection.code).toBe('schema');
+    expect(rejection.reason).toMatch(reason);
+  });
+
+  it('rejects params nested deeper than the limit, and accepts them at the limit', () => {
+    // Prepare
+    const atLimit = makeEvent({ params: nested(EVENT_LIMITS.maxParamsDepth) as Record<string, unknown> });
+    const over = makeEvent({ params: nested(EVENT_LIMITS.maxParamsDepth + 1) as Record<string, unknown> });
+
+    // Act
+    const accepted = parseTaskEvent(body(atLimit), NOW_MS);
+    const rejection = rejectionOf(parseTaskEvent(body(over), NOW_MS));
+
+    // Assess
+    expect(accepted.ok).toBe(true);
+    expect(rejection).toEqual({
+      code: 'schema',
+      reason: `params: params is nested deeper than ${EVENT_LIMITS.maxParamsDepth} levels`,
+    });
+  });
+
+  it('accepts zero, safe integers and ordinary fractions', () => {
+    const event = makeEvent({
+      durationMs: 0,
+      params: { zero: 0, max: Number.MAX_SAFE_INTEGER, min: -Number.MAX_SAFE_INTEGER, f: 0.125, e: 1e-100 },
+      metrics: { confidence: 0.000001, tokens: 0 },
+    });
+
+    expect(parseTaskEvent(body(event), NOW_MS)).toEqual({ ok: true, event });
+  });
+});

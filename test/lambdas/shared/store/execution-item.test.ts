@@ -114,7 +114,7 @@ describe('toExecutionItem / fromExecutionItem', () => {
 
     // Assess
     const events = item.events as Record<string, unknown>[];
-    expect(Object.keys(events[2]!).sort()).toEqual(['a', 'd', 'em', 'et', 'i', 's', 'src', 't']);
+    expect(Object.keys(events[2]!).sort()).toEqual(['a', 'd', 'em', 'et', 'h', 'i', 's', 'src', 't']);
   });
 });
 
