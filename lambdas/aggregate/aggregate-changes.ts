@@ -1,5 +1,6 @@
 import { type AggregateDelta, deltaOf, sumDeltas } from '../domain/aggregate';
 import type { Execution } from '../domain/execution';
+import { forEachSettled } from '../shared/settle';
 import type { AggregateStore } from '../shared/store/aggregate-store';
 
 /**
@@ -31,14 +32,9 @@ export const seqCompare = (a: string, b: string): number =>
 /** Updates to one table in flight at once. */
 const CONCURRENCY = 16;
 
-const forEachLimited = async <T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> => {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(CONCURRENCY, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-};
+/** Apply `fn` to every item, stopping at the first failure only once nothing is in flight. */
+const forEachLimited = <T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> =>
+  forEachSettled(items, CONCURRENCY, fn);
 
 /** Run one intent to completion from whatever state an earlier try left it in. */
 const completeIntent = async (

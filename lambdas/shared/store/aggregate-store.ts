@@ -2,6 +2,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } fr
 import type { AggregateDelta } from '../../domain/aggregate';
 import { isConditionalCheckFailed } from '../errors';
 import { aggregateKey, parseScope, scopeRegistryKey } from '../names/keys';
+import { allSettledOrThrow } from '../settle';
 
 /**
  * Writes aggregate deltas exactly once per stream batch, without transactions.
@@ -163,7 +164,7 @@ export class DynamoAggregateStore implements AggregateStore {
   }
 
   async applyDelta(intent: string, delta: AggregateDelta): Promise<void> {
-    await Promise.all(splitDelta(delta).map((part) => this.applyPart(intent, delta, part)));
+    await allSettledOrThrow(splitDelta(delta).map((part) => this.applyPart(intent, delta, part)));
   }
 
   private async applyPart(intent: string, delta: AggregateDelta, part: DeltaPart): Promise<void> {
@@ -212,7 +213,7 @@ export class DynamoAggregateStore implements AggregateStore {
   }
 
   async clearMarker(intent: string, delta: AggregateDelta): Promise<void> {
-    await Promise.all(
+    await allSettledOrThrow(
       splitDelta(delta).map((part) =>
         this.doc
           .send(
@@ -234,7 +235,7 @@ export class DynamoAggregateStore implements AggregateStore {
 
   async registerScopes(targets: readonly { scope: string; day: string }[]): Promise<void> {
     const unique = new Map(targets.map((t) => [`${t.day}\n${t.scope}`, t]));
-    await Promise.all(
+    await allSettledOrThrow(
       [...unique.values()].map((t) => {
         const { taskType, dimension } = parseScope(t.scope);
         return this.doc.send(
