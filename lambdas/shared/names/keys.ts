@@ -119,3 +119,18 @@ export const rollupPartition = (day: string): string => `RU#${day}`;
 /** Alert state of one rule on one scope: `AL` / `<rule>#<scope>` (few items; listed with one query). */
 export const alertStateKey = (rule: string, scope: string) => ({ pk: 'AL', sk: `${rule}#${scope}` });
 export const ALERT_STATE_PARTITION = 'AL';
+
+/** Days whose aggregates changed after the day ended (late events), so the scheduled rollup recomputes them. */
+export const DIRTY_DAYS_PARTITION = 'DIRTY';
+export const dirtyDayKey = (day: string) => ({ pk: DIRTY_DAYS_PARTITION, sk: day });
+
+/**
+ * Aggregate writes the aggregator skipped after a permanent error (DynamoDB refused the write itself),
+ * by the day of the bucket they were for, so an operator lists them per day and rebuilds that day:
+ * `AS#<day>` / `<intent>#<scope>#<slot>#<part>` (a retry of the same batch overwrites its own record).
+ */
+export const aggregateSkipKey = (day: string, intent: string, scope: string, slot: string, part: string) => ({
+  pk: `AS#${day}`,
+  sk: `${intent}#${scope}#${slot}#${part}`,
+});
+export const aggregateSkipPartition = (day: string): string => `AS#${day}`;
