@@ -4,6 +4,7 @@ import { isRetryableAwsError } from '../shared/aws/retryable';
 import { forEachSettled } from '../shared/settle';
 import {
   type AggregateStore,
+  AggregateWriteRefusedError,
   type ChangeId,
   errorSummaryOf,
   MAX_CHANGE_IDS_PER_SKIP,
@@ -102,15 +103,20 @@ const completeIntent = async (
   const skipped: SkipRecord[] = [];
   if (state === 'applying') {
     await forEachLimited(deltas, async (d) => {
-      for (const refused of await store.applyDelta(intent, d))
-        skipped.push(
-          skipRecordOf(
-            intent,
-            { ...d.target, part: refused.part, fields: refused.fields },
-            refused.error,
-            contributors.get(targetKey(d.target)) ?? [],
-          ),
-        );
+      try {
+        await store.applyDelta(intent, d);
+      } catch (error) {
+        if (!(error instanceof AggregateWriteRefusedError)) throw error;
+        for (const refused of error.refused)
+          skipped.push(
+            skipRecordOf(
+              intent,
+              { ...d.target, part: refused.part, fields: refused.fields },
+              refused.error,
+              contributors.get(targetKey(d.target)) ?? [],
+            ),
+          );
+      }
     });
     if (skipped.length > 0) await store.recordSkips(skipped);
     await store.registerScopes(deltas.map((d) => d.target));

@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AggregateDelta, AggregateTarget } from '../../domain/aggregate';
 import { isRetryableAwsError } from '../aws/retryable';
-import { isConditionalCheckFailed } from '../errors';
+import { isConditionalCheckFailed, StoreError } from '../errors';
 import { aggregateKey, aggregateSkipKey, dirtyDayKey, parseScope, scopeRegistryKey } from '../names/keys';
 import { allSettledOrThrow } from '../settle';
 
@@ -29,11 +29,12 @@ export interface AggregateStore {
   /** Mark the ledger entry `applied` or `done`. */
   advanceLedger(intent: string, state: 'applied' | 'done'): Promise<void>;
   /**
-   * Add a delta to its aggregate items unless this intent already did (idempotent). Returns the writes
-   * DynamoDB refused permanently (`isRetryableAwsError` false): not applied, to be recorded as skipped.
-   * Throws a transient error only after every write of the delta settled.
+   * Add a delta to its aggregate items unless this intent already did (idempotent). Throws only after
+   * every write of the delta settled: a transient error as is, or, when the only failures are writes
+   * DynamoDB refused for good (`isRetryableAwsError` false), an `AggregateWriteRefusedError` listing
+   * them (the other writes of the delta are applied).
    */
-  applyDelta(intent: string, delta: AggregateDelta): Promise<RefusedWrite[]>;
+  applyDelta(intent: string, delta: AggregateDelta): Promise<void>;
   /** Remove this intent's marker from an aggregate item (idempotent). */
   clearMarker(intent: string, delta: AggregateDelta): Promise<void>;
   /** Record that scopes had activity on days (idempotent). */
@@ -50,6 +51,14 @@ export interface RefusedWrite {
   /** Counter and sample attributes the write would have changed. */
   readonly fields: readonly string[];
   readonly error: { readonly name: string; readonly message: string };
+}
+
+/** Some writes of a delta were refused for good; every other write of it is applied. */
+export class AggregateWriteRefusedError extends StoreError {
+  override readonly name = 'AggregateWriteRefusedError';
+  constructor(readonly refused: readonly RefusedWrite[]) {
+    super(`DynamoDB refused ${refused.length} aggregate write(s): ${refused[0]?.error.name}`);
+  }
 }
 
 /** The stream change a skipped write came from: enough to find the execution. */
@@ -293,7 +302,7 @@ export class DynamoAggregateStore implements AggregateStore {
     );
   }
 
-  async applyDelta(intent: string, delta: AggregateDelta): Promise<RefusedWrite[]> {
+  async applyDelta(intent: string, delta: AggregateDelta): Promise<void> {
     const expiresAt = this.expiresAt(delta.target.day);
     const updates = splitDelta(delta).flatMap((part) =>
       planPartUpdates(intent, delta.target, part, expiresAt).map((update) => ({ part: part.part, update })),
@@ -301,7 +310,8 @@ export class DynamoAggregateStore implements AggregateStore {
     const refused = await allSettledOrThrow(
       updates.map(({ part, update }) => this.applyUpdate(delta.target, part, update)),
     );
-    return refused.filter((r): r is RefusedWrite => r !== undefined);
+    const permanent = refused.filter((r): r is RefusedWrite => r !== undefined);
+    if (permanent.length > 0) throw new AggregateWriteRefusedError(permanent);
   }
 
   /** Apply one chunk; a permanent refusal is returned, a transient error thrown. */
