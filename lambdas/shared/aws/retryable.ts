@@ -5,8 +5,8 @@
  *
  * Written by hand because the SDK's own classification (`@smithy/service-error-classification`) is
  * not a public dependency of ours and also treats an unclassified error as final, where we prefer a
- * retry: an error only counts as permanent when the service answered that the request itself is
- * wrong (a 4xx client fault that is not throttling), so a skip always has a stated reason.
+ * retry: an error only counts as permanent when the service answered with an HTTP 4xx status that
+ * the request itself is wrong, so a skip always has a stated reason.
  */
 
 /** Error names (`error.name`, the service's error code) of throttling and transient service faults. */
@@ -29,6 +29,14 @@ const TRANSIENT_ERROR_NAMES: ReadonlySet<string> = new Set([
   'RequestTimeoutException',
   'TimeoutError',
   'AbortError',
+  // Configuration and credential faults: a deploy or a credential refresh fixes them, and a skip would
+  // lose data that a retry keeps (the iterator-age alarm reports the wait).
+  'AccessDeniedException',
+  'UnrecognizedClientException',
+  'ExpiredTokenException',
+  'InvalidSignatureException',
+  'RequestExpired',
+  'ResourceNotFoundException',
 ]);
 
 /** Node.js network error codes (`error.code`): the connection failed, the request may or may not have landed. */
@@ -52,10 +60,11 @@ interface AwsErrorShape {
 }
 
 /**
- * True unless the error is a service's answer that the request is invalid (HTTP 4xx client fault such
- * as `ValidationException`, `ResourceNotFoundException`, `AccessDeniedException`,
- * `ConditionalCheckFailedException`). Throttling (any status 429 or a throttling name), 5xx, timeouts,
- * network errors and errors that are not an AWS answer at all are retryable. Pure.
+ * True unless the error is a service's answer, with an HTTP 4xx status, that the request is invalid
+ * (`ValidationException` for an expression or item over DynamoDB's limits, `SerializationException`,
+ * `ConditionalCheckFailedException`). Throttling (status 429 or a throttling name), 5xx, timeouts,
+ * network errors, credential and permission faults, a missing table, and errors without an HTTP
+ * status (not an AWS answer, or an answer the SDK could not read) are retryable. Pure.
  */
 export const isRetryableAwsError = (error: unknown): boolean => {
   if (typeof error !== 'object' || error === null) return true;
@@ -65,6 +74,5 @@ export const isRetryableAwsError = (error: unknown): boolean => {
   if (e.code !== undefined && NETWORK_ERROR_CODES.has(e.code)) return true;
   const status = e.$metadata?.httpStatusCode;
   if (status === 429 || (status !== undefined && status >= 500)) return true;
-  const isClientAnswer = e.$fault === 'client' || (status !== undefined && status >= 400 && status < 500);
-  return !isClientAnswer;
+  return !(status !== undefined && status >= 400 && status < 500);
 };

@@ -16,6 +16,20 @@ describe('isRetryableAwsError', () => {
     ['a connection reset', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
     ['an error the SDK marked retryable', Object.assign(awsError('X', 'client', 400), { $retryable: {} })],
     ['an error that is no AWS answer', new TypeError('fetch failed')],
+    [
+      'an answer the SDK could not read',
+      Object.assign(new SyntaxError('Unexpected end of JSON'), {
+        $fault: 'client',
+        $metadata: { httpStatusCode: 200 },
+      }),
+    ],
+    [
+      'throttling without a status',
+      Object.assign(new Error('slow down'), { name: 'ThrottlingException', $fault: 'client', $metadata: {} }),
+    ],
+    ['a missing grant (fixed by a deploy)', awsError('AccessDeniedException', 'client', 400)],
+    ['a missing table', awsError('ResourceNotFoundException', 'client', 400)],
+    ['expired credentials', awsError('ExpiredTokenException', 'client', 400)],
   ])('retries %s', (_, error) => {
     expect(isRetryableAwsError(error)).toBe(true);
   });
@@ -23,8 +37,7 @@ describe('isRetryableAwsError', () => {
   it.each([
     ['an expression over 4 KB', awsError('ValidationException', 'client', 400)],
     ['an item over 400 KB', awsError('ValidationException', 'client', 400)],
-    ['a missing table', awsError('ResourceNotFoundException', 'client', 400)],
-    ['a missing grant', awsError('AccessDeniedException', 'client', 400)],
+    ['a body DynamoDB cannot read', awsError('SerializationException', 'client', 400)],
     ['a failed condition', awsError('ConditionalCheckFailedException', 'client', 400)],
   ])('does not retry %s', (_, error) => {
     expect(isRetryableAwsError(error)).toBe(false);
