@@ -52,12 +52,21 @@ export const TABLE_ACCESS = {
       writePartitions: [prefix(PARTITION.execution), prefix(PARTITION.quarantine)],
     },
   },
-  /** `store/aggregate-store.ts`: Get/Put/Update the intent ledger, Update aggregates and the scope registry. */
+  /**
+   * `store/aggregate-store.ts`: Get/Put/Update the intent ledger, Update aggregates, the scope registry
+   * and dirty-day marks, Put records of skipped writes.
+   */
   aggregate: {
     state: {
       read: ['dynamodb:GetItem'],
       write: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
-      writePartitions: [PARTITION.ledger, prefix(PARTITION.aggregate), prefix(PARTITION.scopeRegistry)],
+      writePartitions: [
+        PARTITION.ledger,
+        prefix(PARTITION.aggregate),
+        prefix(PARTITION.scopeRegistry),
+        PARTITION.dirtyDays,
+        prefix(PARTITION.aggregateSkip),
+      ],
     },
   },
   /** `store/aggregate-reader.ts` and `store/rollup-store.ts`: Query aggregates and registry, Put rollups. */

@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import { DEFAULTS, ENV } from '../lambdas/shared/names/env';
 import { ATTR, EXECUTION_PK_PREFIX, INDEX } from '../lambdas/shared/names/keys';
 import { OUTPUT } from '../lambdas/shared/names/outputs';
+import { AGGREGATE_MAX_RECORD_AGE } from './aggregate-stream';
 import { TaskpulseAlarmRoute } from './alarm-route';
 import {
   ALERTING_DEFAULTS,
@@ -223,6 +224,8 @@ export class Taskpulse extends Construct {
     bindTable(this.aggregateFunction, this.stateTable, ENV.stateTable, TABLE_ACCESS.aggregate.state);
     this.aggregateFunction.addEnvironment(ENV.aggregateTtlDays, String(p.aggregateRetention.toDays()));
     this.aggregateFunction.addEnvironment(ENV.aggregateDimensions, p.aggregateDimensions.join(','));
+    // EMF metrics (AggregateChangesRetried, AggregateWritesSkipped) need no IAM grant, like the ingest's.
+    this.aggregateFunction.addEnvironment(ENV.metricsNamespace, p.metricsNamespace);
     this.aggregateFunction.addEventSource(
       new sources.DynamoEventSource(this.historyTable, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
@@ -234,9 +237,13 @@ export class Taskpulse extends Construct {
         // One batch per shard at a time: the ledger relies on in-order application per shard.
         parallelizationFactor: 1,
         reportBatchItemFailures: true,
+        // No bisecting: a retry must see at least the batch its intent covered (ledger protocol), and
+        // permanent errors are recorded and skipped by the handler, so there is no poison batch to isolate.
         bisectBatchOnError: false,
-        // Retry until the record is about to expire from the stream (24 h); then it goes to the failure queue.
+        // Transient errors are retried by age, not by count: sustained throttling must slow the
+        // aggregator, not make it give up; after maxRecordAge the records go to the failure queue.
         retryAttempts: -1,
+        maxRecordAge: AGGREGATE_MAX_RECORD_AGE,
         onFailure: new sources.SqsDlq(this.aggregateFailureQueue),
         filters: [
           lambda.FilterCriteria.filter({

@@ -7,6 +7,8 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_ALARM_SEVERITY, withSeverityTag } from '../../lambdas/alarm-format/severity';
 import type { Severity } from '../../lambdas/domain/rules/rule';
+import { AGGREGATE_METRIC } from '../../lambdas/shared/names/metrics';
+import { AGGREGATE_MAX_RECORD_AGE } from '../aggregate-stream';
 import type { PipelineMetricFactory, TaskMetricFactory } from './metric-factory';
 import type { ResolvedMonitoringOptions } from './options';
 import { alarmDescription, cliCommand, fitAlarmDescription } from './runbook';
@@ -30,6 +32,8 @@ export interface TaskpulseAlarmsProps {
   /** Receives that send an event to the dead-letter queue (for the description). */
   readonly maxReceiveCount: number;
   readonly functions: readonly MonitoredFunction[];
+  /** Functions fed by the history table's stream (the aggregator): iterator-age and aggregator alarms. @default [] */
+  readonly streamFunctions?: readonly MonitoredFunction[];
   readonly options: ResolvedMonitoringOptions;
 }
 
@@ -81,15 +85,51 @@ export class TaskpulseAlarms extends Construct {
 
     for (const f of props.functions) this.addFunction(f);
 
+    const rebuild = cli('rebuild --from DAY --to DAY');
     this.add('AggregateFailureQueueAlarm', {
       metric: pm.visibleMessages(props.aggregateFailureQueue),
       threshold: 1,
       description: alarmDescription(
-        `Taskpulse (${stage}): the aggregator could not apply some execution changes before they expired from the table stream (24 h). Execution history is intact, but aggregates, failure-rate checks and rollups miss those changes.`,
-        `read the aggregate function's log group for the error and fix it; the failure queue messages name the stream shard and sequence numbers. Then recompute the affected days with ${cli('backfill --from <day> --to <day>')} and purge the failure queue.`,
+        `Taskpulse (${stage}): the aggregator gave up on some execution changes (older than ${AGGREGATE_MAX_RECORD_AGE.toHumanString()}, the stream mapping's maximum record age). Execution history is intact, but aggregates, failure-rate checks and rollups miss those changes.`,
+        `read the aggregate function's log group for the error and fix it; the failure queue messages name the stream shard, sequence numbers and times. Then recompute the affected days from the history with ${rebuild} and purge the failure queue.`,
         runbook,
       ),
     });
+
+    for (const { label, fn } of props.streamFunctions ?? []) {
+      this.add(`${idPart(label)}IteratorAgeAlarm`, {
+        metric: pm.iteratorAgeMs(fn),
+        threshold: options.alarms.iteratorAge.toMilliseconds(),
+        description: alarmDescription(
+          `Taskpulse (${stage}): the ${label} function is more than ${options.alarms.iteratorAge.toHumanString()} behind the history table's stream, so aggregates, failure-rate checks and rollups lag. Changes older than ${AGGREGATE_MAX_RECORD_AGE.toHumanString()} are given up and land in the aggregate failure queue.`,
+          `check AggregateChangesRetried, the function's errors and duration and the state table's throttles on the dashboard and in the ${label} log group; fix the cause. If changes were given up, recompute those days with ${rebuild}.`,
+          runbook,
+        ),
+      });
+    }
+
+    if ((props.streamFunctions ?? []).length > 0) {
+      this.add('AggregateSkippedWritesAlarm', {
+        metric: tm.metric(AGGREGATE_METRIC.writesSkipped),
+        threshold: 1,
+        description: alarmDescription(
+          `Taskpulse (${stage}): DynamoDB refused some aggregate writes for good (e.g. ValidationException) and the aggregator skipped them. Each skip is stored in the state table under pk AS#<day> with the error, the fields and the changes it came from; aggregates and rollups of those days miss them.`,
+          `read the "aggregate write skipped" entries in the aggregate log group or query the AS#<day> items, fix the cause, then recompute those days from the history with ${rebuild}.`,
+          runbook,
+        ),
+      });
+      this.add('AggregateRetriesAlarm', {
+        severity: 'warning',
+        metric: tm.metric(AGGREGATE_METRIC.changesRetried),
+        threshold: 1,
+        evaluationPeriods: 3,
+        description: alarmDescription(
+          `Taskpulse (${stage}): for 15 minutes the aggregator has handed changes back to the stream after transient errors (throttling, 5xx, timeouts), so aggregates lag. Nothing is lost while the changes are younger than ${AGGREGATE_MAX_RECORD_AGE.toHumanString()}.`,
+          `check the state table's throttles and the aggregate log group ("aggregation will be retried"); the alarm recovers when a batch goes through. Changes given up after ${AGGREGATE_MAX_RECORD_AGE.toHumanString()} are repaired with ${rebuild}.`,
+          runbook,
+        ),
+      });
+    }
 
     this.add('QuarantineRateAlarm', {
       severity: 'warning',
@@ -144,6 +184,8 @@ export class TaskpulseAlarms extends Construct {
       comparisonOperator?: cloudwatch.ComparisonOperator;
       /** Becomes the alert's `severity` attribute. @default 'critical' */
       severity?: Severity;
+      /** Consecutive periods that must breach. @default 1 */
+      evaluationPeriods?: number;
     },
   ): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, id, {
@@ -151,7 +193,7 @@ export class TaskpulseAlarms extends Construct {
       threshold: spec.threshold,
       comparisonOperator:
         spec.comparisonOperator ?? cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
+      evaluationPeriods: spec.evaluationPeriods ?? 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       alarmDescription: fitAlarmDescription(
         withSeverityTag(spec.severity ?? DEFAULT_ALARM_SEVERITY, spec.description),

@@ -176,6 +176,11 @@ export class PipelineMetricFactory {
     });
   }
 
+  /** Age of the last record a stream-fed function processed, ms (maximum over the period). */
+  iteratorAgeMs(fn: lambda.IFunction): cloudwatch.Metric {
+    return fn.metric('IteratorAge', { statistic: cloudwatch.Stats.MAXIMUM, period: this.period });
+  }
+
   /** Failed invocations of a function (sum over the period). */
   functionErrors(fn: lambda.IFunction): cloudwatch.Metric {
     return fn.metricErrors({ statistic: cloudwatch.Stats.SUM, period: this.period });

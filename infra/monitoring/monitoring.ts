@@ -59,6 +59,7 @@ export class TaskpulseMonitoring extends Construct {
       aggregateFailureQueue: props.aggregateFailureQueue,
       maxReceiveCount: props.maxReceiveCount,
       functions: props.functions,
+      streamFunctions: props.streamFunctions ?? [],
       options,
     });
     this.dashboard = new TaskpulseDashboard(this, 'Dashboard', {

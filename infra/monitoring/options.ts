@@ -4,6 +4,11 @@ import { Duration } from 'aws-cdk-lib';
 export interface AlarmThresholds {
   /** Age of the oldest message in the events queue before its alarm fires. @default Duration.minutes(15) */
   readonly oldestMessageAge?: Duration;
+  /**
+   * Iterator age of a stream-fed function (how far the aggregator is behind the history table's
+   * stream) before its alarm fires. @default Duration.minutes(15)
+   */
+  readonly iteratorAge?: Duration;
   /** Errors (failed invocations) of one Taskpulse function in 5 minutes before its alarm fires. @default 1 */
   readonly functionErrors?: number;
   /** Quarantined share of delivered messages over 15 minutes, percent, before the alarm fires. @default 1 */
@@ -44,6 +49,7 @@ export const MONITORING_DEFAULTS = {
   runbookUrl: RUNBOOK_PLACEHOLDER,
   alarms: {
     oldestMessageAge: Duration.minutes(15),
+    iteratorAge: Duration.minutes(15),
     functionErrors: 1,
     quarantinePercent: 1,
     failureRatePercent: undefined as number | undefined,
@@ -68,6 +74,7 @@ export const resolveMonitoringOptions = (options: MonitoringOptions = {}): Resol
     runbookUrl: options.runbookUrl ?? MONITORING_DEFAULTS.runbookUrl,
     alarms: {
       oldestMessageAge: alarms.oldestMessageAge ?? d.oldestMessageAge,
+      iteratorAge: alarms.iteratorAge ?? d.iteratorAge,
       functionErrors: alarms.functionErrors ?? d.functionErrors,
       quarantinePercent: alarms.quarantinePercent ?? d.quarantinePercent,
       failureRatePercent: alarms.failureRatePercent ?? d.failureRatePercent,

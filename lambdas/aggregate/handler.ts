@@ -3,6 +3,7 @@ import { documentClient } from '../shared/aws/clients';
 import { DEFAULTS, ENV, intEnv, listEnv, requireEnv } from '../shared/names/env';
 import { DynamoAggregateStore } from '../shared/store/aggregate-store';
 import { createAggregateHandler } from './handler-factory';
+import { aggregateMetricsConfigFromEnv, createAggregateMetricsPublisher } from './metrics';
 
 /** Lambda entry of the aggregate function: binds configuration and clients once per container. */
 
@@ -13,8 +14,11 @@ const config = {
   dimensionKeys: listEnv(ENV.aggregateDimensions),
 };
 
+const logger = new Logger({ serviceName: 'taskpulse-aggregate' });
+
 export const handler = createAggregateHandler({
   store: new DynamoAggregateStore(documentClient(), config.stateTable, config.ttlDays),
   dimensionKeys: config.dimensionKeys,
-  logger: new Logger({ serviceName: 'taskpulse-aggregate' }),
+  logger,
+  onOutcome: createAggregateMetricsPublisher(aggregateMetricsConfigFromEnv(), logger),
 });

@@ -50,7 +50,8 @@ export interface AggregateDelta {
   readonly samples: Record<string, string>;
 }
 
-const targetKey = (t: AggregateTarget): string => `${t.scope}\n${t.day}\n${t.slot}`;
+/** One string per target (scope, day, slot), for maps. */
+export const targetKey = (t: AggregateTarget): string => `${t.scope}\n${t.day}\n${t.slot}`;
 
 /** The scopes an execution counts in: its task type, and its task type per configured dimension. */
 export const scopesOf = (execution: Execution, dimensionKeys: readonly string[]): string[] => {
@@ -193,6 +194,15 @@ export const deltaOf = (
     ...contributionOf(before, dimensionKeys).map((delta) => ({ delta, sign: -1 as const })),
     ...contributionOf(after, dimensionKeys).map((delta) => ({ delta, sign: 1 as const })),
   ]);
+
+/**
+ * The UTC days a batch changed that had already ended at `nowMs` (late events), sorted: the days the
+ * scheduled rollup must recompute. The current day is left out, its rollup is computed after it ends.
+ */
+export const dirtyDaysOf = (deltas: readonly AggregateDelta[], nowMs: number): string[] => {
+  const today = new Date(nowMs).toISOString().slice(0, 10);
+  return [...new Set(deltas.map((d) => d.target.day))].filter((day) => day < today).sort();
+};
 
 /** Custom-metric summary read back from aggregates. */
 export interface MetricSummary {

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TaskpulseStack } from '../../infra/taskpulse-stack';
 import { ENV } from '../../lambdas/shared/names/env';
 import {
+  AGGREGATE_METRIC_NAMES,
   DIMENSION,
   INGEST_METRIC_NAMES,
   type MetricName,
@@ -98,7 +99,11 @@ describe('dashboard and alarms reference only metrics the ingest Lambda emits', 
   });
 
   it('names only metrics of the shared module', () => {
-    const known = new Set<string>([...INGEST_METRIC_NAMES, ...MONITOR_METRIC_NAMES]);
+    const known = new Set<string>([
+      ...INGEST_METRIC_NAMES,
+      ...MONITOR_METRIC_NAMES,
+      ...AGGREGATE_METRIC_NAMES,
+    ]);
     const unknown = refs.filter((r) => r.namespace === 'Taskpulse/QA' && !known.has(r.metricName));
     expect(unknown).toEqual([]);
   });
@@ -110,7 +115,8 @@ describe('dashboard and alarms reference only metrics the ingest Lambda emits', 
 
   it('references each ingest metric under a dimension set the handler emitted it with', () => {
     const emitted = emittedMetrics(captured.documents).get('Taskpulse/QA') ?? new Map<string, Set<string>>();
-    const monitor = new Set<string>(MONITOR_METRIC_NAMES);
+    // The aggregator's metrics are checked against its own EMF in test/lambdas/aggregate/metrics.test.ts.
+    const monitor = new Set<string>([...MONITOR_METRIC_NAMES, ...AGGREGATE_METRIC_NAMES]);
     const missing = refs
       .filter((r) => r.namespace === 'Taskpulse/QA' && !monitor.has(r.metricName))
       .flatMap((r) => {
@@ -327,5 +333,60 @@ describe('dashboard', () => {
     );
     expect([...names('AWS/Lambda')]).toEqual(expect.arrayContaining(['Errors', 'Throttles', 'Duration']));
     expect([...names('AWS/DynamoDB')].some((n) => n.includes('Throttle'))).toBe(true);
+  });
+});
+
+describe('aggregator alarms and stream settings', () => {
+  const alarmsMentioning = (text: string) =>
+    resourcesOfType(synth.resources, 'AWS::CloudWatch::Alarm').filter(([, a]) =>
+      renderJoin(a.Properties?.AlarmDescription).includes(text),
+    );
+
+  it('alarm on the aggregate function falling behind its stream, pointing to rebuild', () => {
+    const fnId = synth.stack.getLogicalId(synth.stack.taskpulse.aggregateFunction.node.defaultChild as never);
+    const [alarm] = resourcesOfType(synth.resources, 'AWS::CloudWatch::Alarm').filter(
+      ([, a]) => a.Properties?.MetricName === 'IteratorAge',
+    );
+    expect(alarm?.[1].Properties?.Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: fnId } }]);
+    expect(alarm?.[1].Properties?.Threshold).toBe(15 * 60_000);
+    expect(renderJoin(alarm?.[1].Properties?.AlarmDescription)).toContain('rebuild --from DAY --to DAY');
+  });
+
+  it('alarm on skipped and retried aggregate changes, from the metrics the aggregator emits', () => {
+    const byMetric = (name: string) =>
+      resourcesOfType(synth.resources, 'AWS::CloudWatch::Alarm').filter(
+        ([, a]) => a.Properties?.MetricName === name,
+      );
+    const [skipped] = byMetric('AggregateWritesSkipped');
+    expect(skipped?.[1].Properties).toMatchObject({
+      Threshold: 1,
+      Namespace: 'Taskpulse/QA',
+      EvaluationPeriods: 1,
+    });
+    const [retried] = byMetric('AggregateChangesRetried');
+    expect(retried?.[1].Properties).toMatchObject({ Threshold: 1, EvaluationPeriods: 3 });
+    expect(alarmsMentioning('rebuild --from DAY --to DAY').length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('give up on stream records after 6 hours instead of retrying them for the 24 h retention', () => {
+    Template.fromJSON({ Resources: synth.resources }).hasResourceProperties(
+      'AWS::Lambda::EventSourceMapping',
+      {
+        MaximumRecordAgeInSeconds: 6 * 3600,
+        BisectBatchOnFunctionError: false,
+        MaximumRetryAttempts: -1,
+      },
+    );
+  });
+
+  it('give the aggregate function the metrics namespace and stage', () => {
+    const fn = synth.stack.taskpulse.aggregateFunction;
+    const id = synth.stack.getLogicalId(fn.node.defaultChild as never);
+    const environment = synth.resources[id]?.Properties?.Environment as
+      | { Variables?: Record<string, unknown> }
+      | undefined;
+    const vars = environment?.Variables ?? {};
+    expect(vars[ENV.metricsNamespace]).toBe('Taskpulse/QA');
+    expect(vars[ENV.stage]).toBe('qa');
   });
 });

@@ -1,39 +1,46 @@
-import { UnprocessedError } from '../errors';
-
 /**
- * The one decision between "try again later" and "this will never work" for an error from an AWS
- * SDK call. Written by hand because the SDK's own classification (`@smithy/service-error-classification`)
- * is not a direct dependency and its API is internal to the retry strategy; the lists below follow it.
+ * Whether an AWS SDK error is worth trying again: the one decision between "hand the record back for
+ * redelivery" and "record it as a permanent failure and move on" (design: "A permanent error is
+ * recorded, never retried forever").
+ *
+ * Written by hand because the SDK's own classification (`@smithy/service-error-classification`) is
+ * not a public dependency of ours and also treats an unclassified error as final, where we prefer a
+ * retry: an error only counts as permanent when the service answered with an HTTP 4xx status that
+ * the request itself is wrong, so a skip always has a stated reason.
  */
 
-/** Error names (`error.name` / `error.code`) of throttling and transient service errors. */
-const RETRYABLE_NAMES = new Set([
-  // throttling
+/** Error names (`error.name`, the service's error code) of throttling and transient service faults. */
+const TRANSIENT_ERROR_NAMES: ReadonlySet<string> = new Set([
+  'ProvisionedThroughputExceededException',
   'ThrottlingException',
   'Throttling',
   'ThrottledException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
   'RequestThrottled',
   'RequestThrottledException',
+  'RequestLimitExceeded',
   'TooManyRequestsException',
-  'SlowDown',
-  'BandwidthLimitExceeded',
   'LimitExceededException',
+  'TransactionConflictException',
   'TransactionInProgressException',
-  // transient service-side failures
   'InternalServerError',
   'InternalFailure',
   'ServiceUnavailable',
-  'ServiceUnavailableException',
-  // timeouts
-  'TimeoutError',
   'RequestTimeout',
   'RequestTimeoutException',
+  'TimeoutError',
+  'AbortError',
+  // Configuration and credential faults: a deploy or a credential refresh fixes them, and a skip would
+  // lose data that a retry keeps (the iterator-age alarm reports the wait).
+  'AccessDeniedException',
+  'UnrecognizedClientException',
+  'ExpiredTokenException',
+  'InvalidSignatureException',
+  'RequestExpired',
+  'ResourceNotFoundException',
 ]);
 
-/** Node.js socket error codes of a reset, refused or timed-out connection. */
-const NETWORK_CODES = new Set([
+/** Node.js network error codes (`error.code`): the connection failed, the request may or may not have landed. */
+const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
   'ECONNABORTED',
@@ -41,37 +48,31 @@ const NETWORK_CODES = new Set([
   'ETIMEDOUT',
   'EHOSTUNREACH',
   'ENETUNREACH',
-  'ENOTFOUND',
   'EAI_AGAIN',
 ]);
 
-interface ErrorShape {
-  readonly name?: unknown;
-  readonly code?: unknown;
+interface AwsErrorShape {
+  readonly name?: string;
+  readonly code?: string;
+  readonly $fault?: 'client' | 'server';
   readonly $retryable?: unknown;
-  readonly $metadata?: { readonly httpStatusCode?: unknown };
-  readonly cause?: unknown;
+  readonly $metadata?: { readonly httpStatusCode?: number };
 }
 
 /**
- * True when the same request may succeed later: throttling, HTTP 429 and 5xx, timeouts, reset or
- * refused connections (also when wrapped as `cause`), errors the SDK marks `$retryable`, and our own
- * `UnprocessedError` (DynamoDB left requests unprocessed under throttling). False for everything
- * else: `ValidationException`, `ConditionalCheckFailedException`, other 4xx, and errors raised before
- * the request was sent (e.g. the marshaller refusing a value), which would fail the same way again.
- * Pure.
+ * True unless the error is a service's answer, with an HTTP 4xx status, that the request is invalid
+ * (`ValidationException` for an expression or item over DynamoDB's limits, `SerializationException`,
+ * `ConditionalCheckFailedException`). Throttling (status 429 or a throttling name), 5xx, timeouts,
+ * network errors, credential and permission faults, a missing table, and errors without an HTTP
+ * status (not an AWS answer, or an answer the SDK could not read) are retryable. Pure.
  */
 export const isRetryableAwsError = (error: unknown): boolean => {
-  for (let e: unknown = error, depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
-    if (e instanceof UnprocessedError) return true;
-    const shape = e as ErrorShape;
-    if (shape.$retryable !== undefined && shape.$retryable !== false) return true;
-    if (typeof shape.name === 'string' && RETRYABLE_NAMES.has(shape.name)) return true;
-    if (typeof shape.code === 'string' && (NETWORK_CODES.has(shape.code) || RETRYABLE_NAMES.has(shape.code)))
-      return true;
-    const status = shape.$metadata?.httpStatusCode;
-    if (typeof status === 'number' && (status === 429 || status >= 500)) return true;
-    e = shape.cause;
-  }
-  return false;
+  if (typeof error !== 'object' || error === null) return true;
+  const e = error as AwsErrorShape;
+  if (e.$retryable !== undefined) return true;
+  if (e.name !== undefined && TRANSIENT_ERROR_NAMES.has(e.name)) return true;
+  if (e.code !== undefined && NETWORK_ERROR_CODES.has(e.code)) return true;
+  const status = e.$metadata?.httpStatusCode;
+  if (status === 429 || (status !== undefined && status >= 500)) return true;
+  return !(status !== undefined && status >= 400 && status < 500);
 };

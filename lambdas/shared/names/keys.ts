@@ -120,6 +120,21 @@ export const rollupPartition = (day: string): string => `RU#${day}`;
 export const alertStateKey = (rule: string, scope: string) => ({ pk: 'AL', sk: `${rule}#${scope}` });
 export const ALERT_STATE_PARTITION = 'AL';
 
+/** Days whose aggregates changed after the day ended (late events), so the scheduled rollup recomputes them. */
+export const DIRTY_DAYS_PARTITION = 'DIRTY';
+export const dirtyDayKey = (day: string) => ({ pk: DIRTY_DAYS_PARTITION, sk: day });
+
+/**
+ * Aggregate writes the aggregator skipped after a permanent error (DynamoDB refused the write itself),
+ * by the day of the bucket they were for, so an operator lists them per day and rebuilds that day:
+ * `AS#<day>` / `<intent>#<scope>#<slot>#<part>` (a retry of the same batch overwrites its own record).
+ */
+export const aggregateSkipKey = (day: string, intent: string, scope: string, slot: string, part: string) => ({
+  pk: `AS#${day}`,
+  sk: `${intent}#${scope}#${slot}#${part}`,
+});
+export const aggregateSkipPartition = (day: string): string => `AS#${day}`;
+
 /**
  * Partition-key prefixes (`…#`) and whole partitions of each item kind, as the key functions above
  * write them. CDK restricts each function's writes to the kinds it owns with `dynamodb:LeadingKeys`
@@ -140,4 +155,8 @@ export const PARTITION = {
   alertState: ALERT_STATE_PARTITION,
   /** State table: the aggregator's intent ledger, the one partition `LG` (`store/aggregate-store.ts`). */
   ledger: 'LG',
+  /** State table: days changed after they ended, the one partition `DIRTY`. */
+  dirtyDays: DIRTY_DAYS_PARTITION,
+  /** State table: aggregate writes the aggregator skipped after a permanent error, `AS#<day>`. */
+  aggregateSkip: 'AS#',
 } as const;

@@ -99,10 +99,25 @@ export const MONITOR_METRIC = {
   stuck: 'Stuck',
 } as const;
 
+/**
+ * Metrics the aggregate Lambda emits once per stream batch (Unit Count), dimension set `[Stage]`. They
+ * show a stalled or lossy aggregator, which the stream itself does not (a reported partial failure is
+ * not a Lambda error).
+ */
+export const AGGREGATE_METRIC = {
+  /** Changes folded into the aggregates. */
+  changesApplied: 'AggregateChangesApplied',
+  /** Changes handed back to the stream for redelivery after a transient error (throttling, 5xx, network). */
+  changesRetried: 'AggregateChangesRetried',
+  /** Aggregate writes skipped after a permanent error; each is kept as a skip record (`AS#<day>`). */
+  writesSkipped: 'AggregateWritesSkipped',
+} as const;
+
 export type TaskMetricName = (typeof TASK_METRIC)[keyof typeof TASK_METRIC];
+export type AggregateMetricName = (typeof AGGREGATE_METRIC)[keyof typeof AGGREGATE_METRIC];
 export type PipelineMetricName = (typeof PIPELINE_METRIC)[keyof typeof PIPELINE_METRIC];
 export type MonitorMetricName = (typeof MONITOR_METRIC)[keyof typeof MONITOR_METRIC];
-export type MetricName = TaskMetricName | PipelineMetricName | MonitorMetricName;
+export type MetricName = TaskMetricName | PipelineMetricName | MonitorMetricName | AggregateMetricName;
 
 /** CloudWatch units used here; the strings equal Powertools' `MetricUnit` and CDK's `cloudwatch.Unit` values. */
 export const METRIC_UNIT = {
@@ -129,6 +144,9 @@ export const UNIT_OF: Record<MetricName, MetricUnitName> = {
   RecordsRetried: METRIC_UNIT.count,
   Running: METRIC_UNIT.count,
   Stuck: METRIC_UNIT.count,
+  AggregateChangesApplied: METRIC_UNIT.count,
+  AggregateChangesRetried: METRIC_UNIT.count,
+  AggregateWritesSkipped: METRIC_UNIT.count,
 };
 
 /** Every metric name the ingest Lambda emits. */
@@ -136,6 +154,9 @@ export const INGEST_METRIC_NAMES: readonly (TaskMetricName | PipelineMetricName)
   ...Object.values(TASK_METRIC),
   ...Object.values(PIPELINE_METRIC),
 ];
+
+/** Every metric name the aggregate Lambda emits. */
+export const AGGREGATE_METRIC_NAMES: readonly AggregateMetricName[] = Object.values(AGGREGATE_METRIC);
 
 /** Every metric name the monitor Lambda publishes. */
 export const MONITOR_METRIC_NAMES: readonly MonitorMetricName[] = Object.values(MONITOR_METRIC);

@@ -1,7 +1,9 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { AggregateDelta } from '../../domain/aggregate';
-import { isConditionalCheckFailed } from '../errors';
-import { aggregateKey, parseScope, scopeRegistryKey } from '../names/keys';
+import type { AggregateDelta, AggregateTarget } from '../../domain/aggregate';
+import { isRetryableAwsError } from '../aws/retryable';
+import { isConditionalCheckFailed, StoreError } from '../errors';
+import { aggregateKey, aggregateSkipKey, dirtyDayKey, parseScope, scopeRegistryKey } from '../names/keys';
+import { allSettledOrThrow } from '../settle';
 
 /**
  * Writes aggregate deltas exactly once per stream batch, without transactions.
@@ -26,13 +28,64 @@ export interface AggregateStore {
   beginLedger(intent: string, through: string): Promise<LedgerEntry>;
   /** Mark the ledger entry `applied` or `done`. */
   advanceLedger(intent: string, state: 'applied' | 'done'): Promise<void>;
-  /** Add a delta to its aggregate item unless this intent already did (idempotent). */
+  /**
+   * Add a delta to its aggregate items unless this intent already did (idempotent). Throws only after
+   * every write of the delta settled: a transient error as is, or, when the only failures are writes
+   * DynamoDB refused for good (`isRetryableAwsError` false), an `AggregateWriteRefusedError` listing
+   * them (the other writes of the delta are applied).
+   */
   applyDelta(intent: string, delta: AggregateDelta): Promise<void>;
   /** Remove this intent's marker from an aggregate item (idempotent). */
   clearMarker(intent: string, delta: AggregateDelta): Promise<void>;
   /** Record that scopes had activity on days (idempotent). */
   registerScopes(targets: readonly { scope: string; day: string }[]): Promise<void>;
+  /** Mark days whose aggregates changed after they ended (`changedAt` = now, epoch ms): one write per day. */
+  markDirtyDays(days: readonly string[]): Promise<void>;
+  /** Store what was skipped and why, so an operator can find and rebuild it (idempotent per record). */
+  recordSkips(skips: readonly SkipRecord[]): Promise<void>;
 }
+
+/** A write of one stored part that DynamoDB refused for good (e.g. `ValidationException`). */
+export interface RefusedWrite {
+  readonly part: string;
+  /** Counter and sample attributes the write would have changed. */
+  readonly fields: readonly string[];
+  readonly error: { readonly name: string; readonly message: string };
+}
+
+/** Some writes of a delta were refused for good; every other write of it is applied. */
+export class AggregateWriteRefusedError extends StoreError {
+  override readonly name = 'AggregateWriteRefusedError';
+  constructor(readonly refused: readonly RefusedWrite[]) {
+    super(`DynamoDB refused ${refused.length} aggregate write(s): ${refused[0]?.error.name}`);
+  }
+}
+
+/** The stream change a skipped write came from: enough to find the execution. */
+export interface ChangeId {
+  readonly sequenceNumber: string;
+  readonly taskId: string;
+}
+
+/**
+ * A skipped aggregate write, stored at `aggregateSkipKey`. `scope`, `slot` and `part` are `*` when a
+ * whole intent was skipped (a permanent error outside the part writes).
+ */
+export interface SkipRecord {
+  readonly intent: string;
+  readonly day: string;
+  readonly scope: string;
+  readonly slot: string;
+  readonly part: string;
+  readonly fields: readonly string[];
+  readonly error: { readonly name: string; readonly message: string };
+  /** Changes that contributed (at most `MAX_CHANGE_IDS_PER_SKIP`), and how many there were. */
+  readonly changes: readonly ChangeId[];
+  readonly changeCount: number;
+}
+
+/** Change ids kept on one skip record (the item stays far below 400 KB; the rest is in the history). */
+export const MAX_CHANGE_IDS_PER_SKIP = 50;
 
 /** Progress of one intent. */
 export interface LedgerEntry {
@@ -107,6 +160,93 @@ export const splitDelta = (delta: AggregateDelta): DeltaPart[] => {
     partFor(partOfField(field)).samples[field] = value;
   return [...parts.values()].sort((a, b) => a.part.localeCompare(b.part));
 };
+/** DynamoDB's limit on one expression string, bytes. */
+export const MAX_EXPRESSION_BYTES = 4_096;
+/** What a part update's `UpdateExpression` may use: the limit less a margin for safety. */
+const EXPRESSION_BUDGET_BYTES = MAX_EXPRESSION_BYTES - 96;
+
+/** One `UpdateItem` of a part: its own marker, so chunks of one part are applied exactly once each. */
+export interface PartUpdate {
+  readonly marker: string;
+  readonly updateExpression: string;
+  readonly names: Record<string, string>;
+  readonly values: Record<string, unknown>;
+  readonly fields: readonly string[];
+}
+
+/** Marker of chunk `i` of a part update: the intent itself for the first, `<intent>.<i>` after. */
+const markerOf = (intent: string, chunk: number): string => (chunk === 0 ? intent : `${intent}.${chunk}`);
+
+/**
+ * The update(s) that add a part to its item, split so that no `UpdateExpression` is longer than
+ * DynamoDB allows (measured on the built string, in UTF-8 bytes). Each chunk carries its own marker;
+ * the split is a pure function of the intent and the part, so a retry rebuilds the same chunks.
+ */
+export const planPartUpdates = (
+  intent: string,
+  target: AggregateTarget,
+  part: DeltaPart,
+  expiresAt: number,
+): PartUpdate[] => {
+  const fixedNames = {
+    '#scope': 'scope',
+    '#day': 'day',
+    '#slot': 'slot',
+    '#exp': 'expiresAt',
+    '#mk': MARKER_ATTRIBUTE,
+  };
+  const fields: { field: string; value: unknown; kind: 'add' | 'sample' }[] = [
+    ...Object.entries(part.counters).map(([field, value]) => ({ field, value, kind: 'add' as const })),
+    ...Object.entries(part.samples).map(([field, value]) => ({ field, value, kind: 'sample' as const })),
+  ];
+  const build = (chunk: number, included: typeof fields): PartUpdate => {
+    const names: Record<string, string> = { ...fixedNames };
+    const values: Record<string, unknown> = {
+      ':scope': target.scope,
+      ':day': target.day,
+      ':slot': target.slot,
+      ':exp': expiresAt,
+      ':mks': new Set([markerOf(intent, chunk)]),
+      ':mk': markerOf(intent, chunk),
+    };
+    const adds = ['#mk :mks'];
+    const sets = ['#scope = :scope', '#day = :day', '#slot = :slot', '#exp = :exp'];
+    included.forEach(({ field, value, kind }, i) => {
+      names[`#f${i}`] = field;
+      values[`:f${i}`] = value;
+      if (kind === 'add') adds.push(`#f${i} :f${i}`);
+      else sets.push(`#f${i} = if_not_exists(#f${i}, :f${i})`);
+    });
+    return {
+      marker: markerOf(intent, chunk),
+      updateExpression: `SET ${sets.join(', ')} ADD ${adds.join(', ')}`,
+      names,
+      values,
+      fields: included.map((f) => f.field),
+    };
+  };
+  const out: PartUpdate[] = [];
+  let current: typeof fields = [];
+  for (const f of fields) {
+    const candidate = [...current, f];
+    if (
+      current.length > 0 &&
+      Buffer.byteLength(build(out.length, candidate).updateExpression) > EXPRESSION_BUDGET_BYTES
+    ) {
+      out.push(build(out.length, current));
+      current = [f];
+    } else current = candidate;
+  }
+  out.push(build(out.length, current));
+  return out;
+};
+
+/** Name and message of an error, for a skip record and the log. */
+export const errorSummaryOf = (error: unknown): { name: string; message: string } => ({
+  name: String((error as { name?: unknown })?.name ?? 'Error'),
+  message: String((error as { message?: unknown })?.message ?? error).slice(0, 1024),
+});
+
 /** Ledger entries outlive the 24 h stream retention, then expire. */
 const LEDGER_TTL_SECONDS = 2 * 86_400;
 
@@ -163,56 +303,46 @@ export class DynamoAggregateStore implements AggregateStore {
   }
 
   async applyDelta(intent: string, delta: AggregateDelta): Promise<void> {
-    await Promise.all(splitDelta(delta).map((part) => this.applyPart(intent, delta, part)));
+    const expiresAt = this.expiresAt(delta.target.day);
+    const updates = splitDelta(delta).flatMap((part) =>
+      planPartUpdates(intent, delta.target, part, expiresAt).map((update) => ({ part: part.part, update })),
+    );
+    const refused = await allSettledOrThrow(
+      updates.map(({ part, update }) => this.applyUpdate(delta.target, part, update)),
+    );
+    const permanent = refused.filter((r): r is RefusedWrite => r !== undefined);
+    if (permanent.length > 0) throw new AggregateWriteRefusedError(permanent);
   }
 
-  private async applyPart(intent: string, delta: AggregateDelta, part: DeltaPart): Promise<void> {
-    const names: Record<string, string> = {
-      '#scope': 'scope',
-      '#day': 'day',
-      '#slot': 'slot',
-      '#exp': 'expiresAt',
-      '#mk': MARKER_ATTRIBUTE,
-    };
-    const values: Record<string, unknown> = {
-      ':scope': delta.target.scope,
-      ':day': delta.target.day,
-      ':slot': delta.target.slot,
-      ':exp': this.expiresAt(delta.target.day),
-      ':mks': new Set([intent]),
-      ':mk': intent,
-    };
-    const adds: string[] = ['#mk :mks'];
-    const sets: string[] = ['#scope = :scope', '#day = :day', '#slot = :slot', '#exp = :exp'];
-    Object.entries(part.counters).forEach(([field, value], i) => {
-      names[`#c${i}`] = field;
-      values[`:c${i}`] = value;
-      adds.push(`#c${i} :c${i}`);
-    });
-    Object.entries(part.samples).forEach(([field, value], i) => {
-      names[`#s${i}`] = field;
-      values[`:s${i}`] = value;
-      sets.push(`#s${i} = if_not_exists(#s${i}, :s${i})`);
-    });
+  /** Apply one chunk; a permanent refusal is returned, a transient error thrown. */
+  private async applyUpdate(
+    target: AggregateTarget,
+    part: string,
+    update: PartUpdate,
+  ): Promise<RefusedWrite | undefined> {
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: aggregateKey(delta.target.scope, delta.target.day, delta.target.slot, part.part),
-          UpdateExpression: `SET ${sets.join(', ')} ADD ${adds.join(', ')}`,
+          Key: aggregateKey(target.scope, target.day, target.slot, part),
+          UpdateExpression: update.updateExpression,
           ConditionExpression: 'attribute_not_exists(#mk) OR NOT contains(#mk, :mk)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ExpressionAttributeNames: update.names,
+          ExpressionAttributeValues: update.values,
         }),
       );
+      return undefined;
     } catch (error) {
-      // The marker is there: an earlier try of this intent applied this part already.
-      if (!isConditionalCheckFailed(error)) throw error;
+      // The marker is there: an earlier try of this intent applied this chunk already.
+      if (isConditionalCheckFailed(error)) return undefined;
+      if (isRetryableAwsError(error)) throw error;
+      return { part, fields: update.fields, error: errorSummaryOf(error) };
     }
   }
 
   async clearMarker(intent: string, delta: AggregateDelta): Promise<void> {
-    await Promise.all(
+    const expiresAt = this.expiresAt(delta.target.day);
+    await allSettledOrThrow(
       splitDelta(delta).map((part) =>
         this.doc
           .send(
@@ -222,7 +352,9 @@ export class DynamoAggregateStore implements AggregateStore {
               UpdateExpression: 'DELETE #mk :mks',
               ConditionExpression: 'attribute_exists(pk)',
               ExpressionAttributeNames: { '#mk': MARKER_ATTRIBUTE },
-              ExpressionAttributeValues: { ':mks': new Set([intent]) },
+              ExpressionAttributeValues: {
+                ':mks': new Set(planPartUpdates(intent, delta.target, part, expiresAt).map((u) => u.marker)),
+              },
             }),
           )
           .catch((error: unknown) => {
@@ -232,9 +364,47 @@ export class DynamoAggregateStore implements AggregateStore {
     );
   }
 
+  async markDirtyDays(days: readonly string[]): Promise<void> {
+    const changedAt = this.nowMs();
+    await allSettledOrThrow(
+      [...new Set(days)].map((day) =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: dirtyDayKey(day),
+            UpdateExpression: 'SET changedAt = :now',
+            ExpressionAttributeValues: { ':now': changedAt },
+          }),
+        ),
+      ),
+    );
+  }
+
+  async recordSkips(skips: readonly SkipRecord[]): Promise<void> {
+    const recordedAt = new Date(this.nowMs()).toISOString();
+    await allSettledOrThrow(
+      skips.map((skip) =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              ...aggregateSkipKey(skip.day, skip.intent, skip.scope, skip.slot, skip.part),
+              kind: 'aggregate-skip',
+              ...skip,
+              fields: [...skip.fields],
+              changes: [...skip.changes],
+              recordedAt,
+              expiresAt: this.expiresAt(skip.day),
+            },
+          }),
+        ),
+      ),
+    );
+  }
+
   async registerScopes(targets: readonly { scope: string; day: string }[]): Promise<void> {
     const unique = new Map(targets.map((t) => [`${t.day}\n${t.scope}`, t]));
-    await Promise.all(
+    await allSettledOrThrow(
       [...unique.values()].map((t) => {
         const { taskType, dimension } = parseScope(t.scope);
         return this.doc.send(

@@ -4,6 +4,7 @@ import {
   type AggregateDelta,
   contributionOf,
   deltaOf,
+  dirtyDaysOf,
   emptySummary,
   scopesOf,
   sumDeltas,
@@ -434,5 +435,27 @@ describe('summarizeAggregates', () => {
 
     // Assess
     expect(delta!.target).toEqual({ scope: 'send_invoice', day: '2026-03-02', slot: '23:55' });
+  });
+});
+
+describe('dirtyDaysOf', () => {
+  const delta = (day: string) => ({
+    target: { scope: 'a', day, slot: '10:00' },
+    counters: { n: 1 },
+    samples: {},
+  });
+
+  it('lists each ended day once, sorted, and leaves out the current day', () => {
+    const nowMs = Date.parse('2026-03-04T00:30:00Z');
+    expect(
+      dirtyDaysOf(
+        [delta('2026-03-04'), delta('2026-03-02'), delta('2026-03-03'), delta('2026-03-02')],
+        nowMs,
+      ),
+    ).toEqual(['2026-03-02', '2026-03-03']);
+  });
+
+  it('marks nothing when every change is of today', () => {
+    expect(dirtyDaysOf([delta('2026-03-04')], Date.parse('2026-03-04T23:59:59Z'))).toEqual([]);
   });
 });
