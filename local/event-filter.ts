@@ -4,29 +4,11 @@ import type { FilterPattern } from './stack-types';
  * Lambda event filtering (`FilterCriteria`), the subset local mode needs: a pattern is a tree of
  * objects whose leaves are lists of conditions; a record matches when every key of the pattern
  * matches. Conditions: a literal (string, number, boolean, null), `{ prefix }`, `{ suffix }`,
- * `{ 'equals-ignore-case' }`, `{ 'anything-but': value | list | { prefix } }`, `{ exists }` and
- * `{ numeric: ['>', 0, '<=', 5] }`. A list value in the record matches when any element does. Pure.
+ * `{ 'equals-ignore-case' }`, `{ 'anything-but': value | list | { prefix } }` and `{ exists }`. A list value in the record matches when any element does. Pure.
  */
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
-
-const NUMERIC_OPS: Record<string, (a: number, b: number) => boolean> = {
-  '=': (a, b) => a === b,
-  '<': (a, b) => a < b,
-  '<=': (a, b) => a <= b,
-  '>': (a, b) => a > b,
-  '>=': (a, b) => a >= b,
-};
-
-const matchesNumeric = (spec: unknown, value: unknown): boolean => {
-  if (typeof value !== 'number' || !Array.isArray(spec)) return false;
-  for (let i = 0; i + 1 < spec.length; i += 2) {
-    const op = NUMERIC_OPS[String(spec[i])];
-    if (op === undefined || !op(value, Number(spec[i + 1]))) return false;
-  }
-  return true;
-};
 
 /** One condition against one (non-list) value that is present. */
 const matchesCondition = (condition: unknown, value: unknown): boolean => {
@@ -39,7 +21,6 @@ const matchesCondition = (condition: unknown, value: unknown): boolean => {
       value.toLowerCase() === String(condition['equals-ignore-case']).toLowerCase()
     );
   }
-  if ('numeric' in condition) return matchesNumeric(condition.numeric, value);
   if ('anything-but' in condition) {
     const but = condition['anything-but'];
     if (isObject(but)) return !matchesCondition(but, value);

@@ -47,8 +47,6 @@ const sourceOf = (
   overrides: Partial<SqsEventSource> = {},
 ): SqsEventSource => ({
   kind: 'sqs',
-  logicalId: 'TestMapping',
-  enabled: true,
   batchSize: 10,
   maximumBatchingWindowSeconds: 0,
   reportBatchItemFailures: true,

@@ -68,17 +68,13 @@ const sourceOf = (
   overrides: Partial<DynamoStreamEventSource> = {},
 ): DynamoStreamEventSource => ({
   kind: 'dynamodb',
-  logicalId: 'TestMapping',
-  enabled: true,
   batchSize: 100,
   maximumBatchingWindowSeconds: 0,
   reportBatchItemFailures: true,
   filters: [],
   startingPosition: 'TRIM_HORIZON',
-  parallelizationFactor: 1,
   maximumRetryAttempts: -1,
-  bisectBatchOnFunctionError: false,
-  ...table,
+  streamArn: table.streamArn,
   ...overrides,
 });
 
