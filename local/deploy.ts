@@ -123,17 +123,12 @@ const toEventSource = async (
       ...(concurrency !== undefined && { maximumConcurrency: concurrency }),
     };
   }
-  const destination = m.DestinationConfig?.OnFailure?.Destination;
   return {
     kind: 'dynamodb',
     ...common,
     batchSize: m.BatchSize ?? 100,
     streamArn: arn,
     startingPosition: m.StartingPosition === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON',
-    maximumRetryAttempts: m.MaximumRetryAttempts ?? -1,
-    ...(destination?.startsWith('arn:aws:sqs:') && {
-      onFailureQueueUrl: await localQueueUrl(sqs, destination),
-    }),
   };
 };
 
@@ -196,15 +191,11 @@ export const deployLocalStack = async (options: DeployOptions): Promise<LocalSta
         Enabled?: boolean;
       };
       if (props.Enabled === false) continue;
-      const destination = props.DestinationConfig?.OnFailure?.Destination;
       mappings.push({
         fn: logicalIdOf(props.FunctionName) ?? '',
         config: {
           ...props,
           EventSourceArn: await arnOf(props.EventSourceArn),
-          ...(destination !== undefined && {
-            DestinationConfig: { OnFailure: { Destination: await arnOf(destination) } },
-          }),
         },
       });
     }

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { TaskpulseProps } from '../infra/taskpulse';
 import { clientConfig, DUMMY_CREDENTIALS, hasAmbientCredentials } from './aws-config';
 import { deployLocalStack } from './deploy';
@@ -17,12 +16,7 @@ import {
 } from './schedules';
 import { SqsEventSourcePoller, type SqsHandler, type SqsPollerStats } from './sqs-poller';
 import type { LocalFunction, LocalStack } from './stack-types';
-import {
-  DynamoStreamPoller,
-  type StreamBatchFailure,
-  type StreamHandler,
-  type StreamPollerStats,
-} from './stream-poller';
+import { DynamoStreamPoller, type StreamHandler, type StreamPollerStats } from './stream-poller';
 import { synthTemplate } from './template';
 
 /**
@@ -115,29 +109,6 @@ const setEnv = (saved: Map<string, string | undefined>, vars: Record<string, str
   }
 };
 
-/** The record Lambda sends to a stream mapping's on-failure destination. */
-const failureRecord = (fn: LocalFunction, failure: StreamBatchFailure): string =>
-  JSON.stringify({
-    requestContext: {
-      requestId: randomUUID(),
-      functionArn: fn.arn,
-      condition: 'RetryAttemptsExhausted',
-      approximateInvokeCount: failure.attempts,
-    },
-    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-    version: '1.0',
-    timestamp: new Date().toISOString(),
-    DDBStreamBatchInfo: {
-      shardId: failure.shardId,
-      startSequenceNumber: failure.startSequenceNumber,
-      endSequenceNumber: failure.endSequenceNumber,
-      approximateArrivalOfFirstRecord: failure.approximateArrivalOfFirstRecord,
-      approximateArrivalOfLastRecord: failure.approximateArrivalOfLastRecord,
-      batchSize: failure.batchSize,
-      streamArn: failure.streamArn,
-    },
-  });
-
 /** Start local mode. */
 export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Promise<LocalRuntime> => {
   const log = options.log ?? (() => {});
@@ -226,7 +197,6 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
           sqsPollers.push({ fn, poller, queueUrl: source.queueUrl });
           continue;
         }
-        const destination = source.onFailureQueueUrl;
         const poller = new DynamoStreamPoller({
           client: streams,
           source,
@@ -234,13 +204,6 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
           region,
           fn,
           log: fnLog,
-          ...(destination !== undefined && {
-            onFailure: async (failure: StreamBatchFailure) => {
-              await sqs.send(
-                new SendMessageCommand({ QueueUrl: destination, MessageBody: failureRecord(fn, failure) }),
-              );
-            },
-          }),
         });
         streamPollers.push({ fn, poller, streamArn: source.streamArn });
       }

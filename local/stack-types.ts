@@ -33,10 +33,6 @@ export interface DynamoStreamEventSource extends EventSourceBase {
   readonly kind: 'dynamodb';
   readonly streamArn: string;
   readonly startingPosition: 'TRIM_HORIZON' | 'LATEST';
-  /** Retries of a failing batch before it goes to the on-failure destination; -1 retries forever. */
-  readonly maximumRetryAttempts: number;
-  /** URL of the on-failure destination queue, if any. */
-  readonly onFailureQueueUrl?: string;
 }
 
 /** An event source mapping local mode polls. */

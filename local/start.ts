@@ -91,7 +91,7 @@ const print = (line: string) => process.stdout.write(`${line}\n`);
 const describeSource = (s: LocalEventSource): string =>
   s.kind === 'sqs'
     ? `SQS (batch ${s.batchSize}, window ${s.maximumBatchingWindowSeconds} s, max concurrency ${s.maximumConcurrency ?? '∞'})`
-    : `table stream (batch ${s.batchSize}, ${s.filters.length > 0 ? 'filtered' : 'all records'}, retries ${s.maximumRetryAttempts < 0 ? '∞' : s.maximumRetryAttempts})`;
+    : `table stream (batch ${s.batchSize}, ${s.filters.length > 0 ? 'filtered' : 'all records'}, retried until it succeeds)`;
 
 const exampleCommand = (stack: LocalStack, queueUrl: string): string => {
   const before =

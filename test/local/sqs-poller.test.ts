@@ -258,24 +258,6 @@ describe('SqsEventSourcePoller', () => {
     expect(sizes.filter((s) => s === 7).length).toBeGreaterThanOrEqual(3);
     expect(maxRunning).toBe(2);
   });
-
-  it('deletes messages that match no filter without invoking the handler', async () => {
-    // Prepare
-    const { queueUrl, queueArn } = await createQueues();
-    await sendBodies(queueUrl, ['{"kind":"keep"}', '{"kind":"skip"}', 'not json']);
-    const { handler, seen } = recordingHandler(() => false);
-
-    // Act
-    const poller = startPoller(
-      sourceOf({ queueUrl, queueArn }, { filters: [{ body: { kind: ['keep'] } }] }),
-      handler,
-    );
-    await poller.waitIdle(10_000);
-
-    // Assess
-    expect(seen.map((r) => r.body)).toEqual(['{"kind":"keep"}']);
-    expect(poller.stats()).toMatchObject({ filtered: 2, deleted: 3 });
-  });
 });
 
 describe('toSqsRecord', () => {
