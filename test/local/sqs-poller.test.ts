@@ -233,10 +233,12 @@ describe('SqsEventSourcePoller', () => {
       sizes.push(event.Records.length);
       running++;
       maxRunning = Math.max(maxRunning, running);
-      // Hold the batch until a second one runs beside it (or 3 s pass), so the bound is exercised
-      // however slowly the machine gathers batches.
-      for (let waited = 0; running < 2 && waited < 3_000; waited += 20)
-        await new Promise((r) => setTimeout(r, 20));
+      // Hold the batch until a second one runs beside it (or every message has been handed over), so
+      // the bound is exercised however slowly the machine gathers batches; no time limit: a poller
+      // that never runs two batches at once fails by the test timeout.
+      const handed = () => sizes.reduce((a, b) => a + b, 0);
+      while (running < 2 && handed() < 30) await new Promise((r) => setTimeout(r, 20));
+      // A moment more, in which a poller that ignored the bound would start a third batch.
       await new Promise((r) => setTimeout(r, 100));
       running--;
       return { batchItemFailures: [] };
