@@ -10,8 +10,8 @@ import type { TaskEvent } from '../lambdas/shared/contract/event';
 import { OUTPUT } from '../lambdas/shared/names/outputs';
 import { DynamoAggregateStore } from '../lambdas/shared/store/aggregate-store';
 import { DynamoHistoryStore } from '../lambdas/shared/store/history-store';
+import { deployLocalStack } from '../local/deploy';
 import { startMoto } from '../local/moto';
-import { createLocalResources } from '../local/resources';
 import { DynamoStreamPoller } from '../local/stream-poller';
 import { synthTemplate } from '../local/template';
 import { BASE_TIME_MS, makeLifecycle, pick, seededRandom } from '../test/support/events';
@@ -127,7 +127,7 @@ const runPass = async (
     stackName: `bench-${randomUUID().slice(0, 6)}`,
     props: { aggregateDimensions: ['marketplace'] },
   });
-  const stack = await createLocalResources(template, { endpoint, region, stackName });
+  const stack = await deployLocalStack({ endpoint, region, stackName, template });
   const client = new DynamoDBClient(aws);
   const history = stack.outputs[OUTPUT.historyTableName]!;
   const state = stack.outputs[OUTPUT.stateTableName]!;

@@ -1,6 +1,5 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { LocalStack } from '../local/stack-types';
 import { CliError } from './errors';
 
 /**
@@ -8,6 +7,8 @@ import { CliError } from './errors';
  * (emulator endpoint, region, stack name, resolved outputs) to `.taskpulse/local-stack.json`, and the
  * CLI reads it with `--local` (or by itself when `AWS_ENDPOINT_URL` is set and the file exists), so
  * local resources are found by the same output names as a deployed stack's.
+ *
+ * This module owns the file's format. Local mode imports it; it imports nothing from `local/`.
  */
 
 /** Default place of the file, relative to the working directory (the repository root under npm). */
@@ -57,7 +58,7 @@ export interface WriteLocalStackFileOptions {
  * `removeLocalStackFile` when it stops). Written atomically; returns the path.
  */
 export const writeLocalStackFile = async (
-  stack: Pick<LocalStack, 'endpoint' | 'region' | 'stackName' | 'outputs'>,
+  stack: Pick<LocalStackFile, 'endpoint' | 'region' | 'stackName' | 'outputs'>,
   options: WriteLocalStackFileOptions = {},
 ): Promise<string> => {
   const file = options.path ?? localStackFilePath();

@@ -1,121 +1,23 @@
-import { ALERT_DOCUMENT_SCHEMA, type AlertDocument } from '../lambdas/alerts/document';
-import { renderEmail, renderSubject } from '../lambdas/alerts/email';
-import type { AlertNotification } from '../lambdas/alerts/notification';
-import type { Evaluation } from '../lambdas/domain/rules/evaluation';
-import { RULE } from '../lambdas/domain/rules/rule';
-import type { TaskStatus } from '../lambdas/shared/contract/event';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { type AlertPublisher, SnsAlertPublisher } from '../lambdas/alerts/publisher';
+import type { AlertMessage } from '../lambdas/alerts/sns-message';
+import { parseMonitorConfig } from '../lambdas/domain/rules/config';
+import { createMonitorHandler } from '../lambdas/monitor/handler-factory';
+import { documentClient } from '../lambdas/shared/aws/clients';
+import { ENV, requireEnv } from '../lambdas/shared/names/env';
+import { DynamoAggregateReader } from '../lambdas/shared/store/aggregate-reader';
+import { DynamoAlertStateStore } from '../lambdas/shared/store/alert-state-store';
+import { DynamoRunLookup } from '../lambdas/shared/store/run-lookup';
+import type { AnyHandler, HandlerModule } from './function-registry';
 
 /**
- * The email text of an alert, rebuilt from the JSON document an SQS subscriber of the alert topic
- * receives. SNS picks one body per protocol: email subscribers get the text, SQS subscribers the JSON
- * document (and moto does the same), so local mode, which reads a queue, turns the document back into
- * the notification and renders it with the monitor's own `renderEmail`: the printed text is the email.
- *
- * The document carries every field the email shows except three details, which are left out of the
- * text: the last success of `consecutive-failures`, the p95 run time of `slow`, the last start of
- * `missed`. The reminder interval is not in the document either; the caller passes it (from the
- * monitor's configuration).
+ * Alert emails in local mode. moto delivers no email, so local mode wraps the monitor's publisher
+ * in-process: every alert is published to the stack's topic as in Lambda, and once SNS has accepted
+ * it, the body SNS gives email subscribers is printed. The monitor is built as `lambdas/monitor/handler.ts`
+ * builds it (same factory, stores and configuration from the function's environment); only the
+ * publisher differs.
  */
-
-/** Raised when a message is not a Taskpulse alert document of a known version. */
-export class AlertDocumentError extends Error {
-  override readonly name = 'AlertDocumentError';
-}
-
-const num = (value: number | null | undefined, what: string): number => {
-  if (typeof value !== 'number') throw new AlertDocumentError(`alert document has no number ${what}`);
-  return value;
-};
-
-/** The evaluation a document was made from (less the three details above). Pure. */
-export const evaluationOfDocument = (doc: AlertDocument): Evaluation => {
-  const p = doc.parameters;
-  const c = doc.counts;
-  const base = {
-    scope: doc.scope,
-    severity: doc.severity,
-    firing: doc.state === 'ALARM',
-    evaluatedAtMs: Date.parse(doc.evaluatedAt),
-    windowStartMs: Date.parse(doc.window.start),
-    windowEndMs: Date.parse(doc.window.end),
-    taskIds: doc.taskIds,
-    topErrors: doc.topErrors,
-  };
-  switch (doc.rule) {
-    case RULE.failureRate:
-      return {
-        ...base,
-        rule: doc.rule,
-        finished: num(c.finished, 'counts.finished'),
-        succeeded: num(c.succeeded, 'counts.succeeded'),
-        failed: num(c.failed, 'counts.failed'),
-        cancelled: num(c.cancelled, 'counts.cancelled'),
-        retried: num(c.retried, 'counts.retried'),
-        rate: doc.measurement.value,
-        threshold: num(p.threshold, 'parameters.threshold'),
-        windowMs: num(p.windowMs, 'parameters.windowMs'),
-        minFinished: num(p.minFinished, 'parameters.minFinished'),
-      };
-    case RULE.consecutiveFailures:
-      return {
-        ...base,
-        rule: doc.rule,
-        streak: num(c.streak, 'counts.streak'),
-        count: num(p.count, 'parameters.count'),
-        lookbackMs: num(p.lookbackMs, 'parameters.lookbackMs'),
-        lastSuccessMs: null,
-      };
-    case RULE.stuck:
-      return {
-        ...base,
-        rule: doc.rule,
-        // The document's status is the stored one, a `TaskStatus` written as a plain string.
-        runs: doc.runs.map((r) => ({ ...r, status: r.status as TaskStatus })),
-        timeoutMs: num(p.timeoutMs, 'parameters.timeoutMs'),
-      };
-    case RULE.slow:
-      return {
-        ...base,
-        rule: doc.rule,
-        slow: num(c.slow, 'counts.slow'),
-        measured: num(c.measured, 'counts.measured'),
-        share: doc.measurement.value,
-        thresholdMs: num(p.thresholdMs, 'parameters.thresholdMs'),
-        alertShare: p.alertShare ?? null,
-        windowMs: num(p.windowMs, 'parameters.windowMs'),
-        minFinished: num(p.minFinished, 'parameters.minFinished'),
-        p95Ms: null,
-      };
-    case RULE.missed:
-      return {
-        ...base,
-        rule: doc.rule,
-        everyMs: num(p.everyMs, 'parameters.everyMs'),
-        graceMs: num(p.graceMs, 'parameters.graceMs'),
-        started: num(c.started, 'counts.started'),
-        lastStartMs: null,
-      };
-    default:
-      throw new AlertDocumentError(
-        `alert document of an unknown rule: ${String((doc as { rule: unknown }).rule)}`,
-      );
-  }
-};
-
-/** Parse a message body as an alert document; throws `AlertDocumentError` for anything else. */
-export const parseAlertDocument = (text: string): AlertDocument => {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new AlertDocumentError('alert message is not JSON', { cause: error });
-  }
-  const schema = (value as { schema?: unknown } | null)?.schema;
-  if (schema !== ALERT_DOCUMENT_SCHEMA) {
-    throw new AlertDocumentError(`not a ${ALERT_DOCUMENT_SCHEMA} alert document (schema ${String(schema)})`);
-  }
-  return value as AlertDocument;
-};
 
 /** An alert as an email subscriber reads it. */
 export interface AlertEmail {
@@ -123,19 +25,60 @@ export interface AlertEmail {
   readonly text: string;
 }
 
-/**
- * The email (subject and text) of an alert document. `reminderIntervalMs` is the alert's reminder
- * interval (`null`: none), which the email's footer states. Pure.
- */
-export const emailOfDocument = (doc: AlertDocument, reminderIntervalMs: number | null): AlertEmail => {
-  const notification: AlertNotification = {
-    id: doc.id,
-    kind: doc.kind,
-    evaluation: evaluationOfDocument(doc),
-    stage: doc.stage,
-    firingSince: doc.firingSince,
-    runbook: doc.runbook,
-    reminderIntervalMs,
-  };
-  return { subject: renderSubject(notification), text: renderEmail(notification) };
+/** The email of a published message: its subject and the `email` body of the per-protocol JSON. Pure. */
+export const emailOf = (message: AlertMessage): AlertEmail => {
+  const bodies = JSON.parse(message.message) as { email?: string; default?: string };
+  return { subject: message.subject, text: bodies.email ?? bodies.default ?? message.message };
 };
+
+/** A publisher that publishes through `inner`, then hands the email to `onEmail`. */
+export const printingPublisher = (
+  inner: AlertPublisher,
+  onEmail: (email: AlertEmail) => void,
+): AlertPublisher => ({
+  async publish(message) {
+    await inner.publish(message);
+    onEmail(emailOf(message));
+  },
+});
+
+/** The `MonitorFunction` entry of local mode: the monitor with its emails handed to `onEmail`. */
+export const monitorPrintingEmails = (onEmail: (email: AlertEmail) => void): HandlerModule => ({
+  create: async () => {
+    const stateTable = requireEnv(ENV.stateTable);
+    const doc = documentClient();
+    const logger = new Logger({ serviceName: 'taskpulse-monitor' });
+    return createMonitorHandler({
+      aggregates: new DynamoAggregateReader(doc, stateTable),
+      runs: new DynamoRunLookup(doc, requireEnv(ENV.historyTable)),
+      states: new DynamoAlertStateStore(doc, stateTable),
+      publisher: printingPublisher(
+        new SnsAlertPublisher(new SNSClient({}), requireEnv(ENV.alertTopicArn)),
+        onEmail,
+      ),
+      config: parseMonitorConfig(requireEnv(ENV.monitorConfig), ENV.monitorConfig),
+      stage: requireEnv(ENV.stage),
+      logger: {
+        info: (message, extra) => logger.info(message, extra ?? {}),
+        warn: (message, extra) => logger.warn(message, extra ?? {}),
+        error: (message, extra) => logger.error(message, extra ?? {}),
+      },
+    }) as AnyHandler;
+  },
+});
+
+/**
+ * An alert for the terminal: the subject and the email text in a frame, e.g.
+ * ```
+ * ┌ Subject: [ALARM] send_invoice failure rate 44.0% > 20% (last 5m)
+ * │ ALARM: failure-rate on send_invoice started firing.
+ * └ (the email text; …)
+ * ```
+ */
+export const formatAlert = (alert: AlertEmail, indent = '  '): string =>
+  [
+    `${indent}┌ Subject: ${alert.subject}`,
+    `${indent}│`,
+    ...alert.text.split('\n').map((line) => `${indent}│ ${line}`.trimEnd()),
+    `${indent}└ (the email text; SQS, Lambda and HTTPS subscribers get the JSON document)`,
+  ].join('\n');

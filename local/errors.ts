@@ -1,3 +1,14 @@
+import { CliError } from '../cli/errors';
+
+/**
+ * A known local-mode failure a user can fix (no emulator, a stack the emulator could not create): `npm
+ * start` prints the message and the `hint`, without a stack trace (unless `TASKPULSE_DEBUG=1`), as the
+ * CLI does for its own errors.
+ */
+export class LocalModeError extends CliError {
+  override readonly name: string = 'LocalModeError';
+}
+
 /** Raised when a poller or the runtime does not become idle within the time a caller allowed. */
 export class NotIdleError extends Error {
   override readonly name = 'NotIdleError';

@@ -1,88 +1,37 @@
+import { LocalModeError } from './errors';
 import type { FilterPattern } from './stack-types';
 
 /**
- * Lambda event filtering (`FilterCriteria`), the subset local mode needs: a pattern is a tree of
- * objects whose leaves are lists of conditions; a record matches when every key of the pattern
- * matches. Conditions: a literal (string, number, boolean, null), `{ prefix }`, `{ suffix }`,
- * `{ 'equals-ignore-case' }`, `{ 'anything-but': value | list | { prefix } }`, `{ exists }` and
- * `{ numeric: ['>', 0, '<=', 5] }`. A list value in the record matches when any element does. Pure.
+ * Lambda event filtering (`FilterCriteria`), as much as the stack's aggregator mapping uses: a pattern
+ * is a tree of objects whose leaves are lists of conditions, and a record matches when every key of the
+ * pattern matches. Conditions: a literal (string, number, boolean, null) or `{ prefix }`; any other
+ * operator throws, so a pattern local mode would misread is noticed at the first record. Pure.
  */
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const NUMERIC_OPS: Record<string, (a: number, b: number) => boolean> = {
-  '=': (a, b) => a === b,
-  '<': (a, b) => a < b,
-  '<=': (a, b) => a <= b,
-  '>': (a, b) => a > b,
-  '>=': (a, b) => a >= b,
-};
-
-const matchesNumeric = (spec: unknown, value: unknown): boolean => {
-  if (typeof value !== 'number' || !Array.isArray(spec)) return false;
-  for (let i = 0; i + 1 < spec.length; i += 2) {
-    const op = NUMERIC_OPS[String(spec[i])];
-    if (op === undefined || !op(value, Number(spec[i + 1]))) return false;
-  }
-  return true;
-};
-
-/** One condition against one (non-list) value that is present. */
+/** One condition against one value of the record (a list value matches when any element does). */
 const matchesCondition = (condition: unknown, value: unknown): boolean => {
+  if (Array.isArray(value)) return value.some((v) => matchesCondition(condition, v));
   if (!isObject(condition)) return condition === value;
   if ('prefix' in condition) return typeof value === 'string' && value.startsWith(String(condition.prefix));
-  if ('suffix' in condition) return typeof value === 'string' && value.endsWith(String(condition.suffix));
-  if ('equals-ignore-case' in condition) {
-    return (
-      typeof value === 'string' &&
-      value.toLowerCase() === String(condition['equals-ignore-case']).toLowerCase()
-    );
-  }
-  if ('numeric' in condition) return matchesNumeric(condition.numeric, value);
-  if ('anything-but' in condition) {
-    const but = condition['anything-but'];
-    if (isObject(but)) return !matchesCondition(but, value);
-    return !(Array.isArray(but) ? but : [but]).some((b) => b === value);
-  }
-  return false;
+  throw new LocalModeError(
+    `event filter operator ${Object.keys(condition).join(', ')} is not played locally`,
+    {
+      hint: 'add it to local/event-filter.ts',
+    },
+  );
 };
 
-/** A list of conditions against a field of the record (absent: `undefined`). */
-const matchesConditions = (conditions: readonly unknown[], value: unknown): boolean => {
-  const present = value !== undefined;
-  return conditions.some((condition) => {
-    if (isObject(condition) && 'exists' in condition) return condition.exists === present;
-    if (!present) return false;
-    return Array.isArray(value)
-      ? value.some((v) => matchesCondition(condition, v))
-      : matchesCondition(condition, value);
-  });
-};
-
-/** True when `record` matches `pattern`. */
+/** True when `record` matches `pattern` (a field the pattern names and the record lacks never matches). */
 export const matchesFilter = (pattern: FilterPattern, record: unknown): boolean =>
   Object.entries(pattern).every(([key, expected]) => {
     const value = isObject(record) ? record[key] : undefined;
-    if (Array.isArray(expected)) return matchesConditions(expected, value);
     if (isObject(expected)) return isObject(value) && matchesFilter(expected, value);
-    return matchesConditions([expected], value);
+    return value !== undefined && (expected as unknown[]).some((c) => matchesCondition(c, value));
   });
 
 /** True when `record` matches any of the patterns (or there are none, as with no FilterCriteria). */
 export const matchesAnyFilter = (patterns: readonly FilterPattern[], record: unknown): boolean =>
   patterns.length === 0 || patterns.some((p) => matchesFilter(p, record));
-
-/**
- * The shape an SQS record is filtered on: the same as the event record, except that a JSON body is
- * matched as an object (a body that is not JSON is matched as a string).
- */
-export const sqsFilterView = (
-  record: { body: string } & Record<string, unknown>,
-): Record<string, unknown> => {
-  try {
-    return { ...record, body: JSON.parse(record.body) as unknown };
-  } catch {
-    return record;
-  }
-};

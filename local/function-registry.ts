@@ -1,15 +1,21 @@
 /**
- * Which module runs each Lambda function of the template in local mode, by construct id (the id given
- * to `createFunction` in `infra/`). Add a line here when a stack gains a function; a function without
- * an entry is listed at start and not run.
+ * Which module runs each Lambda function of the stack in local mode, by construct id (the id given to
+ * `createFunction` in `infra/`). Add a line here when the stack gains a function; a function without an
+ * entry is listed at start and not run.
  */
 
-/** Where a function's handler lives. */
+/** A handler as local mode invokes it. */
+export type AnyHandler = (event: never, context: never) => Promise<unknown>;
+
+/** Where a function's handler comes from. */
 export interface HandlerModule {
-  /** Module path relative to the repository root. */
-  readonly module: string;
-  /** Exported handler name. @default 'handler' */
-  readonly exportName?: string;
+  /** Module path relative to the repository root, imported with the function's environment set. */
+  readonly module?: string;
+  /**
+   * Build the handler instead of importing `module` (called with the function's environment set), e.g.
+   * to wrap one of its dependencies in-process.
+   */
+  readonly create?: () => Promise<AnyHandler>;
   /**
    * Also invoke the function once through each of its schedules as soon as local mode has started, so a
    * function on a long schedule (a daily rollup) shows its effect without waiting for its first firing.
@@ -18,8 +24,8 @@ export interface HandlerModule {
   readonly runAtStart?: boolean;
 }
 
-/** Handler modules by construct id. Mutable on purpose: other modules and tests may register more. */
-export const FUNCTION_HANDLERS: Record<string, HandlerModule> = {
+/** Handler modules by construct id. */
+export const FUNCTION_HANDLERS: Readonly<Record<string, HandlerModule>> = {
   IngestFunction: { module: 'lambdas/ingest/handler.ts' },
   AggregateFunction: { module: 'lambdas/aggregate/handler.ts' },
   // Scheduled: cron(30 0 * * ? *) by default, i.e. once a day; run at start too.

@@ -1,16 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { TaskpulseProps } from '../infra/taskpulse';
 import { clientConfig, DUMMY_CREDENTIALS, hasAmbientCredentials } from './aws-config';
-import { NotIdleError } from './errors';
-import { FUNCTION_HANDLERS, type HandlerModule } from './function-registry';
-import type { FunctionIdentity } from './lambda-context';
+import { deployLocalStack } from './deploy';
+import { LocalModeError, NotIdleError } from './errors';
+import { type AnyHandler, FUNCTION_HANDLERS, type HandlerModule } from './function-registry';
 import { type RunningMoto, startMoto } from './moto';
-import { createLocalResources, type LocalFunction, type LocalStack } from './resources';
 import {
   type ScheduledHandler,
   type ScheduledInvocation,
@@ -18,19 +15,16 @@ import {
   type ScheduleTimerStats,
 } from './schedules';
 import { SqsEventSourcePoller, type SqsHandler, type SqsPollerStats } from './sqs-poller';
-import {
-  DynamoStreamPoller,
-  type StreamBatchFailure,
-  type StreamHandler,
-  type StreamPollerStats,
-} from './stream-poller';
+import type { LocalFunction, LocalStack } from './stack-types';
+import { DynamoStreamPoller, type StreamHandler, type StreamPollerStats } from './stream-poller';
 import { synthTemplate } from './template';
 
 /**
- * Local mode: the whole stack on this machine. Synthesizes the CDK stack, creates its resources in
- * moto_server (started here unless an endpoint is given), loads each function's handler in-process
- * with the function's resolved environment, and drives it like Lambda would: SQS and DynamoDB stream
- * pollers for the event source mappings, timers for the schedules.
+ * Local mode: the whole stack on this machine. Synthesizes the CDK stack, has the emulator's
+ * CloudFormation create it (moto_server, started here unless an endpoint is given), loads each
+ * function's handler in-process with the function's environment as the emulator's Lambda API reports
+ * it, and drives it like Lambda would, which moto cannot: SQS and DynamoDB stream pollers for the event
+ * source mappings, timers for the schedules.
  */
 
 /** How to run local mode. Every option has a default. */
@@ -52,37 +46,27 @@ export interface LocalRuntimeOptions {
   /** Visibility timeout of failed SQS messages, seconds (how soon they are retried). @default 1 */
   readonly retryVisibilitySeconds?: number;
   /** Handler modules by construct id. @default FUNCTION_HANDLERS */
-  readonly handlers?: Record<string, HandlerModule>;
-  /** Stop cleanly on SIGINT/SIGTERM (a second signal exits at once). @default false */
-  readonly stopOnSignals?: boolean;
+  readonly handlers?: Readonly<Record<string, HandlerModule>>;
   /**
    * Told about every finished invocation of a scheduled function (timer or `runAtStart`), with what the
    * handler returned or threw, e.g. to print a rollup's outcome. @default ignore
    */
   readonly onScheduledInvocation?: (
-    invocation: ScheduledInvocation & { readonly constructId: string; readonly schedule: string },
+    invocation: ScheduledInvocation & { readonly constructId: string },
   ) => void;
 }
 
 /** What ran, per function. */
 export interface LocalRuntimeStats {
-  readonly sqs: readonly (SqsPollerStats & { constructId: string; mapping: string; queueUrl: string })[];
-  readonly streams: readonly (StreamPollerStats & {
-    constructId: string;
-    mapping: string;
-    streamArn: string;
-  })[];
-  readonly schedules: readonly (ScheduleTimerStats & {
-    constructId: string;
-    schedule: string;
-    expression: string;
-  })[];
+  readonly sqs: readonly (SqsPollerStats & { constructId: string; queueUrl: string })[];
+  readonly streams: readonly (StreamPollerStats & { constructId: string; streamArn: string })[];
+  readonly schedules: readonly (ScheduleTimerStats & { constructId: string; expression: string })[];
 }
 
 /** A running local stack: resources, pollers and timers, and how to stop them. */
 export interface LocalRuntime {
   readonly stack: LocalStack;
-  /** Functions found in the template that have no handler registered (not run). */
+  /** Functions of the stack that have no handler registered (not run). */
   readonly unregistered: readonly string[];
   /**
    * Stop timers and pollers (batches in flight finish) but keep the emulator and its resources, e.g.
@@ -91,16 +75,9 @@ export interface LocalRuntime {
   quiesce(): Promise<void>;
   /** Quiesce, restore the environment, stop moto if it was started here. */
   stop(): Promise<void>;
-  /** Resolves once `stop()` has completed, whoever called it (a signal included). */
-  readonly stopped: Promise<void>;
   stats(): LocalRuntimeStats;
   /** Resolve when every queue is drained and every stream is processed, repeatedly until nothing moves. */
   waitIdle(timeoutMs?: number): Promise<void>;
-}
-
-/** Raised when a registered handler cannot be loaded. */
-export class LocalRuntimeError extends Error {
-  override readonly name = 'LocalRuntimeError';
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -108,30 +85,18 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 /** Each load gets its own module instance, so two runtimes in one process keep their own config. */
 let loadGeneration = 0;
 
-type AnyHandler = (event: never, context: never) => Promise<unknown>;
-
 /**
- * Import a function's handler with its environment in `process.env` (handlers read their
- * configuration once, at import, like a cold start).
+ * The handler of a function, built or imported with its environment in `process.env` (handlers read
+ * their configuration once, at import, like a cold start).
  */
 const loadHandler = async (fn: LocalFunction, entry: HandlerModule): Promise<AnyHandler> => {
-  const url = `${pathToFileURL(path.join(repoRoot, entry.module)).href}?local=${++loadGeneration}`;
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(url)) as Record<string, unknown>;
-  } catch (error) {
-    throw new LocalRuntimeError(
-      `${fn.constructId}: cannot load ${entry.module}: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
-  }
-  const handler = mod[entry.exportName ?? 'handler'];
+  if (entry.create !== undefined) return entry.create();
+  const url = `${pathToFileURL(path.join(repoRoot, entry.module ?? '')).href}?local=${++loadGeneration}`;
+  const handler = ((await import(url)) as Record<string, unknown>).handler;
   if (typeof handler !== 'function') {
-    throw new LocalRuntimeError(
-      `${fn.constructId}: ${entry.module} exports no ${entry.exportName ?? 'handler'}`,
-    );
+    throw new LocalModeError(`${fn.constructId}: ${entry.module} exports no handler`, {
+      hint: 'fix the module path in local/function-registry.ts',
+    });
   }
   return handler as AnyHandler;
 };
@@ -141,13 +106,6 @@ const setEnv = (saved: Map<string, string | undefined>, vars: Record<string, str
   for (const [k, v] of Object.entries(vars)) {
     if (!saved.has(k)) saved.set(k, process.env[k]);
     process.env[k] = v;
-  }
-};
-
-const restoreEnv = (saved: Map<string, string | undefined>) => {
-  for (const [k, v] of saved) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
   }
 };
 
@@ -171,31 +129,12 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
   const moto: RunningMoto | undefined = await motoStarting;
   const endpoint = given ?? moto!.endpoint;
   const savedEnv = new Map<string, string | undefined>();
-  const sqsPollers: { fn: LocalFunction; mapping: string; poller: SqsEventSourcePoller; queueUrl: string }[] =
-    [];
-  const streamPollers: {
-    fn: LocalFunction;
-    mapping: string;
-    poller: DynamoStreamPoller;
-    streamArn: string;
-  }[] = [];
-  const timers: {
-    fn: LocalFunction;
-    schedule: string;
-    expression: string;
-    timer: ScheduleTimer;
-    runAtStart: boolean;
-  }[] = [];
-  const aws = { endpoint, region };
-  const sqs = new SQSClient(clientConfig(aws));
-  const streams = new DynamoDBStreamsClient(clientConfig(aws));
-  const sns = new SNSClient(clientConfig(aws));
+  const sqsPollers: { fn: LocalFunction; poller: SqsEventSourcePoller; queueUrl: string }[] = [];
+  const streamPollers: { fn: LocalFunction; poller: DynamoStreamPoller; streamArn: string }[] = [];
+  const timers: { fn: LocalFunction; expression: string; timer: ScheduleTimer; runAtStart: boolean }[] = [];
+  const sqs = new SQSClient(clientConfig({ endpoint, region }));
+  const streams = new DynamoDBStreamsClient(clientConfig({ endpoint, region }));
 
-  let resolveStopped: () => void = () => {};
-  const stopped = new Promise<void>((resolve) => {
-    resolveStopped = resolve;
-  });
-  let stopping: Promise<void> | undefined;
   let quiescing: Promise<void> | undefined;
   const quiesce = (): Promise<void> => {
     quiescing ??= (async () => {
@@ -205,35 +144,24 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     })();
     return quiescing;
   };
-  let signalledAt: number | undefined;
-  const onSignal = () => {
-    if (signalledAt !== undefined) {
-      // One Ctrl-C often arrives twice (relayed by npm and tsx); only a later one forces the exit.
-      if (Date.now() - signalledAt > 1_000) process.exit(130);
-      return;
-    }
-    signalledAt = Date.now();
-    log('stopping (Ctrl-C again to exit at once)');
-    void stop();
-  };
+  let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      process.removeListener('SIGINT', onSignal);
-      process.removeListener('SIGTERM', onSignal);
       await quiesce();
       sqs.destroy();
       streams.destroy();
-      sns.destroy();
-      restoreEnv(savedEnv);
+      for (const [k, v] of savedEnv) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
       await moto?.stop();
-      resolveStopped();
     })();
     return stopping;
   };
 
   try {
     const { stackName, template } = synthesized;
-    const stack = await createLocalResources(template, { endpoint, region, stackName, log });
+    const stack = await deployLocalStack({ endpoint, region, stackName, template });
     setEnv(savedEnv, {
       AWS_ENDPOINT_URL: endpoint,
       AWS_REGION: region,
@@ -245,9 +173,6 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
 
     const registry = options.handlers ?? FUNCTION_HANDLERS;
     const unregistered: string[] = [];
-    const sendToDestination = (destinationArn: string, failure: StreamBatchFailure, fn: LocalFunction) =>
-      failureDestination(destinationArn, failure, fn, stack, { sqs, sns }, log);
-
     for (const fn of stack.functions) {
       const entry = registry[fn.constructId];
       if (entry === undefined) {
@@ -255,77 +180,49 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
         log(`${fn.constructId}: no local handler registered (add it to local/function-registry.ts); not run`);
         continue;
       }
-      const env = { ...fn.environment, ...options.environmentOverrides };
-      setEnv(savedEnv, env);
+      setEnv(savedEnv, { ...fn.environment, ...options.environmentOverrides });
       const handler = await loadHandler(fn, entry);
-      const identity: FunctionIdentity = { name: fn.name, arn: fn.arn, timeoutSeconds: fn.timeoutSeconds };
+      const fnLog = (line: string) => log(`${fn.constructId}: ${line}`);
       for (const source of fn.eventSources) {
-        if (!source.enabled) {
-          log(`${source.logicalId}: disabled in the template; not polled`);
-          continue;
-        }
         if (source.kind === 'sqs') {
           const poller = new SqsEventSourcePoller({
             client: sqs,
             source,
             handler: handler as SqsHandler,
             region,
-            fn: identity,
+            fn,
             retryVisibilitySeconds: options.retryVisibilitySeconds ?? 1,
-            log: (line) => log(`${fn.constructId}: ${line}`),
+            log: fnLog,
           });
-          sqsPollers.push({ fn, mapping: source.logicalId, poller, queueUrl: source.queueUrl });
-        } else {
-          if (source.parallelizationFactor > 1 || source.bisectBatchOnFunctionError) {
-            log(
-              `${source.logicalId}: ParallelizationFactor/BisectBatchOnFunctionError are not simulated locally`,
-            );
-          }
-          const destination = source.onFailureDestinationArn;
-          const poller = new DynamoStreamPoller({
-            client: streams,
-            source,
-            handler: handler as StreamHandler,
-            region,
-            fn: identity,
-            log: (line) => log(`${fn.constructId}: ${line}`),
-            ...(destination !== undefined && {
-              onFailure: (failure: StreamBatchFailure) => sendToDestination(destination, failure, fn),
-            }),
-          });
-          streamPollers.push({ fn, mapping: source.logicalId, poller, streamArn: source.streamArn });
-        }
-      }
-      for (const schedule of fn.schedules) {
-        if (!schedule.enabled) continue;
-        if (schedule.expression.startsWith('at(')) {
-          log(`${schedule.logicalId}: one-time schedule ${schedule.expression} is not run locally`);
+          sqsPollers.push({ fn, poller, queueUrl: source.queueUrl });
           continue;
         }
+        const poller = new DynamoStreamPoller({
+          client: streams,
+          source,
+          handler: handler as StreamHandler,
+          region,
+          fn,
+          log: fnLog,
+        });
+        streamPollers.push({ fn, poller, streamArn: source.streamArn });
+      }
+      for (const schedule of fn.schedules) {
+        const onInvoked = options.onScheduledInvocation;
         const timer = new ScheduleTimer({
           schedule,
           handler: handler as ScheduledHandler,
-          fn: identity,
+          fn,
           region,
           accountId: stack.accountId,
           accelerate: options.accelerate ?? 1,
-          log: (line) => log(`${fn.constructId}: ${line}`),
-          ...(options.onScheduledInvocation !== undefined && {
+          log: fnLog,
+          ...(onInvoked !== undefined && {
             onInvoked: (invocation: ScheduledInvocation) =>
-              options.onScheduledInvocation?.({
-                ...invocation,
-                constructId: fn.constructId,
-                schedule: schedule.logicalId,
-              }),
+              onInvoked({ ...invocation, constructId: fn.constructId }),
           }),
         });
-        timers.push({
-          fn,
-          schedule: schedule.logicalId,
-          expression: schedule.expression,
-          timer,
-          runAtStart: entry.runAtStart === true,
-        });
+        timers.push({ fn, expression: schedule.expression, timer, runAtStart: entry.runAtStart === true });
       }
     }
 
@@ -334,28 +231,21 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     for (const t of timers) t.timer.start();
     // Not awaited: a first rollup must not hold up the start; `quiesce` waits for it.
     for (const t of timers) if (t.runAtStart) void t.timer.fire('manual');
-    if (options.stopOnSignals) {
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-    }
 
     const stats = (): LocalRuntimeStats => ({
       sqs: sqsPollers.map((p) => ({
         ...p.poller.stats(),
         constructId: p.fn.constructId,
-        mapping: p.mapping,
         queueUrl: p.queueUrl,
       })),
       streams: streamPollers.map((p) => ({
         ...p.poller.stats(),
         constructId: p.fn.constructId,
-        mapping: p.mapping,
         streamArn: p.streamArn,
       })),
       schedules: timers.map((t) => ({
         ...t.timer.stats(),
         constructId: t.fn.constructId,
-        schedule: t.schedule,
         expression: t.expression,
       })),
     });
@@ -373,51 +263,9 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       }
     };
 
-    return { stack, unregistered, quiesce, stop, stopped, stats, waitIdle };
+    return { stack, unregistered, quiesce, stop, stats, waitIdle };
   } catch (error) {
     await stop();
     throw error;
   }
-};
-
-/** Send a stream batch that was given up on to the mapping's on-failure destination (SQS or SNS). */
-const failureDestination = async (
-  destinationArn: string,
-  failure: StreamBatchFailure,
-  fn: LocalFunction,
-  stack: LocalStack,
-  clients: { sqs: SQSClient; sns: SNSClient },
-  log: (line: string) => void,
-): Promise<void> => {
-  // The record Lambda sends to an on-failure destination of a stream mapping.
-  const message = JSON.stringify({
-    requestContext: {
-      requestId: randomUUID(),
-      functionArn: fn.arn,
-      condition: 'RetryAttemptsExhausted',
-      approximateInvokeCount: failure.attempts,
-    },
-    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-    version: '1.0',
-    timestamp: new Date().toISOString(),
-    DDBStreamBatchInfo: {
-      shardId: failure.shardId,
-      startSequenceNumber: failure.startSequenceNumber,
-      endSequenceNumber: failure.endSequenceNumber,
-      approximateArrivalOfFirstRecord: failure.approximateArrivalOfFirstRecord,
-      approximateArrivalOfLastRecord: failure.approximateArrivalOfLastRecord,
-      batchSize: failure.batchSize,
-      streamArn: failure.streamArn,
-    },
-  });
-  const queue = Object.values(stack.queues).find((q) => q.arn === destinationArn);
-  if (queue !== undefined) {
-    await clients.sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: message }));
-    return;
-  }
-  if (Object.values(stack.topics).some((t) => t.arn === destinationArn)) {
-    await clients.sns.send(new PublishCommand({ TopicArn: destinationArn, Message: message }));
-    return;
-  }
-  log(`${fn.constructId}: on-failure destination ${destinationArn} is not local; batch info: ${message}`);
 };

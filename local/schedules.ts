@@ -5,8 +5,7 @@ import { type FunctionIdentity, lambdaContext } from './lambda-context';
 import type { LocalSchedule } from './stack-types';
 
 /**
- * Timers that stand in for EventBridge rules and EventBridge Scheduler schedules, which the emulator
- * does not fire. `rate(...)` and `cron(...)` expressions are supported; `accelerate` makes time pass
+ * Timers that stand in for the stack's EventBridge schedule rules, which the emulator does not fire. `rate(...)` and `cron(...)` expressions are supported; `accelerate` makes time pass
  * faster for the timer (rate(5 minutes) at 60× fires every 5 s), while the event's `time` stays the
  * wall clock so handlers see real timestamps.
  */
@@ -48,34 +47,32 @@ export const toStandardCron = (expression: string): string => {
   return ['0', minute, hour, q(dom), month, q(dow === '?' ? dow : shiftDay(dow))].join(' ');
 };
 
-/** Next fire time (ms) strictly after `afterMs`, on the schedule's own clock. Pure. */
-export const nextFireMs = (expression: string, afterMs: number, timezone = 'UTC'): number => {
+/** Next fire time (ms) strictly after `afterMs`, on the schedule's own clock (UTC). Pure. */
+export const nextFireMs = (expression: string, afterMs: number): number => {
   if (expression.startsWith('rate(')) return afterMs + rateMs(expression);
   const cron = CronExpressionParser.parse(toStandardCron(expression), {
     currentDate: new Date(afterMs),
-    tz: timezone,
+    tz: 'UTC',
   });
   return cron.next().getTime();
 };
 
-/** The event a schedule sends: its constant input, or an EventBridge scheduled event. */
+/** The EventBridge scheduled event a rule sends. */
 export const scheduledEventOf = (
   schedule: LocalSchedule,
-  where: { region: string; accountId: string; ruleArn: string },
-): unknown =>
-  schedule.input !== undefined
-    ? JSON.parse(schedule.input)
-    : ({
-        version: '0',
-        id: randomUUID(),
-        'detail-type': 'Scheduled Event',
-        source: schedule.kind === 'scheduler' ? 'aws.scheduler' : 'aws.events',
-        account: where.accountId,
-        time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-        region: where.region,
-        resources: [where.ruleArn],
-        detail: {},
-      } satisfies ScheduledEvent);
+  region: string,
+  accountId: string,
+): ScheduledEvent => ({
+  version: '0',
+  id: randomUUID(),
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: accountId,
+  time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  region,
+  resources: [schedule.arn],
+  detail: {},
+});
 
 /** A scheduled Lambda handler. */
 export type ScheduledHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -118,7 +115,7 @@ export class ScheduleTimer {
   private readonly startedAtMs = Date.now();
 
   constructor(private readonly options: ScheduleTimerOptions) {
-    nextFireMs(options.schedule.expression, Date.now(), options.schedule.timezone); // validates
+    nextFireMs(options.schedule.expression, Date.now()); // validates
   }
 
   start(): void {
@@ -144,11 +141,7 @@ export class ScheduleTimer {
     }
     const { schedule, handler, fn, log, onInvoked } = this.options;
     this.counters.fired++;
-    const event = scheduledEventOf(schedule, {
-      region: this.options.region,
-      accountId: this.options.accountId,
-      ruleArn: `arn:aws:events:${this.options.region}:${this.options.accountId}:rule/${schedule.logicalId}`,
-    });
+    const event = scheduledEventOf(schedule, this.options.region, this.options.accountId);
     this.running = (async () => {
       const startedMs = Date.now();
       let invocation: ScheduledInvocation;
@@ -157,7 +150,7 @@ export class ScheduleTimer {
         invocation = { trigger, durationMs: Date.now() - startedMs, ok: true, result };
       } catch (error) {
         this.counters.errors++;
-        log?.(`schedule ${schedule.logicalId}: ${fn.name} threw: ${(error as Error).message}`);
+        log?.(`schedule ${schedule.name}: ${fn.name} threw: ${(error as Error).message}`);
         invocation = { trigger, durationMs: Date.now() - startedMs, ok: false, error: error as Error };
       } finally {
         this.running = undefined;
@@ -165,7 +158,7 @@ export class ScheduleTimer {
       try {
         onInvoked?.(invocation);
       } catch (error) {
-        log?.(`schedule ${schedule.logicalId}: onInvoked threw: ${(error as Error).message}`);
+        log?.(`schedule ${schedule.name}: onInvoked threw: ${(error as Error).message}`);
       }
     })();
     await this.running;
@@ -173,10 +166,10 @@ export class ScheduleTimer {
 
   private arm(): void {
     const speed = this.options.accelerate ?? 1;
-    const { expression, timezone } = this.options.schedule;
+    const { expression } = this.options.schedule;
     // The schedule's clock runs `speed` times faster than the wall clock, from when the timer was made.
     const virtualNow = this.startedAtMs + (Date.now() - this.startedAtMs) * speed;
-    const delayMs = Math.max(0, (nextFireMs(expression, virtualNow, timezone) - virtualNow) / speed);
+    const delayMs = Math.max(0, (nextFireMs(expression, virtualNow) - virtualNow) / speed);
     this.timer = setTimeout(() => {
       void this.fire('schedule');
       this.arm();

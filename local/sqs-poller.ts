@@ -8,7 +8,6 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import { NotIdleError } from './errors';
-import { matchesAnyFilter, sqsFilterView } from './event-filter';
 import { type FunctionIdentity, lambdaContext } from './lambda-context';
 import type { SqsEventSource } from './stack-types';
 
@@ -38,7 +37,6 @@ export interface SqsPollerOptions {
     | 'maximumBatchingWindowSeconds'
     | 'reportBatchItemFailures'
     | 'maximumConcurrency'
-    | 'filters'
   >;
   readonly handler: SqsHandler;
   /** Region in the records' `awsRegion`. @default 'us-east-1' */
@@ -52,8 +50,6 @@ export interface SqsPollerOptions {
   readonly retryVisibilitySeconds?: number;
   /** Long-poll wait of one ReceiveMessage, seconds; also bounds how long `stop()` waits. @default 1 */
   readonly waitTimeSeconds?: number;
-  /** Receive loops gathering batches in parallel (the real mapping starts with 5). @default 1 */
-  readonly receivers?: number;
   /** @default ignore */
   readonly log?: (line: string) => void;
 }
@@ -66,8 +62,6 @@ export interface SqsPollerStats {
   readonly deleted: number;
   /** Messages that failed (reported in `batchItemFailures`, or in a batch whose invocation threw). */
   readonly failed: number;
-  /** Messages deleted without invocation because they matched no filter. */
-  readonly filtered: number;
   /** Handler invocations. */
   readonly batches: number;
   /** Invocations that threw. */
@@ -153,10 +147,10 @@ class Slots {
 
 /** Polls one queue for one handler, with the event source mapping's semantics (see the module doc). */
 export class SqsEventSourcePoller {
-  private readonly counters = { received: 0, deleted: 0, failed: 0, filtered: 0, batches: 0, errors: 0 };
+  private readonly counters = { received: 0, deleted: 0, failed: 0, batches: 0, errors: 0 };
   private readonly inFlight = new Set<Promise<void>>();
   private readonly slots: Slots;
-  private loops: Promise<void>[] = [];
+  private loop: Promise<void> | undefined;
   private running = false;
   /** Messages received and not yet handed to an invocation. */
   private held = 0;
@@ -171,7 +165,7 @@ export class SqsEventSourcePoller {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loops = Array.from({ length: this.options.receivers ?? 1 }, () => this.receiveLoop());
+    this.loop = this.receiveLoop();
   }
 
   /** Stop receiving and wait for the batches in flight to finish (their deletes included). */
@@ -179,7 +173,7 @@ export class SqsEventSourcePoller {
     if (!this.running) return;
     this.running = false;
     this.slots.wakeAll();
-    await Promise.all(this.loops);
+    await this.loop;
     await Promise.all([...this.inFlight]);
   }
 
@@ -300,16 +294,8 @@ export class SqsEventSourcePoller {
   private async process(messages: Message[]): Promise<void> {
     const { source, handler } = this.options;
     const region = this.options.region ?? 'us-east-1';
-    const records = messages.map((m) => toSqsRecord(m, source.queueArn, region));
-    const keep: SQSRecord[] = [];
-    const drop: SQSRecord[] = [];
-    for (const r of records)
-      (matchesAnyFilter(source.filters, sqsFilterView({ ...r })) ? keep : drop).push(r);
-    if (drop.length > 0) {
-      await this.deleteRecords(drop);
-      this.counters.filtered += drop.length;
-    }
-    if (keep.length === 0) return;
+    // The stack's SQS mapping has no filter criteria: every message is delivered.
+    const keep = messages.map((m) => toSqsRecord(m, source.queueArn, region));
     this.counters.batches++;
     let failed: Set<string>;
     try {

@@ -2,18 +2,22 @@ import * as path from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Duration } from 'aws-cdk-lib';
 import { Command, InvalidArgumentError } from 'commander';
+import { CliError } from '../cli/errors';
+import { explainError, formatError } from '../cli/explain';
 import { removeLocalStackFile, writeLocalStackFile } from '../cli/local-stack-file';
+import { DEBUG_ENV } from '../cli/run-cli';
 import type { TaskpulseProps } from '../infra/taskpulse';
 import type { MonitorSummary } from '../lambdas/monitor/handler-factory';
 import type { RollupOutcome } from '../lambdas/rollup/run-rollup';
 import { ENV } from '../lambdas/shared/names/env';
 import { DEFAULT_METRICS_NAMESPACE } from '../lambdas/shared/names/metrics';
 import { OUTPUT } from '../lambdas/shared/names/outputs';
-import { AlertInbox, formatAlert, reminderIntervalsOf } from './alert-inbox';
+import { formatAlert, monitorPrintingEmails } from './alert-email';
 import { clientConfig } from './aws-config';
 import { DEMO_TASK_TYPES, DemoProducer, describeBursts } from './demo-producer';
+import { FUNCTION_HANDLERS } from './function-registry';
 import { MetricsReporter } from './metrics-reporter';
-import { physicalName } from './physical-names';
+import { MotoUnavailableError } from './moto';
 import type { LocalRuntime } from './runtime';
 import { startLocalRuntime } from './runtime';
 import { nextFireMs } from './schedules';
@@ -22,13 +26,12 @@ import { formatSummary, type LocalSummary, SummaryReader } from './summary';
 
 /**
  * `npm start`: the whole pipeline on this machine, no AWS account needed. Starts moto_server (or uses
- * `--endpoint` / AWS_ENDPOINT_URL), creates the stack's resources from the synthesized template, runs
- * the handlers in-process (ingest and aggregation behind their pollers, monitor and rollup on
- * accelerated schedules, the rollup once at start too), sends demo traffic unless `--no-demo`, and
- * prints: a summary line every few seconds, the metrics the ingest Lambda would send to CloudWatch,
- * and every alert email as it arrives on a local SQS subscription of the alert topic. It records the
- * running stack in `.taskpulse/local-stack.json` for the CLI and `npm run rollup:local`, and stops
- * cleanly on Ctrl-C.
+ * `--endpoint` / AWS_ENDPOINT_URL), has the emulator's CloudFormation create the stack from the
+ * synthesized template, runs the handlers in-process (ingest and aggregation behind their pollers,
+ * monitor and rollup on accelerated schedules, the rollup once at start too), sends demo traffic unless
+ * `--no-demo`, and prints: a summary line every few seconds, the metrics the ingest Lambda would send to
+ * CloudWatch, and the email of every alert the monitor publishes. It records the running stack in
+ * `.taskpulse/local-stack.json` for the CLI, and stops cleanly on Ctrl-C.
  */
 
 const SUMMARY_EVERY_MS = 5_000;
@@ -45,7 +48,7 @@ const DEFAULT_ACCELERATE = 30;
 const LOCAL_MONITOR_PROPS: TaskpulseProps['monitor'] = { failureRate: { window: Duration.minutes(5) } };
 const LOCAL_MONITOR_NOTE =
   'failure rate alarms above 20% of ≥ 10 runs finished in the last 5 min (local setting; deployed default 1 h)';
-/** A second Ctrl-C this long after the first exits at once. */
+/** A second Ctrl-C this long after the first exits at once (npm and tsx relay one Ctrl-C twice). */
 const FORCE_AFTER_MS = 1_000;
 
 const positiveNumber = (raw: string): number => {
@@ -88,7 +91,7 @@ const print = (line: string) => process.stdout.write(`${line}\n`);
 const describeSource = (s: LocalEventSource): string =>
   s.kind === 'sqs'
     ? `SQS (batch ${s.batchSize}, window ${s.maximumBatchingWindowSeconds} s, max concurrency ${s.maximumConcurrency ?? '∞'})`
-    : `table stream (batch ${s.batchSize}, ${s.filters.length > 0 ? 'filtered' : 'all records'})`;
+    : `table stream (batch ${s.batchSize}, ${s.filters.length > 0 ? 'filtered' : 'all records'}, retried until it succeeds)`;
 
 const exampleCommand = (stack: LocalStack, queueUrl: string): string => {
   const before =
@@ -104,7 +107,7 @@ const exampleCommand = (stack: LocalStack, queueUrl: string): string => {
 /** How often a schedule fires at the chosen speed, e.g. `every 10 s` or `next in 26 min`. */
 const describeTimer = (schedule: LocalSchedule, accelerate: number): string => {
   const now = Date.now();
-  const wallMs = (nextFireMs(schedule.expression, now, schedule.timezone) - now) / accelerate;
+  const wallMs = (nextFireMs(schedule.expression, now) - now) / accelerate;
   const human = (ms: number) =>
     ms < 120_000 ? `${Math.max(1, Math.round(ms / 1000))} s` : `${Math.round(ms / 60_000)} min`;
   const speed = accelerate === 1 ? '' : ` at ${accelerate}×`;
@@ -113,18 +116,13 @@ const describeTimer = (schedule: LocalSchedule, accelerate: number): string => {
     : `next in ${human(wallMs)}${speed}`;
 };
 
-const printBanner = (
-  runtime: LocalRuntime,
-  startedEmulator: boolean,
-  demo: boolean,
-  extra: { alertQueue?: string; stateFile?: string },
-) => {
+const printBanner = (runtime: LocalRuntime, startedEmulator: boolean, demo: boolean, stateFile: string) => {
   const { stack } = runtime;
   const out = stack.outputs;
   const row = (label: string, value: string | undefined) => {
     if (value !== undefined) print(`  ${label.padEnd(15)} ${value}`);
   };
-  print(`Taskpulse local mode · stack ${stack.stackName}`);
+  print(`Taskpulse local mode · stack ${stack.stackName} (created by the emulator's CloudFormation)`);
   row(
     'endpoint',
     `${stack.endpoint}${startedEmulator ? '  (moto_server started here; stops with Ctrl-C)' : ''}`,
@@ -151,12 +149,7 @@ const printBanner = (
     );
   }
   row('monitor rules', LOCAL_MONITOR_NOTE);
-  row(
-    'alerts',
-    extra.alertQueue === undefined
-      ? 'not shown (no alert topic)'
-      : `printed here as emails, from the local queue ${extra.alertQueue.split('/').pop()} subscribed to the topic`,
-  );
+  row('alerts', 'published to the alert topic and printed here as the email a subscriber gets');
   row(
     'metrics',
     opts.metrics
@@ -170,14 +163,13 @@ const printBanner = (
       : 'off',
   );
   if (demo) row('failure bursts', describeBursts());
-  if (extra.stateFile !== undefined)
-    row('state file', `${extra.stateFile} (read by the CLI and rollup:local)`);
+  row('state file', `${stateFile} (read by the CLI with --local)`);
   const queueUrl = out[OUTPUT.eventsQueueUrl];
   if (queueUrl !== undefined) {
     print('\nSend your own event (any producer that speaks SQS works the same way):');
     print(exampleCommand(stack, queueUrl));
   }
-  print('\nRoll up a day on this stack (in another terminal): npm run rollup:local -- --date today');
+  print(`\nRoll up a day on this stack (in another terminal): ${ROLLUP_TODAY}`);
   print('\nCtrl-C to stop.\n');
 };
 
@@ -186,6 +178,8 @@ interface ScheduledCounts {
   monitorRuns: number;
   alertsPublished: number;
 }
+
+const ROLLUP_TODAY = 'npx taskpulse backfill --local --from today --to today';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -199,28 +193,31 @@ const describeRollup = (outcome: RollupOutcome, trigger: string): string => {
     scopes === 0
       ? 'no task activity on those days'
       : `${plural(scopes, 'scope')}, ${plural(written, 'rollup')} written`;
-  return `rollup (${trigger}) of ${range}: ${result}; today's: npm run rollup:local -- --date today`;
+  return `rollup (${trigger}) of ${range}: ${result}; today's: ${ROLLUP_TODAY}`;
 };
 
 const main = async () => {
   const startedAt = Date.now();
   let ready = false;
-  // Lines that come in before the banner (a rollup run at start) are shown right after it.
+  // Lines that come in before the banner (a rollup run at start, an early alert) are shown after it.
   const early: string[] = [];
   const say = (line: string) => {
     if (ready) print(`${time()} ${line}`);
     else early.push(`${time()} ${line}`);
   };
-  // Signals are taken from the start: a Ctrl-C during setup stops cleanly once setup is done (a
-  // detached moto_server would otherwise outlive a process killed by the default handler).
+  // The only signal handling: taken from the start, so a Ctrl-C during setup stops cleanly once setup
+  // is done (a detached moto_server would otherwise outlive a process killed by the default handler).
   let shutdown: (() => Promise<void>) | undefined;
-  let signalledDuringSetupAt: number | undefined;
+  let signalledAt: number | undefined;
   const onSignal = () => {
-    if (shutdown !== undefined) void shutdown();
-    else if (signalledDuringSetupAt === undefined) {
-      signalledDuringSetupAt = Date.now();
-      print('stopping once setup is done… (Ctrl-C again to exit at once)');
-    } else if (Date.now() - signalledDuringSetupAt >= FORCE_AFTER_MS) process.exit(130);
+    if (signalledAt === undefined) {
+      signalledAt = Date.now();
+      if (shutdown !== undefined) void shutdown();
+      else print('stopping once setup is done… (Ctrl-C again to exit at once)');
+    } else if (Date.now() - signalledAt >= FORCE_AFTER_MS) {
+      print('forced exit');
+      process.exit(130);
+    }
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -231,6 +228,12 @@ const main = async () => {
     ...(opts.endpoint !== undefined && { endpoint: opts.endpoint }),
     accelerate: opts.accelerate,
     props: { stage: opts.stage, monitor: LOCAL_MONITOR_PROPS },
+    handlers: {
+      ...FUNCTION_HANDLERS,
+      MonitorFunction: monitorPrintingEmails((email) =>
+        say(`✉ alert email: ${email.subject}\n${formatAlert(email)}`),
+      ),
+    },
     // Handlers log JSON and print EMF metrics; without --verbose only their errors show, the summary
     // and metrics lines say the rest (metric records are observed in-process either way).
     environmentOverrides: opts.verbose
@@ -245,42 +248,19 @@ const main = async () => {
         if (invocation.ok)
           counts.alertsPublished += (invocation.result as MonitorSummary).notifications.length;
       } else if (invocation.constructId === 'RollupFunction' && invocation.ok) {
-        say(
-          describeRollup(
-            invocation.result as RollupOutcome,
-            invocation.trigger === 'manual' ? 'at start' : 'scheduled',
-          ),
-        );
+        const trigger = invocation.trigger === 'manual' ? 'at start' : 'scheduled';
+        say(describeRollup(invocation.result as RollupOutcome, trigger));
       }
       // Failures are logged by the timer (`<function>: schedule … threw: …`).
     },
   });
 
   const { stack } = runtime;
-  const topicArn = stack.outputs[OUTPUT.alertTopicArn];
-  let inbox: AlertInbox | undefined;
-  if (topicArn !== undefined) {
-    inbox = await AlertInbox.open({
-      endpoint: stack.endpoint,
-      region: stack.region,
-      topicArn,
-      queueName: physicalName(stack.stackName, 'LocalAlertInbox', 'AWS::SQS::Queue'),
-      reminderIntervalOf: reminderIntervalsOf(stack),
-    });
-  }
   const stateFile = await writeLocalStackFile(stack);
   const metrics = opts.metrics ? new MetricsReporter() : undefined;
-  printBanner(runtime, startedEmulator, opts.demo, {
-    ...(inbox !== undefined && { alertQueue: inbox.queueUrl }),
-    stateFile: path.relative(process.cwd(), stateFile) || stateFile,
-  });
+  printBanner(runtime, startedEmulator, opts.demo, path.relative(process.cwd(), stateFile) || stateFile);
   ready = true;
   for (const line of early.splice(0)) print(line);
-
-  inbox?.start(
-    (alert) => print(`${time()} ✉ alert email: ${alert.subject}\n${formatAlert(alert)}`),
-    (error) => print(`${time()} alert inbox: ${error.message}`),
-  );
 
   const sqs = new SQSClient(clientConfig({ endpoint: stack.endpoint, region: stack.region }));
   const queueUrl = stack.outputs[OUTPUT.eventsQueueUrl];
@@ -288,7 +268,7 @@ const main = async () => {
     opts.demo && queueUrl !== undefined
       ? new DemoProducer({ client: sqs, queueUrl, tasksPerSecond: opts.rate, log: print })
       : undefined;
-  if (signalledDuringSetupAt === undefined) producer?.start();
+  if (signalledAt === undefined) producer?.start();
 
   const reader = new SummaryReader(runtime);
   let last: LocalSummary | undefined;
@@ -323,15 +303,7 @@ const main = async () => {
           for (const line of lines) print(`           ${line}`);
         }, METRICS_EVERY_MS);
 
-  let stoppingSince: number | undefined;
   shutdown = async () => {
-    if (stoppingSince !== undefined) {
-      // npm and tsx relay the terminal's signal, so one Ctrl-C can arrive twice: only a later one forces.
-      if (Date.now() - stoppingSince < FORCE_AFTER_MS) return;
-      print('forced exit');
-      process.exit(130);
-    }
-    stoppingSince = Date.now();
     const what = producer === undefined ? 'pollers, timers' : 'demo producer, pollers, timers';
     print(`\n${time()} stopping: ${what} (batches in flight finish)… (Ctrl-C again to force)`);
     clearInterval(ticker);
@@ -347,7 +319,6 @@ const main = async () => {
     }
     reader.close();
     sqs.destroy();
-    await inbox?.close().catch(() => {});
     await removeLocalStackFile(stateFile).catch(() => {});
     await runtime.stop();
     const seconds = Math.round((Date.now() - startedAt) / 1000);
@@ -356,10 +327,23 @@ const main = async () => {
     );
     process.exit(0);
   };
-  if (signalledDuringSetupAt !== undefined) await shutdown();
+  if (signalledAt !== undefined) await shutdown();
 };
 
+/**
+ * A known user error (no emulator, no credentials, an emulator that cannot be reached or cannot create
+ * the stack) prints its message and fix only; anything else is a bug and shows its stack. With
+ * `TASKPULSE_DEBUG=1` every error shows its stack, as in the CLI.
+ */
 main().catch((error: unknown) => {
-  process.stderr.write(`local mode failed to start: ${(error as Error).stack ?? String(error)}\n`);
+  const endpointGiven = opts.endpoint ?? process.env.AWS_ENDPOINT_URL;
+  // moto's own message says how to install it or what it printed when it failed to start.
+  const explained =
+    error instanceof MotoUnavailableError
+      ? new CliError(error.message)
+      : explainError(error, { ...(endpointGiven !== undefined && { endpoint: endpointGiven }) });
+  const known = error instanceof MotoUnavailableError || explained.hint !== undefined;
+  process.stderr.write(formatError(explained).replace(/^taskpulse:/, 'npm start:'));
+  if (!known || process.env[DEBUG_ENV]) process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
   process.exit(1);
 });

@@ -4,7 +4,6 @@ import {
   ExpiredIteratorException,
   GetRecordsCommand,
   GetShardIteratorCommand,
-  type AttributeValue as SdkAttributeValue,
   type _Record as SdkStreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import type {
@@ -26,7 +25,8 @@ export { matchesFilter } from './event-filter';
  * table's stream (DescribeStream, GetShardIterator, GetRecords), drops records that match no filter,
  * gathers batches (batch size and window), invokes the handler with a real-shaped
  * `DynamoDBStreamEvent`, one batch at a time per shard, and on a reported failure retries from that
- * record on (checkpoint semantics: records before it are done). moto_server keeps one shard per table.
+ * record on (checkpoint semantics: records before it are done), forever, as the stack's mapping does
+ * (`MaximumRetryAttempts` -1). moto_server keeps one shard per table.
  */
 
 /** A stream-triggered Lambda handler. */
@@ -34,18 +34,6 @@ export type StreamHandler = (
   event: DynamoDBStreamEvent,
   context: Context,
 ) => Promise<DynamoDBBatchResponse | undefined> | Promise<void>;
-
-/** A batch given up on after its retries (sent to the mapping's on-failure destination). */
-export interface StreamBatchFailure {
-  readonly streamArn: string;
-  readonly shardId: string;
-  readonly startSequenceNumber: string;
-  readonly endSequenceNumber: string;
-  readonly batchSize: number;
-  readonly attempts: number;
-  readonly approximateArrivalOfFirstRecord?: string;
-  readonly approximateArrivalOfLastRecord?: string;
-}
 
 /** One DynamoDB stream event source mapping to play, with local tuning. */
 export interface StreamPollerOptions {
@@ -58,7 +46,6 @@ export interface StreamPollerOptions {
     | 'startingPosition'
     | 'reportBatchItemFailures'
     | 'filters'
-    | 'maximumRetryAttempts'
   >;
   readonly handler: StreamHandler;
   /** Region in the records' `awsRegion`. @default 'us-east-1' */
@@ -74,8 +61,6 @@ export interface StreamPollerOptions {
   readonly maxIdlePollMs?: number;
   /** Pause before a failed batch is retried, ms. @default 500 */
   readonly retryDelayMs?: number;
-  /** Called with a batch given up on after `maximumRetryAttempts` (never when that is -1). */
-  readonly onFailure?: (failure: StreamBatchFailure) => Promise<void>;
   /** @default ignore */
   readonly log?: (line: string) => void;
 }
@@ -96,8 +81,6 @@ export interface StreamPollerStats {
   readonly failedBatches: number;
   /** Invocations that threw. */
   readonly errors: number;
-  /** Records given up on after the retries (sent to the on-failure destination). */
-  readonly discarded: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -109,20 +92,11 @@ export const compareSequenceNumbers = (a: string, b: string): number => {
   return x < y ? -1 : x > y ? 1 : 0;
 };
 
-const toLambdaValue = (value: SdkAttributeValue): AttributeValue => {
-  const v = value as unknown as Record<string, unknown>;
-  if (v.B instanceof Uint8Array) return { B: Buffer.from(v.B).toString('base64') };
-  if (Array.isArray(v.BS))
-    return { BS: (v.BS as Uint8Array[]).map((b) => Buffer.from(b).toString('base64')) };
-  if (Array.isArray(v.L)) return { L: (v.L as SdkAttributeValue[]).map(toLambdaValue) };
-  if (v.M !== undefined) return { M: toLambdaImage(v.M as Record<string, SdkAttributeValue>) };
-  return value as AttributeValue;
-};
-
-const toLambdaImage = (image: Record<string, SdkAttributeValue>): Record<string, AttributeValue> =>
-  Object.fromEntries(Object.entries(image).map(([k, v]) => [k, toLambdaValue(v)]));
-
-/** The Lambda shape of a stream record read with the SDK (binary as base64, time in epoch seconds). Pure. */
+/**
+ * The Lambda shape of a stream record read with the SDK (time in epoch seconds). The stack's items hold
+ * no binary attributes, the one type whose shape differs (`Uint8Array` in the SDK, base64 in Lambda).
+ * Pure.
+ */
 export const toStreamRecord = (
   record: SdkStreamRecord,
   streamArn: string,
@@ -140,17 +114,14 @@ export const toStreamRecord = (
       ...(created !== undefined && {
         ApproximateCreationDateTime: Math.floor(new Date(created).getTime() / 1000),
       }),
-      ...(d.Keys !== undefined && { Keys: toLambdaImage(d.Keys) }),
-      ...(d.NewImage !== undefined && { NewImage: toLambdaImage(d.NewImage) }),
-      ...(d.OldImage !== undefined && { OldImage: toLambdaImage(d.OldImage) }),
+      ...(d.Keys !== undefined && { Keys: d.Keys as Record<string, AttributeValue> }),
+      ...(d.NewImage !== undefined && { NewImage: d.NewImage as Record<string, AttributeValue> }),
+      ...(d.OldImage !== undefined && { OldImage: d.OldImage as Record<string, AttributeValue> }),
       SequenceNumber: d.SequenceNumber,
       SizeBytes: d.SizeBytes,
       StreamViewType: d.StreamViewType as NonNullable<DynamoDBRecord['dynamodb']>['StreamViewType'],
     },
     eventSourceARN: streamArn,
-    ...(record.userIdentity !== undefined && {
-      userIdentity: { type: record.userIdentity.Type, principalId: record.userIdentity.PrincipalId },
-    }),
   };
 };
 
@@ -181,9 +152,6 @@ interface ShardState {
   checkpoint: string | undefined;
   /** Records read and not done yet, in order. */
   pending: DynamoDBRecord[];
-  /** Tries of the batch starting at `retryFrom`. */
-  attempts: number;
-  retryFrom: string | undefined;
   /** Start time of the latest read that returned nothing. */
   lastEmptyReadAt: number;
   busy: boolean;
@@ -202,7 +170,6 @@ export class DynamoStreamPoller {
     batches: 0,
     failedBatches: 0,
     errors: 0,
-    discarded: 0,
   };
   private readonly shards = new Map<string, ShardState>();
   private loops: Promise<void>[] = [];
@@ -228,8 +195,6 @@ export class DynamoStreamPoller {
         iterator: undefined,
         checkpoint: undefined,
         pending: [],
-        attempts: 0,
-        retryFrom: undefined,
         lastEmptyReadAt: 0,
         busy: false,
         idlePollMs: this.options.pollIntervalMs ?? 200,
@@ -418,43 +383,11 @@ export class DynamoStreamPoller {
         : batch.filter((r) => compareSequenceNumbers(seqOf(r), before) < 0).length;
     if (retryFrom === undefined) {
       this.settle(shard, last, true);
-      shard.attempts = 0;
-      shard.retryFrom = undefined;
       return;
     }
     this.counters.failedBatches++;
     this.settle(shard, retryFrom, false);
-    shard.attempts = shard.retryFrom === retryFrom ? shard.attempts + 1 : 1;
-    shard.retryFrom = retryFrom;
-    if (source.maximumRetryAttempts >= 0 && shard.attempts > source.maximumRetryAttempts) {
-      const failed = batch.filter((r) => compareSequenceNumbers(seqOf(r), retryFrom) >= 0);
-      await this.giveUp(shard, failed);
-      return;
-    }
+    // The stack's mapping retries forever (MaximumRetryAttempts -1): no give-up, no destination.
     await sleep(this.options.retryDelayMs ?? 500);
-  }
-
-  private async giveUp(shard: ShardState, failed: DynamoDBRecord[]): Promise<void> {
-    const first = failed[0]!;
-    const last = failed[failed.length - 1]!;
-    const arrival = (r: DynamoDBRecord) =>
-      r.dynamodb?.ApproximateCreationDateTime === undefined
-        ? undefined
-        : new Date(r.dynamodb.ApproximateCreationDateTime * 1000).toISOString();
-    this.counters.discarded += failed.length;
-    this.log(`stream poller: giving up on ${failed.length} records after ${shard.attempts} tries`);
-    await this.options.onFailure?.({
-      streamArn: this.options.source.streamArn,
-      shardId: shard.shardId,
-      startSequenceNumber: seqOf(first),
-      endSequenceNumber: seqOf(last),
-      batchSize: failed.length,
-      attempts: shard.attempts,
-      approximateArrivalOfFirstRecord: arrival(first),
-      approximateArrivalOfLastRecord: arrival(last),
-    });
-    this.settle(shard, seqOf(last), true);
-    shard.attempts = 0;
-    shard.retryFrom = undefined;
   }
 }

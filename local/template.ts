@@ -7,26 +7,59 @@ import { TaskpulseStack } from '../infra/taskpulse-stack';
 import { stackNameFor } from '../lambdas/shared/names/outputs';
 
 /**
- * Synthesize the Taskpulse stack in-process so local mode creates its resources from the very
- * template that would be deployed: local and deployed resources cannot drift apart.
+ * Synthesize the Taskpulse stack in-process so the emulator's CloudFormation creates local resources
+ * from the very template that would be deployed: local and deployed resources cannot drift apart.
  */
 
 /** One resource of a CloudFormation template. */
 export interface CfnResource {
   readonly Type: string;
   readonly Properties?: Record<string, unknown>;
-  readonly DependsOn?: string | string[];
   readonly Metadata?: Record<string, unknown>;
-  readonly Condition?: string;
 }
 
 /** The parts of a CloudFormation template local mode reads. */
 export interface CfnTemplate {
   readonly Resources: Record<string, CfnResource>;
   readonly Outputs?: Record<string, { readonly Value: unknown; readonly Description?: string }>;
-  readonly Parameters?: Record<string, unknown>;
-  readonly Conditions?: Record<string, unknown>;
 }
+
+/** Code every function gets in the emulator: handlers run in-process, moto never invokes it. */
+const PLACEHOLDER_CODE = {
+  ZipFile: 'exports.handler = async () => { throw new Error("runs in-process"); };',
+};
+
+/**
+ * The template as the emulator can create it. Pure. Left out: the bootstrap-version parameter and rule
+ * (they read SSM); CloudWatch alarms and the dashboard (moto's CloudFormation does not create them, and
+ * local mode prints the metrics instead) with the outputs that name them; the event source mappings
+ * (moto would deliver their records itself, to a Lambda it cannot run, and drop them: the in-process
+ * pollers play the mappings instead). Function code is inline, so no asset bucket is needed (moto
+ * checks `S3Bucket` unless started with `VALIDATE_LAMBDA_S3=false`).
+ */
+export const emulatorTemplate = (template: CfnTemplate): CfnTemplate => {
+  const resources = Object.entries(template.Resources).filter(
+    ([, r]) => !r.Type.startsWith('AWS::CloudWatch::') && r.Type !== 'AWS::Lambda::EventSourceMapping',
+  );
+  const kept = new Set(resources.map(([id]) => id));
+  const names = (value: unknown): string[] =>
+    JSON.stringify(value).match(/"(Ref|Fn::GetAtt)":\s*\[?"([^"]+)"/g) ?? [];
+  const refersToKept = (value: unknown) =>
+    names(value).every((m) => kept.has(m.replace(/^.*"([^"]+)"$/, '$1')));
+  return {
+    Resources: Object.fromEntries(
+      resources.map(([id, r]) => [
+        id,
+        r.Type === 'AWS::Lambda::Function'
+          ? { ...r, Properties: { ...r.Properties, Code: PLACEHOLDER_CODE } }
+          : r,
+      ]),
+    ),
+    Outputs: Object.fromEntries(
+      Object.entries(template.Outputs ?? {}).filter(([, o]) => refersToKept(o.Value)),
+    ),
+  };
+};
 
 /** What to synthesize. */
 export interface SynthOptions {
@@ -38,7 +71,7 @@ export interface SynthOptions {
 
 /**
  * Synthesize `TaskpulseStack` with asset bundling skipped (no esbuild run, a few seconds at most) into a
- * temporary directory that is removed afterwards, and return the template JSON.
+ * temporary directory that is removed afterwards, and return the template.
  */
 export const synthTemplate = (options: SynthOptions = {}): { stackName: string; template: CfnTemplate } => {
   const props = options.props ?? {};

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -16,11 +17,12 @@ import { FUNCTION_HANDLERS } from '../../local/function-registry';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { SummaryReader } from '../../local/summary';
 import { motoClientConfig, uniqueName } from '../support/aws';
+import { waitFor } from './fixtures/wait';
 
 /**
- * End to end on the test moto_server: the runtime synthesizes the stack, creates its resources,
- * runs the ingest and aggregate handlers in-process; raw messages sent to the events queue end up as
- * executions, quarantine items and aggregates.
+ * End to end on the test moto_server: the runtime synthesizes the stack, has the emulator's
+ * CloudFormation create it, runs the ingest and aggregate handlers in-process; raw messages sent to the
+ * events queue end up as executions, quarantine items and aggregates.
  */
 
 const RECORDER = { module: 'test/local/fixtures/recording-handler.ts' };
@@ -78,15 +80,41 @@ const send = async (queueUrl: string, bodies: readonly string[]) => {
 };
 
 describe('startLocalRuntime', () => {
-  it('creates the stack from the template and runs the registered functions', () => {
+  it("creates the stack with the emulator's CloudFormation and runs the registered functions", async () => {
+    // Assess: the emulator has the stack, as `aws cloudformation describe-stacks` would show it
     const { stack, unregistered } = runtime;
-    expect(stack.outputs[OUTPUT.eventsQueueUrl]).toContain(stack.stackName);
-    const ids = stack.functions.map((f) => f.constructId);
-    expect(ids).toEqual(expect.arrayContaining(['IngestFunction', 'AggregateFunction']));
-    expect(unregistered).not.toContain('IngestFunction');
-    expect(unregistered).not.toContain('AggregateFunction');
-    expect(runtime.stats().sqs.map((s) => s.constructId)).toContain('IngestFunction');
-    expect(runtime.stats().streams.map((s) => s.constructId)).toContain('AggregateFunction');
+    const cfn = new CloudFormationClient(motoClientConfig());
+    const { Stacks = [] } = await cfn.send(new DescribeStacksCommand({ StackName: stack.stackName }));
+    cfn.destroy();
+    expect(Stacks[0]?.StackStatus).toBe('CREATE_COMPLETE');
+    // Queue URLs point at the emulator, not at the public host moto returns
+    expect(stack.outputs[OUTPUT.eventsQueueUrl]).toMatch(
+      new RegExp(`^${inject('motoEndpoint')}/.*${stack.stackName}`),
+    );
+    // Functions come with the environment, mappings and schedules the emulator created
+    const fn = (id: string) => stack.functions.find((f) => f.constructId === id)!;
+    expect(fn('IngestFunction').environment.TASKPULSE_HISTORY_TABLE).toBe(
+      stack.outputs[OUTPUT.historyTableName],
+    );
+    expect(fn('IngestFunction').eventSources).toEqual([
+      expect.objectContaining({
+        kind: 'sqs',
+        queueUrl: stack.outputs[OUTPUT.eventsQueueUrl],
+        reportBatchItemFailures: true,
+      }),
+    ]);
+    expect(fn('AggregateFunction').eventSources).toEqual([
+      expect.objectContaining({
+        kind: 'dynamodb',
+        reportBatchItemFailures: true,
+        filters: [expect.any(Object)],
+      }),
+    ]);
+    expect(fn('MonitorFunction').schedules.map((s) => s.expression)).toEqual(['rate(5 minutes)']);
+    expect(fn('RollupFunction').schedules.map((s) => s.expression)).toEqual(['cron(30 0 * * ? *)']);
+    expect(unregistered).toEqual([]);
+    expect(runtime.stats().sqs.map((s) => s.constructId)).toEqual(['IngestFunction']);
+    expect(runtime.stats().streams.map((s) => s.constructId)).toEqual(['AggregateFunction']);
   });
 
   it('turns raw queue messages into executions, quarantine items and aggregates', async () => {
@@ -179,15 +207,16 @@ describe('startLocalRuntime', () => {
   });
 
   it('fires scheduled functions on the accelerated clock with their environment', async () => {
-    const monitor = runtime.stack.functions.find((f) => f.constructId === 'MonitorFunction');
-    if (monitor === undefined || monitor.schedules.length === 0) return; // the stack has no scheduled monitor
-    const deadline = Date.now() + 10_000;
-    while (recorded().every((r) => r.events.length === 0) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const fired = recorded().find((r) => r.events.length > 0);
-    expect(fired?.stage).toBe(monitor.environment.TASKPULSE_STAGE);
-    expect(fired?.events[0]).toMatchObject({ 'detail-type': 'Scheduled Event', source: 'aws.events' });
+    const monitor = runtime.stack.functions.find((f) => f.constructId === 'MonitorFunction')!;
+    const fired = await waitFor('a scheduled monitor invocation', async () =>
+      recorded().find((r) => r.events.length > 0),
+    );
+    expect(fired.stage).toBe(monitor.environment.TASKPULSE_STAGE);
+    expect(fired.events[0]).toMatchObject({
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      resources: [monitor.schedules[0]!.arn],
+    });
     expect(runtime.stats().schedules.find((s) => s.constructId === 'MonitorFunction')?.fired).toBeGreaterThan(
       0,
     );

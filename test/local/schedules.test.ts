@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   nextFireMs,
   rateMs,
@@ -36,38 +36,45 @@ describe('schedule expressions', () => {
 });
 
 describe('scheduledEventOf', () => {
-  const where = {
-    region: 'us-east-1',
-    accountId: '123456789012',
-    ruleArn: 'arn:aws:events:us-east-1:123456789012:rule/r',
-  };
   const schedule: LocalSchedule = {
-    logicalId: 'R',
-    kind: 'events-rule',
+    name: 'r',
+    arn: 'arn:aws:events:us-east-1:123456789012:rule/r',
     expression: 'rate(1 minute)',
-    enabled: true,
   };
 
-  it('is an EventBridge scheduled event, or the target input when there is one', () => {
-    expect(scheduledEventOf(schedule, where)).toMatchObject({
+  it('is an EventBridge scheduled event of the rule', () => {
+    expect(scheduledEventOf(schedule, 'us-east-1', '123456789012')).toMatchObject({
       'detail-type': 'Scheduled Event',
       source: 'aws.events',
-      resources: [where.ruleArn],
+      account: '123456789012',
+      resources: [schedule.arn],
       detail: {},
     });
-    expect(scheduledEventOf({ ...schedule, input: '{"rule":"stuck"}' }, where)).toEqual({ rule: 'stuck' });
   });
 });
 
 describe('ScheduleTimer', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('fires on an accelerated clock and never overlaps itself', async () => {
-    // Prepare: rate(1 minute) at 600× fires every 100 ms
+    // Prepare: rate(1 minute) at 600× fires every 100 ms; the first invocation runs until released
+    vi.useFakeTimers();
     const events: unknown[] = [];
+    let release: () => void = () => {};
+    const blocked = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const timer = new ScheduleTimer({
-      schedule: { logicalId: 'R', kind: 'events-rule', expression: 'rate(1 minute)', enabled: true },
+      schedule: {
+        name: 'r',
+        arn: 'arn:aws:events:us-east-1:123456789012:rule/r',
+        expression: 'rate(1 minute)',
+      },
       handler: async (event) => {
         events.push(event);
-        await new Promise((r) => setTimeout(r, 150));
+        if (events.length === 1) await blocked;
       },
       fn: { name: 'monitor' },
       region: 'us-east-1',
@@ -75,15 +82,16 @@ describe('ScheduleTimer', () => {
       accelerate: 600,
     });
 
-    // Act
+    // Act: one firing starts, the next one finds it running, then it finishes and the next one runs
     timer.start();
-    await new Promise((r) => setTimeout(r, 700));
+    await vi.advanceTimersByTimeAsync(100);
+    await vi.advanceTimersByTimeAsync(100);
+    release();
+    await vi.advanceTimersByTimeAsync(100);
     await timer.stop();
 
     // Assess
-    const stats = timer.stats();
-    expect(stats.fired).toBeGreaterThanOrEqual(2);
-    expect(stats.skipped).toBeGreaterThanOrEqual(1);
-    expect(events).toHaveLength(stats.fired);
+    expect(timer.stats()).toEqual({ fired: 2, skipped: 1, errors: 0 });
+    expect(events).toHaveLength(2);
   });
 });

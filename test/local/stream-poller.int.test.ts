@@ -12,7 +12,6 @@ import {
   compareSequenceNumbers,
   DynamoStreamPoller,
   retryPointOf,
-  type StreamBatchFailure,
   type StreamHandler,
 } from '../../local/stream-poller';
 import { motoClientConfig, uniqueName } from '../support/aws';
@@ -68,25 +67,16 @@ const sourceOf = (
   overrides: Partial<DynamoStreamEventSource> = {},
 ): DynamoStreamEventSource => ({
   kind: 'dynamodb',
-  logicalId: 'TestMapping',
-  enabled: true,
   batchSize: 100,
   maximumBatchingWindowSeconds: 0,
   reportBatchItemFailures: true,
   filters: [],
   startingPosition: 'TRIM_HORIZON',
-  parallelizationFactor: 1,
-  maximumRetryAttempts: -1,
-  bisectBatchOnFunctionError: false,
-  ...table,
+  streamArn: table.streamArn,
   ...overrides,
 });
 
-const startPoller = async (
-  source: DynamoStreamEventSource,
-  handler: StreamHandler,
-  onFailure?: (f: StreamBatchFailure) => Promise<void>,
-) => {
+const startPoller = async (source: DynamoStreamEventSource, handler: StreamHandler) => {
   const poller = new DynamoStreamPoller({
     client: streams,
     source,
@@ -94,7 +84,6 @@ const startPoller = async (
     pollIntervalMs: 50,
     maxIdlePollMs: 100,
     retryDelayMs: 50,
-    ...(onFailure && { onFailure }),
   });
   pollers.push(poller);
   await poller.start();
@@ -196,28 +185,6 @@ describe('DynamoStreamPoller', () => {
     // Assess
     expect(seen).toEqual([[1], [1], [2]]);
     expect(poller.stats()).toMatchObject({ errors: 1, batches: 3 });
-  });
-
-  it('gives a batch up after MaximumRetryAttempts and reports it to the on-failure destination', async () => {
-    // Prepare
-    const table = await createTable();
-    for (let n = 1; n <= 3; n++) await put(table.tableName, `EX#p${n}`, n);
-    const failures: StreamBatchFailure[] = [];
-    const handler: StreamHandler = async (event) => {
-      const poison = event.Records.find((r) => nOf(r) === 2);
-      return { batchItemFailures: poison ? [{ itemIdentifier: poison.dynamodb!.SequenceNumber! }] : [] };
-    };
-
-    // Act
-    const poller = await startPoller(sourceOf(table, { maximumRetryAttempts: 1 }), handler, async (f) => {
-      failures.push(f);
-    });
-    await poller.waitIdle(10_000);
-
-    // Assess
-    expect(failures).toHaveLength(1);
-    expect(failures[0]).toMatchObject({ batchSize: 2, attempts: 2, streamArn: table.streamArn });
-    expect(poller.stats()).toMatchObject({ discarded: 2, batches: 2 });
   });
 
   it('starts at the end of the stream with LATEST', async () => {

@@ -10,14 +10,16 @@ import type { TaskEvent } from '../../lambdas/shared/contract/event';
 import { OUTPUT } from '../../lambdas/shared/names/outputs';
 import { DynamoAggregateStore } from '../../lambdas/shared/store/aggregate-store';
 import { DynamoHistoryStore } from '../../lambdas/shared/store/history-store';
-import { createLocalResources, type LocalStack } from '../../local/resources';
+import { deployLocalStack } from '../../local/deploy';
+import type { LocalStack } from '../../local/stack-types';
 import { DynamoStreamPoller } from '../../local/stream-poller';
 import { synthTemplate } from '../../local/template';
 import { motoClientConfig, uniqueName } from './aws';
 
 /**
- * A Taskpulse stack on moto_server for integration tests: resources created from the synthesized
- * template, the real ingest and aggregate handlers run in-process against it over the wire.
+ * A Taskpulse stack on moto_server for integration tests: created by the emulator's CloudFormation
+ * from the synthesized template, the real ingest and aggregate handlers run in-process against it
+ * over the wire.
  */
 
 /** One SQS message as a test delivers it (a redelivery keeps the id, body and send time). */
@@ -87,11 +89,7 @@ export const createTestPipeline = async (options: TestPipelineOptions): Promise<
     stackName: uniqueName('tp'),
     props: { aggregateDimensions: dimensions },
   });
-  const stack = await createLocalResources(template, {
-    endpoint: aws.endpoint,
-    region: aws.region,
-    stackName,
-  });
+  const stack = await deployLocalStack({ endpoint: aws.endpoint, region: aws.region, stackName, template });
   const historyTable = stack.outputs[OUTPUT.historyTableName]!;
   const stateTable = stack.outputs[OUTPUT.stateTableName]!;
   const client = new DynamoDBClient(aws);

@@ -24,8 +24,8 @@ import { motoClientConfig, uniqueName } from './aws';
  * and `INDEX` names), and a feed that runs the real ingest and aggregate use cases over them: events →
  * `ingestBatch` → history table → its stream (read over the wire) → `aggregateChanges` → state table.
  *
- * Kept small on purpose: once the template-based `local/resources.ts` and `test/support/pipeline.ts`
- * settle, tests can create these tables from the synthesized template instead.
+ * Kept small on purpose: tests that need the stack's own tables deploy the synthesized template with
+ * `test/support/pipeline.ts` instead.
  */
 
 export interface TestTables {
