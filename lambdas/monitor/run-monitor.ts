@@ -52,6 +52,12 @@ export interface MonitorDeps {
   readonly concurrency?: number;
 }
 
+/**
+ * How long a run holds the claim on a message it is about to publish, ms. Longer than the monitor
+ * function's timeout (2 minutes, `infra/alerting.ts`), so a live run is never overtaken; shorter than
+ * the schedule (5 minutes), so the next run takes over the message of a run that died.
+ */
+export const PUBLISH_CLAIM_LEASE_MS = 180_000;
 /** Example task IDs looked up for a notification. */
 export const EXAMPLE_TASK_IDS = 5;
 /** Newest executions read to find examples. */
@@ -174,10 +180,18 @@ const withExamples = async (deps: MonitorDeps, e: Evaluation): Promise<Evaluatio
 
 /**
  * Settle one evaluation: deliver a pending message left by an earlier run, move the state, and
- * publish if the transition says so. The message is stored with the state before it is published and
- * cleared after, so a crash or a failed publish is retried by the next run (at-least-once; the
- * `notificationId` attribute lets consumers de-duplicate). Conditional writes make a concurrent run
- * that lost the race do nothing.
+ * publish if the transition says so.
+ *
+ * A message is claimed before it is published: one conditional write (on the state's version) stores
+ * the new state, the message and `claimedUntilMs = now + PUBLISH_CLAIM_LEASE_MS`; only the run whose
+ * write succeeded publishes, then clears the message. So:
+ * - **at most once per claim**: two runs (a duplicate scheduled invocation, a slow run overlapping the
+ *   next) cannot both publish the same transition: the loser's conditional write fails, and a run that
+ *   finds a message still claimed leaves the alert alone;
+ * - **at least once overall**: if the claimant dies or its publish fails, the message stays stored and
+ *   the first run after the claim lapsed claims and publishes it again. A claimant that died *after*
+ *   SNS accepted the message but before clearing it makes that a second delivery; the
+ *   `notificationId` attribute (same for both) lets consumers drop it.
  */
 const settle = async (
   deps: MonitorDeps,
@@ -185,19 +199,25 @@ const settle = async (
   evaluation: Evaluation,
   nowMs: number,
   sent: MonitorOutcome['notifications'][number][],
-): Promise<void> => {
+): Promise<'settled' | 'claimed-elsewhere'> => {
   let version = stored?.version;
   const prev: AlertState | undefined = stored?.state;
+  const claimUntilMs = nowMs + PUBLISH_CLAIM_LEASE_MS;
+  const publishClaimed = async (state: AlertState, message: AlertMessage) => {
+    version = await deps.states.put(state, message, version, claimUntilMs);
+    await deps.publisher.publish(message);
+    version = await deps.states.put(state, null, version);
+    sent.push(sentOf(message, state));
+  };
   if (stored?.pending) {
-    await deps.publisher.publish(stored.pending);
-    version = await deps.states.put(stored.state, null, version);
-    sent.push(sentOf(stored.pending, stored.state));
+    if (stored.claimedUntilMs !== null && stored.claimedUntilMs > nowMs) return 'claimed-elsewhere';
+    await publishClaimed(stored.state, stored.pending);
   }
   const settings = settingsFor(deps.config, parseScope(evaluation.scope).taskType);
   const { state, notification } = nextAlertState(prev, evaluation, nowMs, settings.alerts);
   if (notification === undefined) {
     if (alertStateChanged(prev, state)) await deps.states.put(state, null, version);
-    return;
+    return 'settled';
   }
   const complete = notification === NOTIFICATION_KIND.ok ? evaluation : await withExamples(deps, evaluation);
   const n: AlertNotification = {
@@ -209,11 +229,8 @@ const settle = async (
     runbook: settings.runbook,
     reminderIntervalMs: settings.alerts.reminderIntervalMs,
   };
-  const message = toAlertMessage(n);
-  version = await deps.states.put(state, message, version);
-  await deps.publisher.publish(message);
-  await deps.states.put(state, null, version);
-  sent.push(sentOf(message, state));
+  await publishClaimed(state, toAlertMessage(n));
+  return 'settled';
 };
 
 const sentOf = (m: AlertMessage, s: AlertState) => ({
@@ -284,7 +301,15 @@ export const runMonitor = async (deps: MonitorDeps, nowMs: number): Promise<Moni
         });
       }
       try {
-        await settle(deps, stored.get(stateKey(evaluation.rule, scope)), evaluation, nowMs, notifications);
+        const settled = await settle(
+          deps,
+          stored.get(stateKey(evaluation.rule, scope)),
+          evaluation,
+          nowMs,
+          notifications,
+        );
+        if (settled === 'claimed-elsewhere')
+          logger.info('alert message claimed by another run; left to it', { scope, rule: evaluation.rule });
       } catch (error) {
         if (error instanceof AlertStateConflictError) {
           logger.info('alert state changed by a concurrent run; left to it', {
