@@ -210,7 +210,7 @@ const settle = async (
     sent.push(sentOf(message, state));
   };
   if (stored?.pending) {
-    if (stored.claimedUntilMs !== null && stored.claimedUntilMs > nowMs) return 'claimed-elsewhere';
+    if ((stored.claimedUntilMs ?? 0) > nowMs) return 'claimed-elsewhere';
     await publishClaimed(stored.state, stored.pending);
   }
   const settings = settingsFor(deps.config, parseScope(evaluation.scope).taskType);

@@ -18,7 +18,7 @@ export interface StoredAlertState {
   readonly version: number;
   readonly pending: AlertMessage | null;
   /** Until when (epoch ms) the run that wrote `pending` holds it; `null` when nobody does. */
-  readonly claimedUntilMs: number | null;
+  readonly claimedUntilMs?: number | null;
 }
 
 export interface AlertStateStore {
