@@ -119,3 +119,7 @@ export const rollupPartition = (day: string): string => `RU#${day}`;
 /** Alert state of one rule on one scope: `AL` / `<rule>#<scope>` (few items; listed with one query). */
 export const alertStateKey = (rule: string, scope: string) => ({ pk: 'AL', sk: `${rule}#${scope}` });
 export const ALERT_STATE_PARTITION = 'AL';
+
+/** Days whose aggregates changed after the day ended (late events), so the scheduled rollup recomputes them. */
+export const DIRTY_DAYS_PARTITION = 'DIRTY';
+export const dirtyDayKey = (day: string) => ({ pk: DIRTY_DAYS_PARTITION, sk: day });
