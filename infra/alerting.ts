@@ -274,7 +274,8 @@ export const alertingPropsOf = (p: Required<TaskpulseAlertingProps>): Required<T
 
 /**
  * The rollup and monitor functions with their schedules and least-privilege grants:
- * - `RollupFunction` (`lambdas/rollup/handler.ts`): reads the state table, writes rollups (PutItem only);
+ * - `RollupFunction` (`lambdas/rollup/handler.ts`): reads the state table, writes rollups (PutItem) and
+ *   removes the dirty-day marks it recomputed (DeleteItem);
  * - `MonitorFunction` (`lambdas/monitor/handler.ts`): reads the state and history tables, writes alert
  *   states (PutItem only), publishes to the alert topic (and uses its KMS key).
  * The functions are children of the Taskpulse construct (beside ingest and aggregate) so that local
@@ -308,7 +309,8 @@ export class TaskpulseAlerting extends Construct {
       description: 'Taskpulse rollup: daily rollups from the time-bucket aggregates (idempotent, backfill)',
     });
     tp.bindTable(this.rollupFunction, tp.stateTable, ENV.stateTable, 'read');
-    tp.stateTable.grant(this.rollupFunction, 'dynamodb:PutItem');
+    // PutItem: rollups (`RU#…`); DeleteItem: dirty-day marks it has recomputed (`DIRTY`).
+    tp.stateTable.grant(this.rollupFunction, 'dynamodb:PutItem', 'dynamodb:DeleteItem');
     this.rollupFunction.addEnvironment(ENV.rollupDays, String(props.rollupDays));
 
     this.monitorFunction = tp.createFunction('MonitorFunction', 'monitor/handler.ts', {

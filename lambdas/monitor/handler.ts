@@ -4,10 +4,12 @@ import { SnsAlertPublisher } from '../alerts/publisher';
 import { parseMonitorConfig } from '../domain/rules/config';
 import { documentClient } from '../shared/aws/clients';
 import { ENV, requireEnv } from '../shared/names/env';
+import { DEFAULT_METRICS_NAMESPACE } from '../shared/names/metrics';
 import { DynamoAggregateReader } from '../shared/store/aggregate-reader';
 import { DynamoAlertStateStore } from '../shared/store/alert-state-store';
 import { DynamoRunLookup } from '../shared/store/run-lookup';
 import { createMonitorHandler } from './handler-factory';
+import { createMonitorMetrics, emitMonitorGauges } from './metrics';
 
 /** Lambda entry of the monitor function: binds configuration and clients once per container. */
 
@@ -18,10 +20,17 @@ const config = {
   topicArn: requireEnv(ENV.alertTopicArn),
   stage: requireEnv(ENV.stage),
   monitor: parseMonitorConfig(requireEnv(ENV.monitorConfig), ENV.monitorConfig),
+  metricsNamespace: process.env[ENV.metricsNamespace]?.trim() || DEFAULT_METRICS_NAMESPACE,
 };
 
 const doc = documentClient();
 const logger = new Logger({ serviceName: 'taskpulse-monitor' });
+const metrics = createMonitorMetrics(config.metricsNamespace);
+const monitorLogger = {
+  info: (message: string, extra?: Record<string, unknown>) => logger.info(message, extra ?? {}),
+  warn: (message: string, extra?: Record<string, unknown>) => logger.warn(message, extra ?? {}),
+  error: (message: string, extra?: Record<string, unknown>) => logger.error(message, extra ?? {}),
+};
 
 export const handler = createMonitorHandler({
   aggregates: new DynamoAggregateReader(doc, config.stateTable),
@@ -30,9 +39,7 @@ export const handler = createMonitorHandler({
   publisher: new SnsAlertPublisher(new SNSClient({}), config.topicArn),
   config: config.monitor,
   stage: config.stage,
-  logger: {
-    info: (message, extra) => logger.info(message, extra ?? {}),
-    warn: (message, extra) => logger.warn(message, extra ?? {}),
-    error: (message, extra) => logger.error(message, extra ?? {}),
-  },
+  onOutcome: (outcome, nowMs) =>
+    emitMonitorGauges(metrics, outcome.gauges, { stage: config.stage, nowMs }, monitorLogger),
+  logger: monitorLogger,
 });

@@ -11,7 +11,7 @@ import { evaluateMissed } from '../domain/rules/missed';
 import { NOTIFICATION_KIND, type NotificationKind, RULE, type RuleName } from '../domain/rules/rule';
 import { inScope, type RunSummary } from '../domain/rules/run-summary';
 import { evaluateSlow } from '../domain/rules/slow';
-import { evaluateStuck, stuckCandidateRanges } from '../domain/rules/stuck';
+import { evaluateStuck, runningOf, stuckCandidateRanges } from '../domain/rules/stuck';
 import { parseScope } from '../shared/names/keys';
 import type { AggregateReader } from '../shared/store/aggregate-reader';
 import {
@@ -65,9 +65,20 @@ const EXAMPLE_CANDIDATES = 100;
 /** How long before a window an execution may have been created and still finish inside it. */
 const EXAMPLE_CREATED_BEFORE_MS = 86_400_000;
 
+/** What the monitor saw of one task type at an evaluation: the `Running` and `Stuck` gauges. */
+export interface TaskGauges {
+  readonly taskType: string;
+  /** Runs started and not finished, created within the stuck rule's look-back. */
+  readonly running: number;
+  /** Of those, runs started `stuck.timeoutMs` ago or more (0 when the stuck rule is off). */
+  readonly stuck: number;
+}
+
 export interface MonitorOutcome {
   readonly evaluatedAt: string;
   readonly scopes: number;
+  /** One per task type evaluated, sorted by task type. */
+  readonly gauges: readonly TaskGauges[];
   readonly evaluations: readonly Evaluation[];
   readonly notifications: readonly {
     id: string;
@@ -88,7 +99,8 @@ const lookbackMs = (s: RuleSettings, typeScope: boolean, cadenceMs: number): num
     s.failureRate.windowMs,
     s.slow.windowMs,
     s.consecutiveFailures.enabled ? s.consecutiveFailures.lookbackMs : 0,
-    typeScope && s.stuck.enabled ? s.stuck.lookbackMs : 0,
+    // Task-type scopes always read the stuck look-back: the Running gauge counts open runs over it.
+    typeScope ? s.stuck.lookbackMs : 0,
     cadenceMs,
   );
 
@@ -102,7 +114,15 @@ export const evaluateScope = async (
   scope: string,
   nowMs: number,
   active: ReadonlySet<RuleName> = new Set(),
-): Promise<Evaluation[]> => {
+): Promise<Evaluation[]> => (await inspectScope(deps, scope, nowMs, active)).evaluations;
+
+/** `evaluateScope`, plus the gauges of a task-type scope (dimension scopes have none). */
+const inspectScope = async (
+  deps: Pick<MonitorDeps, 'aggregates' | 'runs' | 'config'>,
+  scope: string,
+  nowMs: number,
+  active: ReadonlySet<RuleName>,
+): Promise<{ evaluations: Evaluation[]; gauges?: TaskGauges }> => {
   const { taskType, dimension } = parseScope(scope);
   const typeScope = dimension === undefined;
   const s = settingsFor(deps.config, taskType);
@@ -121,13 +141,16 @@ export const evaluateScope = async (
   if (wants(RULE.consecutiveFailures, s.consecutiveFailures.enabled))
     out.push(evaluateConsecutiveFailures(scope, buckets, s.consecutiveFailures, nowMs));
   if (wants(RULE.slow, s.slow.enabled)) out.push(evaluateSlow(scope, buckets, s.slow, nowMs));
+  let stuck = 0;
   if (typeScope && wants(RULE.stuck, s.stuck.enabled)) {
     const runs: RunSummary[] = [];
     for (const range of stuckCandidateRanges(buckets, s.stuck, nowMs)) {
       const ids = await deps.runs.createdBetween(taskType, range.fromMs, range.toMs);
       runs.push(...(await deps.runs.getRuns(ids)));
     }
-    out.push(evaluateStuck(scope, runs, s.stuck, nowMs));
+    const evaluation = evaluateStuck(scope, runs, s.stuck, nowMs);
+    stuck = evaluation.runs.length;
+    out.push(evaluation);
   }
   if (typeScope && (cadence !== undefined || active.has(RULE.missed))) {
     // A cadence that was removed while firing evaluates as "not missed" so the alert can recover.
@@ -145,7 +168,8 @@ export const evaluateScope = async (
           ),
     );
   }
-  return out;
+  if (!typeScope) return { evaluations: out };
+  return { evaluations: out, gauges: { taskType, running: runningOf(buckets, s.stuck, nowMs), stuck } };
 };
 
 /** Fill in example task IDs for a notification (failed or slow runs in the window). Best effort. */
@@ -280,10 +304,13 @@ export const runMonitor = async (deps: MonitorDeps, nowMs: number): Promise<Moni
   const evaluations: Evaluation[] = [];
   const notifications: MonitorOutcome['notifications'][number][] = [];
   const failures: { scope: string; rule?: RuleName; error: string }[] = [];
+  const gauges: TaskGauges[] = [];
   await runLimited([...scopes].sort(), deps.concurrency ?? 8, async (scope) => {
     let scopeEvaluations: Evaluation[];
     try {
-      scopeEvaluations = await evaluateScope(deps, scope, nowMs, activeRules.get(scope));
+      const inspected = await inspectScope(deps, scope, nowMs, activeRules.get(scope) ?? new Set());
+      scopeEvaluations = inspected.evaluations;
+      if (inspected.gauges !== undefined) gauges.push(inspected.gauges);
     } catch (error) {
       failures.push({ scope, error: String(error) });
       logger.error('scope could not be evaluated', { scope, error: String(error) });
@@ -327,6 +354,7 @@ export const runMonitor = async (deps: MonitorDeps, nowMs: number): Promise<Moni
   return {
     evaluatedAt: new Date(nowMs).toISOString(),
     scopes: scopes.size,
+    gauges: gauges.sort((a, b) => (a.taskType < b.taskType ? -1 : 1)),
     evaluations,
     notifications,
     failures,

@@ -12,7 +12,13 @@ import {
 } from '../../lambdas/shared/names/metrics';
 import { OUTPUT } from '../../lambdas/shared/names/outputs';
 import { makeLifecycle } from '../support/events';
-import { type Captured, captureIngestEmf, emfProblems, emittedMetrics } from './support/emf';
+import {
+  type Captured,
+  captureIngestEmf,
+  captureMonitorEmf,
+  emfProblems,
+  emittedMetrics,
+} from './support/emf';
 import {
   alarmMetricRefs,
   dashboardMetricRefs,
@@ -26,9 +32,8 @@ type Widget = { type: string; properties: Record<string, unknown> };
 const TASK_TYPES = ['send_invoice', 'resize.image'];
 const RUNBOOK = 'https://wiki.example.com/taskpulse/runbook';
 
-/** The ingest function's environment in the template: what the deployed Lambda would read. */
-const ingestEnv = (s: Synthesized): Record<string, string> => {
-  const fn = s.stack.taskpulse.ingestFunction;
+/** A function's environment in the template: what the deployed Lambda would read. */
+const functionEnv = (s: Synthesized, fn: lambda.IFunction): Record<string, string> => {
   const id = s.stack.getLogicalId(fn.node.defaultChild as never);
   const environment = s.resources[id]?.Properties?.Environment as
     | { Variables?: Record<string, unknown> }
@@ -48,14 +53,15 @@ beforeAll(() => {
   });
 });
 
-describe('dashboard and alarms reference only metrics the ingest Lambda emits', () => {
+describe('dashboard and alarms reference only metrics the ingest and monitor Lambdas emit', () => {
   let captured: Captured;
+  let monitorCaptured: Captured;
   let refs: MetricRef[];
   let env: Record<string, string>;
 
   beforeAll(async () => {
     // Prepare
-    env = ingestEnv(synth);
+    env = functionEnv(synth, synth.stack.taskpulse.ingestFunction);
     const start = Date.now() - 10 * 60_000;
     // Act: run the real handler with the environment CDK gives the function.
     captured = await captureIngestEmf(
@@ -71,6 +77,12 @@ describe('dashboard and alarms reference only metrics the ingest Lambda emits', 
         extraBodies: ['{not json'],
       },
     );
+    // Act: run the real monitor handler with its environment from the template, over a run that
+    // started 2 hours ago and never finished (running and stuck).
+    monitorCaptured = await captureMonitorEmf(
+      makeLifecycle({ taskType: 'resize.image', startMs: Date.now() - 2 * 3_600_000, outcome: 'running' }),
+      functionEnv(synth, synth.stack.taskpulse.alerting.monitorFunction),
+    );
     refs = [...dashboardMetricRefs(synth.resources), ...alarmMetricRefs(synth.resources)];
   });
 
@@ -80,12 +92,19 @@ describe('dashboard and alarms reference only metrics the ingest Lambda emits', 
     expect(env[ENV.aggregateDimensions]).toBe('marketplace');
   });
 
-  it('captures valid EMF from the handler run, in the configured namespace', () => {
-    expect(captured.documents.length).toBeGreaterThan(0);
-    for (const doc of captured.documents) expect(emfProblems(doc)).toEqual([]);
-    expect(
-      new Set(captured.documents.flatMap((d) => d._aws.CloudWatchMetrics.map((m) => m.Namespace))),
-    ).toEqual(new Set(['Taskpulse/QA']));
+  it('captures valid EMF from the handler runs, in the configured namespace', () => {
+    for (const run of [captured, monitorCaptured]) {
+      expect(run.documents.length).toBeGreaterThan(0);
+      for (const doc of run.documents) expect(emfProblems(doc)).toEqual([]);
+      expect(new Set(run.documents.flatMap((d) => d._aws.CloudWatchMetrics.map((m) => m.Namespace)))).toEqual(
+        new Set(['Taskpulse/QA']),
+      );
+    }
+  });
+
+  it('has the monitor publish the running and stuck gauges it saw', () => {
+    const doc = monitorCaptured.documents.find((d) => d.TaskType === 'resize.image');
+    expect(doc).toMatchObject({ Stage: 'qa', Running: 1, Stuck: 1 });
   });
 
   it('references our namespace from the dashboard and from alarms', () => {
@@ -108,11 +127,12 @@ describe('dashboard and alarms reference only metrics the ingest Lambda emits', 
     expect(new Set(custom.map((r) => r.namespace))).toEqual(new Set(['Taskpulse/QA']));
   });
 
-  it('references each ingest metric under a dimension set the handler emitted it with', () => {
-    const emitted = emittedMetrics(captured.documents).get('Taskpulse/QA') ?? new Map<string, Set<string>>();
-    const monitor = new Set<string>(MONITOR_METRIC_NAMES);
+  it('references every metric under a dimension set a handler emitted it with (every widget and alarm)', () => {
+    const emitted =
+      emittedMetrics([...captured.documents, ...monitorCaptured.documents]).get('Taskpulse/QA') ??
+      new Map<string, Set<string>>();
     const missing = refs
-      .filter((r) => r.namespace === 'Taskpulse/QA' && !monitor.has(r.metricName))
+      .filter((r) => r.namespace === 'Taskpulse/QA')
       .flatMap((r) => {
         const dims =
           r.searchSchema !== undefined ? [...r.searchSchema].sort() : Object.keys(r.dimensions ?? {}).sort();

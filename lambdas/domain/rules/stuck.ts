@@ -41,6 +41,20 @@ export const stuckCandidateRanges = (
   return ranges;
 };
 
+/**
+ * Runs started and not finished (the `open` counters) created within the stuck look-back: the
+ * monitor's `Running` gauge. Pure.
+ */
+export const runningOf = (
+  buckets: readonly BucketAggregate[],
+  settings: RuleSettings['stuck'],
+  nowMs: number,
+): number =>
+  bucketsOverlapping(buckets, nowMs - settings.lookbackMs, nowMs + 1).reduce(
+    (sum, b) => sum + counterOf(b, AGG_FIELD.open),
+    0,
+  );
+
 /** Evaluate stuck runs of a scope from the runs created in its candidate ranges. Pure. */
 export const evaluateStuck = (
   scope: string,
