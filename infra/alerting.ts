@@ -57,7 +57,7 @@ export interface StuckProps {
   readonly severity?: Severity;
 }
 
-/** Slow runs: always counted and logged; an alert only when `alertShare` is set. */
+/** Slow runs: an alert when the share of runs over the threshold is above `alertShare`. */
 export interface SlowProps {
   /** @default true */
   readonly enabled?: boolean;
@@ -65,7 +65,7 @@ export interface SlowProps {
   readonly threshold?: Duration;
   /** @default Duration.hours(1) */
   readonly window?: Duration;
-  /** Alert when the slow share is above this (0.2 = 20%); `null`: never alert. @default null */
+  /** Alert when the slow share is above this (0.2 = 20%); `null`: never alert, only log. @default 0.1 */
   readonly alertShare?: number | null;
   /** @default 10 */
   readonly minFinished?: number;

@@ -119,7 +119,7 @@ export const DEFAULT_RULE_SETTINGS: RuleSettings = {
     enabled: true,
     thresholdMs: 5_000,
     windowMs: 3_600_000,
-    alertShare: null,
+    alertShare: 0.1,
     minFinished: 10,
     severity: 'warning',
   },

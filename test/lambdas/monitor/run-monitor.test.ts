@@ -207,4 +207,28 @@ describe('runMonitor on moto_server, asserting what an SQS subscriber of the top
     expect(missed[0]!.document.taskType).toBe('nightly_report');
     expect(await monitorAt('2026-03-02T03:15:00Z')).toEqual([]);
   });
+
+  it('runs over 5 s fire the slow alert by default, naming the slow tasks', async () => {
+    // Prepare: 20 runs in the hour, 5 of them took 6 s (25% > the default 10%).
+    const { feed, monitorAt } = await setUp({ defaults: { stuck: { enabled: false } } });
+    const slowIds = Array.from({ length: 5 }, (_, i) => `render-slow-${i}`);
+    const events = Array.from({ length: 20 }, (_, i) =>
+      makeLifecycle({
+        taskId: i < 5 ? slowIds[i] : `render-fast-${i}`,
+        taskType: 'render_pdf',
+        startMs: at('2026-03-02T09:10:00Z') + i * 2 * MIN,
+        runMs: i < 5 ? 6_000 : 1_000,
+      }),
+    ).flat();
+    await feed.send(events, at('2026-03-02T10:00:00Z'));
+    // Act
+    const alarm = await monitorAt('2026-03-02T10:00:00Z');
+    // Assess
+    expect(alarm.map((m) => m.subject)).toEqual([
+      '[ALARM] render_pdf slow runs 25.0% > 10% over 5s (last 1h)',
+    ]);
+    expect(alarm[0]!.attributes).toMatchObject({ rule: 'slow', severity: 'warning', taskType: 'render_pdf' });
+    expect([...alarm[0]!.document.taskIds].sort()).toEqual(slowIds);
+    expect(await monitorAt('2026-03-02T10:05:00Z')).toEqual([]);
+  });
 });
