@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -12,6 +12,7 @@ import {
 import type { Severity } from '../lambdas/domain/rules/rule';
 import { DEFAULT_SCHEDULED_ROLLUP_DAYS } from '../lambdas/rollup/request';
 import { ConfigError, ENV } from '../lambdas/shared/names/env';
+import { dashboardNameOf } from './monitoring/dashboard';
 import type { Taskpulse } from './taskpulse';
 
 /**
@@ -99,7 +100,7 @@ export interface RuleSettingsProps {
   readonly slow?: SlowProps;
   readonly missed?: MissedProps;
   readonly alerts?: AlertPolicyProps;
-  /** Runbook URL or text shown in every alert. @default none */
+  /** A runbook for this task type's alerts instead of the deployment's `runbookUrl` (set it in `overrides`). @default the `runbookUrl` prop */
   readonly runbook?: string | null;
 }
 
@@ -337,5 +338,22 @@ export class TaskpulseAlerting extends Construct {
       description: `Taskpulse (${tp.stage}): evaluate alert rules`,
       targets: [new targets.LambdaFunction(this.monitorFunction, { retryAttempts: 0 })],
     });
+  }
+
+  /**
+   * Put the deployment into the monitor's alerts: the stack name (CLI commands add `--stack`), the one
+   * runbook URL (`runbookUrl` prop / `-c runbookUrl`; a rule's `runbook` setting overrides it per task
+   * type) and console links to the dashboard and to the monitor function's logs. Plain environment
+   * variables: links need no grant.
+   */
+  linkAlerts(links: { readonly runbookUrl?: string }): void {
+    const fn = this.monitorFunction;
+    const stack = Stack.of(this);
+    const console = `https://${stack.region}.console.aws.amazon.com/cloudwatch/home?region=${stack.region}`;
+    fn.addEnvironment(ENV.stackName, stack.stackName);
+    if (links.runbookUrl !== undefined) fn.addEnvironment(ENV.runbookUrl, links.runbookUrl);
+    fn.addEnvironment(ENV.dashboardUrl, `${console}#dashboards/dashboard/${dashboardNameOf(this)}`);
+    // Log group names made by CloudFormation hold no `/`, so the name needs no escaping in the URL.
+    fn.addEnvironment(ENV.logsUrl, `${console}#logsV2:log-groups/log-group/${fn.logGroup.logGroupName}`);
   }
 }

@@ -281,6 +281,9 @@ export class Taskpulse extends Construct {
         { label: 'State', table: this.stateTable },
       ],
     });
+    this.alerting.linkAlerts(
+      p.monitoring.runbookUrl === undefined ? {} : { runbookUrl: p.monitoring.runbookUrl },
+    );
   }
 
   /**

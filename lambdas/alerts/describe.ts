@@ -125,11 +125,15 @@ const historyStatusOf = (e: Evaluation): string | undefined => {
   }
 };
 
-/** How to look at the history with the CLI, e.g. `taskpulse history --type send_invoice --status failed`. */
-export const historyCommandOf = (e: Evaluation): string => {
+/**
+ * How to look at the history with the CLI, e.g.
+ * `taskpulse history --type send_invoice --status failed --stack Taskpulse-prod`: with the stack the
+ * alert came from when it is known, so the command reads the right deployment.
+ */
+export const historyCommandOf = (e: Evaluation, stackName?: string): string => {
   const { taskType } = parseScope(e.scope);
   const status = historyStatusOf(e);
-  return `taskpulse history --type ${taskType}${status === undefined ? '' : ` --status ${status}`}`;
+  return `taskpulse history --type ${taskType}${status === undefined ? '' : ` --status ${status}`}${stackName === undefined ? '' : ` --stack ${stackName}`}`;
 };
 
 /** One sentence on what the rule checks, for the email. */

@@ -91,7 +91,9 @@ export const renderEmail = (n: AlertNotification): string => {
       ? `Since:    recovered at ${formatUtc(nowMs)}; it had been firing since ${formatUtc(sinceMs)} (${formatDurationMs(nowMs - sinceMs)})`
       : `Since:    ${formatUtc(sinceMs)} (${nowMs - sinceMs < 60_000 ? 'just started' : `firing for ${formatDurationMs(nowMs - sinceMs)}`})`,
   );
-  lines.push(`Stage:    ${n.stage}`);
+  lines.push(
+    `Stage:    ${n.stage}${n.deployment?.stackName === undefined ? '' : ` (stack ${n.deployment.stackName})`}`,
+  );
   if (e.topErrors.length > 0) {
     lines.push('', 'Top error types:');
     for (const err of e.topErrors)
@@ -104,8 +106,10 @@ export const renderEmail = (n: AlertNotification): string => {
     const total = e.rule === RULE.stuck ? e.runs.length : e.taskIds.length;
     lines.push('', `${taskIdsTitle(n)}${total > ids.length ? ` (${ids.length} of ${total})` : ''}:`, ...ids);
   }
-  lines.push('', `Runbook:  ${n.runbook ?? 'none configured (set monitor.runbook in the Taskpulse props)'}`);
-  lines.push('', 'Look at the history:', `  ${historyCommandOf(e)}`);
+  lines.push('', `Runbook:  ${n.runbook ?? 'none configured (deploy with -c runbookUrl=https://...)'}`);
+  if (n.deployment?.dashboardUrl !== undefined) lines.push(`Dashboard: ${n.deployment.dashboardUrl}`);
+  if (n.deployment?.logsUrl !== undefined) lines.push(`Logs:     ${n.deployment.logsUrl}`);
+  lines.push('', 'Look at the history:', `  ${historyCommandOf(e, n.deployment?.stackName)}`);
   lines.push('', '--');
   const reminders =
     n.reminderIntervalMs === null

@@ -1,9 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SNSClient } from '@aws-sdk/client-sns';
+import type { AlertDeployment } from '../alerts/notification';
 import { SnsAlertPublisher } from '../alerts/publisher';
 import { parseMonitorConfig } from '../domain/rules/config';
 import { documentClient } from '../shared/aws/clients';
-import { ENV, requireEnv } from '../shared/names/env';
+import { ENV, optionalEnv, requireEnv } from '../shared/names/env';
 import { DEFAULT_METRICS_NAMESPACE } from '../shared/names/metrics';
 import { DynamoAggregateReader } from '../shared/store/aggregate-reader';
 import { DynamoAlertStateStore } from '../shared/store/alert-state-store';
@@ -20,7 +21,17 @@ const config = {
   topicArn: requireEnv(ENV.alertTopicArn),
   stage: requireEnv(ENV.stage),
   monitor: parseMonitorConfig(requireEnv(ENV.monitorConfig), ENV.monitorConfig),
-  metricsNamespace: process.env[ENV.metricsNamespace]?.trim() || DEFAULT_METRICS_NAMESPACE,
+  metricsNamespace: optionalEnv(ENV.metricsNamespace) ?? DEFAULT_METRICS_NAMESPACE,
+  deployment: Object.fromEntries(
+    (
+      [
+        ['stackName', optionalEnv(ENV.stackName)],
+        ['runbookUrl', optionalEnv(ENV.runbookUrl)],
+        ['dashboardUrl', optionalEnv(ENV.dashboardUrl)],
+        ['logsUrl', optionalEnv(ENV.logsUrl)],
+      ] as const
+    ).filter(([, v]) => v !== undefined),
+  ) as AlertDeployment,
 };
 
 const doc = documentClient();
@@ -39,6 +50,7 @@ export const handler = createMonitorHandler({
   publisher: new SnsAlertPublisher(new SNSClient({}), config.topicArn),
   config: config.monitor,
   stage: config.stage,
+  deployment: config.deployment,
   onOutcome: (outcome, nowMs) =>
     emitMonitorGauges(metrics, outcome.gauges, { stage: config.stage, nowMs }, monitorLogger),
   logger: monitorLogger,

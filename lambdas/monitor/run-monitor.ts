@@ -1,4 +1,4 @@
-import { type AlertNotification, notificationIdOf } from '../alerts/notification';
+import { type AlertDeployment, type AlertNotification, notificationIdOf } from '../alerts/notification';
 import type { AlertPublisher } from '../alerts/publisher';
 import { type AlertMessage, toAlertMessage } from '../alerts/sns-message';
 import { type AlertState, alertStateChanged, nextAlertState } from '../domain/rules/alert-state';
@@ -47,6 +47,8 @@ export interface MonitorDeps {
   readonly config: MonitorConfig;
   /** Stage name shown in messages. */
   readonly stage: string;
+  /** Stack name, runbook and console links put in messages. @default {} */
+  readonly deployment?: AlertDeployment;
   readonly logger?: MonitorLogger;
   /** Scopes evaluated at once. @default 8 */
   readonly concurrency?: number;
@@ -250,8 +252,9 @@ const settle = async (
     evaluation: complete,
     stage: deps.stage,
     firingSince: notification === NOTIFICATION_KIND.ok && prev !== undefined ? prev.since : state.since,
-    runbook: settings.runbook,
+    runbook: settings.runbook ?? deps.deployment?.runbookUrl ?? null,
     reminderIntervalMs: settings.alerts.reminderIntervalMs,
+    ...(deps.deployment !== undefined && { deployment: deps.deployment }),
   };
   await publishClaimed(state, toAlertMessage(n));
   return 'settled';

@@ -163,6 +163,25 @@ describe('dashboard and alarms reference only metrics the ingest and monitor Lam
   });
 });
 
+describe('alert messages of the monitor', () => {
+  it('get the one runbook URL, the stack name and console links to the dashboard and the monitor logs', () => {
+    const env = synth.resources[
+      synth.stack.getLogicalId(synth.stack.taskpulse.alerting.monitorFunction.node.defaultChild as never)
+    ]?.Properties?.Environment as { Variables: Record<string, unknown> };
+    const vars = env.Variables;
+    expect(vars[ENV.runbookUrl]).toBe(RUNBOOK);
+    expect(vars[ENV.stackName]).toBe(synth.stack.stackName);
+    const dashboard = resourcesOfType(synth.resources, 'AWS::CloudWatch::Dashboard')[0]?.[1];
+    expect(renderJoin(vars[ENV.dashboardUrl])).toMatch(
+      /^https:\/\/.+\.console\.aws\.amazon\.com\/cloudwatch\/home\?region=.+#dashboards\/dashboard\/.+$/,
+    );
+    expect(
+      renderJoin(vars[ENV.dashboardUrl]).endsWith(renderJoin(dashboard?.Properties?.DashboardName)),
+    ).toBe(true);
+    expect(renderJoin(vars[ENV.logsUrl])).toMatch(/#logsV2:log-groups\/log-group\/.+$/);
+  });
+});
+
 describe('alarms', () => {
   it('notify the alert topic when they fire and when they recover', () => {
     const topicId = synth.stack.getLogicalId(synth.stack.taskpulse.alertTopic.node.defaultChild as never);
@@ -287,9 +306,10 @@ describe('dashboard', () => {
     body = JSON.parse(renderJoin(dashboard?.Properties?.DashboardBody));
   });
 
-  it('is one per deployment, named by CloudFormation, and exported as an output', () => {
+  it('is one per deployment, named after its stack and region (alerts link it), and exported as an output', () => {
     synth.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-    synth.template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: Match.absent() });
+    const [[, dashboard] = []] = resourcesOfType(synth.resources, 'AWS::CloudWatch::Dashboard');
+    expect(renderJoin(dashboard?.Properties?.DashboardName)).toBe(`${synth.stack.stackName}-TOKEN`);
     synth.template.hasOutput(OUTPUT.dashboardName, {});
   });
 
