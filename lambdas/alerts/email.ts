@@ -1,5 +1,12 @@
 import { NOTIFICATION_KIND, RULE } from '../domain/rules/rule';
-import { countsOf, historyCommandOf, ruleDescriptionOf, scopeLabel, summaryOf } from './describe';
+import {
+  countsOf,
+  historyCommandOf,
+  queueStuckWords,
+  ruleDescriptionOf,
+  scopeLabel,
+  summaryOf,
+} from './describe';
 import { formatCount, formatDurationMs, formatPercent, formatUtc, toSubject } from './format';
 import { type AlertNotification, stateOfKind } from './notification';
 
@@ -48,6 +55,8 @@ const countsLine = (n: AlertNotification): string => {
       return `${formatCount(e.slow)} of ${formatCount(e.measured)} runs took longer than ${formatDurationMs(e.thresholdMs)} (${formatPercent(e.share)})${e.p95Ms === null ? '' : `; p95 run time ${formatDurationMs(e.p95Ms)}`}`;
     case RULE.missed:
       return `${formatCount(c.started ?? 0)} runs started in the window${e.lastStartMs === null ? '' : `; the last start seen was around ${formatUtc(e.lastStartMs)}`}`;
+    case RULE.queueStuck:
+      return queueStuckWords(e).countsLine;
   }
 };
 
@@ -57,6 +66,8 @@ const taskIdsTitle = (n: AlertNotification): string => {
       return 'Stuck runs';
     case RULE.slow:
       return 'Example slow runs';
+    case RULE.queueStuck:
+      return queueStuckWords(n.evaluation).taskIdsTitle;
     default:
       return 'Example failed tasks';
   }
@@ -71,6 +82,10 @@ const taskIdLines = (n: AlertNotification): string[] => {
         (r) =>
           `  ${r.taskId}  started ${formatUtc(Date.parse(r.startedAt))} (${formatDurationMs(r.stuckForMs)} ago), attempt ${r.attempt}, ${r.status}`,
       );
+  }
+  if (e.rule === RULE.queueStuck) {
+    const words = queueStuckWords(e);
+    return e.waiting.slice(0, EMAIL_TASK_IDS).map((r) => `  ${words.taskIdLine(r)}`);
   }
   return e.taskIds.slice(0, EMAIL_TASK_IDS).map((id) => `  ${id}`);
 };

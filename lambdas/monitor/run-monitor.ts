@@ -8,6 +8,7 @@ import { evaluateConsecutiveFailures } from '../domain/rules/consecutive-failure
 import type { Evaluation } from '../domain/rules/evaluation';
 import { evaluateFailureRate } from '../domain/rules/failure-rate';
 import { evaluateMissed } from '../domain/rules/missed';
+import { evaluateQueueStuck, queueStuckCandidateRanges } from '../domain/rules/queue-stuck';
 import { NOTIFICATION_KIND, type NotificationKind, RULE, type RuleName } from '../domain/rules/rule';
 import { inScope, type RunSummary } from '../domain/rules/run-summary';
 import { evaluateSlow } from '../domain/rules/slow';
@@ -103,6 +104,7 @@ const lookbackMs = (s: RuleSettings, typeScope: boolean, cadenceMs: number): num
     s.consecutiveFailures.enabled ? s.consecutiveFailures.lookbackMs : 0,
     // Task-type scopes always read the stuck look-back: the Running gauge counts open runs over it.
     typeScope ? s.stuck.lookbackMs : 0,
+    typeScope && s.queueStuck.enabled ? s.queueStuck.lookbackMs : 0,
     cadenceMs,
   );
 
@@ -153,6 +155,14 @@ const inspectScope = async (
     const evaluation = evaluateStuck(scope, runs, s.stuck, nowMs);
     stuck = evaluation.runs.length;
     out.push(evaluation);
+  }
+  if (typeScope && wants(RULE.queueStuck, s.queueStuck.enabled)) {
+    const runs: RunSummary[] = [];
+    for (const range of queueStuckCandidateRanges(buckets, s.queueStuck, nowMs)) {
+      const ids = await deps.runs.createdBetween(taskType, range.fromMs, range.toMs);
+      runs.push(...(await deps.runs.getRuns(ids)));
+    }
+    out.push(evaluateQueueStuck(scope, runs, s.queueStuck, nowMs));
   }
   if (typeScope && (cadence !== undefined || active.has(RULE.missed))) {
     // A cadence that was removed while firing evaluates as "not missed" so the alert can recover.

@@ -16,6 +16,8 @@ export const RULE = {
   slow: 'slow',
   /** A task type with a declared cadence that has not started in time. */
   missed: 'missed',
+  /** Runs enqueued and not started after a timeout (a stuck queue or stopped workers). */
+  queueStuck: 'queue-stuck',
 } as const;
 
 export type RuleName = (typeof RULE)[keyof typeof RULE];

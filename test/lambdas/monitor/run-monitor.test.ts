@@ -5,7 +5,7 @@ import type { TaskEvent } from '../../../lambdas/shared/contract/event';
 import { DynamoAggregateReader } from '../../../lambdas/shared/store/aggregate-reader';
 import { DynamoAlertStateStore } from '../../../lambdas/shared/store/alert-state-store';
 import { DynamoRunLookup } from '../../../lambdas/shared/store/run-lookup';
-import { makeLifecycle } from '../../support/events';
+import { makeEvent, makeLifecycle } from '../../support/events';
 import { createTestTables, TestFeed } from '../../support/tables';
 import { type AlertInbox, createAlertInbox } from './alert-inbox';
 
@@ -230,5 +230,58 @@ describe('runMonitor on moto_server, asserting what an SQS subscriber of the top
     expect(alarm[0]!.attributes).toMatchObject({ rule: 'slow', severity: 'warning', taskType: 'render_pdf' });
     expect([...alarm[0]!.document.taskIds].sort()).toEqual(slowIds);
     expect(await monitorAt('2026-03-02T10:05:00Z')).toEqual([]);
+  });
+
+  it('runs enqueued and never started fire the queue-stuck alert once, naming them, and recover when they start', async () => {
+    // Prepare: two runs enqueued at 09:00 and 09:10 that no worker picked up, a young one, and normal runs.
+    const { feed, monitorAt } = await setUp({ defaults: { stuck: { enabled: false } } });
+    const enqueued = (taskId: string, iso: string) =>
+      makeEvent({
+        taskId,
+        taskType: 'resize_image',
+        status: 'enqueued',
+        occurredAt: iso,
+        eventId: `${taskId}-e`,
+      });
+    await feed.send(
+      [
+        enqueued('queued-a', '2026-03-02T09:00:00.000Z'),
+        enqueued('queued-b', '2026-03-02T09:10:00.000Z'),
+        enqueued('queued-young', '2026-03-02T09:50:00.000Z'),
+        ...runs('resize_image', '2026-03-02T09:00:00Z', 50, 5).events,
+      ],
+      at('2026-03-02T09:55:00Z'),
+    );
+    // Act + Assess: nothing while they are younger than the 30-minute timeout…
+    expect(await monitorAt('2026-03-02T09:25:00Z')).toEqual([]);
+    // …one ALARM naming both once they are older…
+    const alarm = await monitorAt('2026-03-02T10:00:00Z');
+    expect(alarm.map((m) => m.subject)).toEqual([
+      '[ALARM] resize_image 2 runs enqueued and not started > 30m',
+    ]);
+    expect(alarm[0]!.attributes).toMatchObject({
+      rule: 'queue-stuck',
+      taskType: 'resize_image',
+      severity: 'warning',
+    });
+    expect(alarm[0]!.document.taskIds).toEqual(['queued-a', 'queued-b']);
+    expect(alarm[0]!.document.historyCommand).toBe('taskpulse history --type resize_image --status enqueued');
+    // …nothing more while they wait; OK after they started (two good evaluations).
+    expect(await monitorAt('2026-03-02T10:05:00Z')).toEqual([]);
+    const start = (taskId: string) =>
+      makeEvent({
+        taskId,
+        taskType: 'resize_image',
+        status: 'started',
+        occurredAt: '2026-03-02T10:06:00.000Z',
+        eventId: `${taskId}-s`,
+      });
+    await feed.send(
+      [start('queued-a'), start('queued-b'), start('queued-young')],
+      at('2026-03-02T10:06:00Z'),
+    );
+    expect(await monitorAt('2026-03-02T10:10:00Z')).toEqual([]);
+    const ok = await monitorAt('2026-03-02T10:15:00Z');
+    expect(ok.map((m) => m.subject)).toEqual(['[OK] resize_image no runs waiting in the queue > 30m']);
   });
 });
