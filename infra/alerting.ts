@@ -99,6 +99,8 @@ export interface RuleSettingsProps {
   readonly stuck?: StuckProps;
   readonly slow?: SlowProps;
   readonly missed?: MissedProps;
+  /** Runs enqueued and never started (`queue-stuck`). @default on, 30 minutes, 1 day look-back, warning */
+  readonly queueStuck?: StuckProps;
   readonly alerts?: AlertPolicyProps;
   /** A runbook for this task type's alerts instead of the deployment's `runbookUrl` (set it in `overrides`). @default the `runbookUrl` prop */
   readonly runbook?: string | null;
@@ -193,6 +195,14 @@ export const settingsInputOf = (p: RuleSettingsProps): PartialRuleSettings =>
         severity: p.slow.severity,
       }),
     missed: p.missed && defined({ graceMs: ms(p.missed.grace), severity: p.missed.severity }),
+    queueStuck:
+      p.queueStuck &&
+      defined({
+        enabled: p.queueStuck.enabled,
+        timeoutMs: ms(p.queueStuck.timeout),
+        lookbackMs: ms(p.queueStuck.lookback),
+        severity: p.queueStuck.severity,
+      }),
     alerts:
       p.alerts &&
       defined({
