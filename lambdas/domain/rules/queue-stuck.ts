@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AGG_FIELD } from '../aggregate';
-import { alignedStartMs, BUCKET_MS, type BucketAggregate, bucketsOverlapping, counterOf } from './buckets';
+import { alignedStartMs, type BucketAggregate, rangesWithCounter } from './buckets';
 import type { EvaluationBase } from './evaluation';
 import { RULE, SEVERITIES } from './rule';
 import type { RunSummary } from './run-summary';
@@ -58,15 +58,12 @@ export const queueStuckCandidateRanges = (
   nowMs: number,
 ): { fromMs: number; toMs: number }[] => {
   if (!settings.enabled) return [];
-  const ranges: { fromMs: number; toMs: number }[] = [];
-  for (const b of bucketsOverlapping(buckets, nowMs - settings.lookbackMs, nowMs - settings.timeoutMs)
-    .filter((b) => counterOf(b, AGG_FIELD.waiting) > 0)
-    .sort((x, y) => x.startMs - y.startMs)) {
-    const last = ranges[ranges.length - 1];
-    if (last !== undefined && last.toMs === b.startMs) last.toMs = b.startMs + BUCKET_MS;
-    else ranges.push({ fromMs: b.startMs, toMs: b.startMs + BUCKET_MS });
-  }
-  return ranges;
+  return rangesWithCounter(
+    buckets,
+    AGG_FIELD.waiting,
+    nowMs - settings.lookbackMs,
+    nowMs - settings.timeoutMs,
+  );
 };
 
 /** True for a run enqueued at least `timeoutMs` before `nowMs` that has neither started nor finished. */
