@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -15,6 +15,7 @@ import type { Severity } from '../lambdas/domain/rules/rule';
 import { DEFAULT_SCHEDULED_ROLLUP_DAYS } from '../lambdas/rollup/request';
 import { ConfigError, ENV } from '../lambdas/shared/names/env';
 import { bindTable, TABLE_ACCESS } from './grants';
+import { dashboardNameOf } from './monitoring/dashboard';
 
 /**
  * Daily rollups and the alert monitor: two scheduled Lambdas over the state table, the monitor
@@ -59,7 +60,7 @@ export interface StuckProps {
   readonly severity?: Severity;
 }
 
-/** Slow runs: always counted and logged; an alert only when `alertShare` is set. */
+/** Slow runs: an alert when the share of runs over the threshold is above `alertShare`. */
 export interface SlowProps {
   /** @default true */
   readonly enabled?: boolean;
@@ -67,7 +68,7 @@ export interface SlowProps {
   readonly threshold?: Duration;
   /** @default Duration.hours(1) */
   readonly window?: Duration;
-  /** Alert when the slow share is above this (0.2 = 20%); `null`: never alert. @default null */
+  /** Alert when the slow share is above this (0.2 = 20%); `null`: never alert, only log. @default 0.1 */
   readonly alertShare?: number | null;
   /** @default 10 */
   readonly minFinished?: number;
@@ -100,8 +101,10 @@ export interface RuleSettingsProps {
   readonly stuck?: StuckProps;
   readonly slow?: SlowProps;
   readonly missed?: MissedProps;
+  /** Runs enqueued and never started (`queue-stuck`). @default on, 30 minutes, 1 day look-back, warning */
+  readonly queueStuck?: StuckProps;
   readonly alerts?: AlertPolicyProps;
-  /** Runbook URL or text shown in every alert. @default none */
+  /** A runbook for this task type's alerts instead of the deployment's `runbookUrl` (set it in `overrides`). @default the `runbookUrl` prop */
   readonly runbook?: string | null;
 }
 
@@ -194,6 +197,14 @@ export const settingsInputOf = (p: RuleSettingsProps): PartialRuleSettings =>
         severity: p.slow.severity,
       }),
     missed: p.missed && defined({ graceMs: ms(p.missed.grace), severity: p.missed.severity }),
+    queueStuck:
+      p.queueStuck &&
+      defined({
+        enabled: p.queueStuck.enabled,
+        timeoutMs: ms(p.queueStuck.timeout),
+        lookbackMs: ms(p.queueStuck.lookback),
+        severity: p.queueStuck.severity,
+      }),
     alerts:
       p.alerts &&
       defined({
@@ -295,7 +306,8 @@ export const alertingPropsOf = (p: Required<TaskpulseAlertingProps>): Required<T
 
 /**
  * The rollup and monitor functions with their schedules and least-privilege grants:
- * - `RollupFunction` (`lambdas/rollup/handler.ts`): queries the state table, writes rollups;
+ * - `RollupFunction` (`lambdas/rollup/handler.ts`): queries the state table, writes rollups and
+ *   removes the dirty-day marks it recomputed;
  * - `MonitorFunction` (`lambdas/monitor/handler.ts`): queries the state table and the history table's
  *   index, reads executions, writes alert states, publishes to the alert topic (and uses its KMS key).
  * Their table actions are listed in `infra/grants.ts`. The functions are created by `createFunction`
@@ -354,5 +366,22 @@ export class TaskpulseAlerting extends Construct {
       description: `Taskpulse (${props.stage}): evaluate alert rules`,
       targets: [new targets.LambdaFunction(this.monitorFunction, { retryAttempts: 0 })],
     });
+  }
+
+  /**
+   * Put the deployment into the monitor's alerts: the stack name (CLI commands add `--stack`), the one
+   * runbook URL (`runbookUrl` prop / `-c runbookUrl`; a rule's `runbook` setting overrides it per task
+   * type) and console links to the dashboard and to the monitor function's logs. Plain environment
+   * variables: links need no grant.
+   */
+  linkAlerts(links: { readonly runbookUrl?: string }): void {
+    const fn = this.monitorFunction;
+    const stack = Stack.of(this);
+    const console = `https://${stack.region}.console.aws.amazon.com/cloudwatch/home?region=${stack.region}`;
+    fn.addEnvironment(ENV.stackName, stack.stackName);
+    if (links.runbookUrl !== undefined) fn.addEnvironment(ENV.runbookUrl, links.runbookUrl);
+    fn.addEnvironment(ENV.dashboardUrl, `${console}#dashboards/dashboard/${dashboardNameOf(this)}`);
+    // Log group names made by CloudFormation hold no `/`, so the name needs no escaping in the URL.
+    fn.addEnvironment(ENV.logsUrl, `${console}#logsV2:log-groups/log-group/${fn.logGroup.logGroupName}`);
   }
 }

@@ -69,12 +69,15 @@ export const TABLE_ACCESS = {
       ],
     },
   },
-  /** `store/aggregate-reader.ts` and `store/rollup-store.ts`: Query aggregates and registry, Put rollups. */
+  /**
+   * `store/aggregate-reader.ts`, `store/rollup-store.ts` and `store/dirty-day-store.ts`: Query
+   * aggregates, registry and dirty-day marks, Put rollups, Delete the marks it recomputed.
+   */
   rollup: {
     state: {
       read: ['dynamodb:Query'],
-      write: ['dynamodb:PutItem'],
-      writePartitions: [prefix(PARTITION.rollup)],
+      write: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      writePartitions: [prefix(PARTITION.rollup), PARTITION.dirtyDays],
     },
   },
   /**

@@ -281,6 +281,8 @@ export class Taskpulse extends Construct {
       out(OUTPUT.alertTopicArn, this.alertTopic.topicArn);
       out(OUTPUT.rollupFunctionName, this.alerting.rollupFunction.functionName);
     }
+    // The monitor's Running / Stuck gauges (EMF, no grant needed) go to the same namespace.
+    this.alerting.monitorFunction.addEnvironment(ENV.metricsNamespace, p.metricsNamespace);
 
     // Keep this last: the monitoring watches every function created above (a later one can be added
     // with `this.monitoring.monitorFunction`).
@@ -300,6 +302,9 @@ export class Taskpulse extends Construct {
         { label: 'State', table: this.stateTable },
       ],
     });
+    this.alerting.linkAlerts(
+      p.monitoring.runbookUrl === undefined ? {} : { runbookUrl: p.monitoring.runbookUrl },
+    );
   }
 
   /**

@@ -47,6 +47,16 @@ const PERCENTILES = ['p50', 'p95', 'p99'] as const;
 const HOUR = Duration.hours(1);
 
 /**
+ * The dashboard's name: `<stack name>-<region>` (dashboards are global per account, stack names per
+ * region). Known without a reference to the dashboard, so the monitor function can link it from its
+ * alerts although the dashboard's alarms reference the function.
+ */
+export const dashboardNameOf = (scope: Construct): string => {
+  const stack = Stack.of(scope);
+  return `${stack.stackName}-${stack.region}`;
+};
+
+/**
  * Sends every cdk-monitoring-constructs segment's detail widgets to our one dashboard, instead of the
  * library's default set of three dashboards.
  */
@@ -94,6 +104,7 @@ export class TaskpulseDashboard extends Construct {
     const { taskMetrics: tm, options, stage } = props;
     this.taskMetrics = tm;
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: dashboardNameOf(this),
       defaultInterval: Duration.hours(3),
       periodOverride: cloudwatch.PeriodOverride.AUTO,
     });

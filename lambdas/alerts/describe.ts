@@ -1,4 +1,5 @@
 import type { Evaluation } from '../domain/rules/evaluation';
+import { describeQueueStuck, type QueueStuckEvaluation } from '../domain/rules/queue-stuck';
 import { RULE } from '../domain/rules/rule';
 import { parseScope } from '../shared/names/keys';
 import { formatDurationMs, formatPercent } from './format';
@@ -7,6 +8,10 @@ import { formatDurationMs, formatPercent } from './format';
  * What an evaluation means in words and numbers, per rule: the one place that knows how each rule is
  * described, shared by the subject, the email and the JSON document.
  */
+
+/** The queue-stuck rule's own description (the rule module owns its words). */
+export const queueStuckWords = (e: QueueStuckEvaluation) =>
+  describeQueueStuck(e, { duration: formatDurationMs });
 
 /** `send_invoice` or `send_invoice marketplace=DE`. */
 export const scopeLabel = (scope: string): string => {
@@ -34,6 +39,8 @@ export const summaryOf = (e: Evaluation, state: 'ALARM' | 'OK'): string => {
       return firing
         ? `missed run: none started in ${formatDurationMs(e.everyMs + e.graceMs)} (every ${formatDurationMs(e.everyMs)} + ${formatDurationMs(e.graceMs)} grace)`
         : `runs started again (every ${formatDurationMs(e.everyMs)} + ${formatDurationMs(e.graceMs)} grace)`;
+    case RULE.queueStuck:
+      return queueStuckWords(e).summary(firing);
   }
 };
 
@@ -65,6 +72,8 @@ export const measurementOf = (e: Evaluation): Measurement => {
       return { name: 'slowShare', value: e.share, threshold: e.alertShare, unit: 'ratio', comparison: '>' };
     case RULE.missed:
       return { name: 'startedInWindow', value: e.started, threshold: 1, unit: 'count', comparison: '<' };
+    case RULE.queueStuck:
+      return queueStuckWords(e).measurement;
   }
 };
 
@@ -86,6 +95,8 @@ export const parametersOf = (e: Evaluation): Record<string, number | null> => {
       };
     case RULE.missed:
       return { everyMs: e.everyMs, graceMs: e.graceMs };
+    case RULE.queueStuck:
+      return queueStuckWords(e).parameters;
   }
 };
 
@@ -108,6 +119,8 @@ export const countsOf = (e: Evaluation): Record<string, number> => {
       return { slow: e.slow, measured: e.measured };
     case RULE.missed:
       return { started: e.started };
+    case RULE.queueStuck:
+      return queueStuckWords(e).counts;
   }
 };
 
@@ -119,17 +132,23 @@ const historyStatusOf = (e: Evaluation): string | undefined => {
       return 'failed';
     case RULE.stuck:
       return 'started';
+    case RULE.queueStuck:
+      return queueStuckWords(e).historyStatus;
     case RULE.slow:
     case RULE.missed:
       return undefined;
   }
 };
 
-/** How to look at the history with the CLI, e.g. `taskpulse history --type send_invoice --status failed`. */
-export const historyCommandOf = (e: Evaluation): string => {
+/**
+ * How to look at the history with the CLI, e.g.
+ * `taskpulse history --type send_invoice --status failed --stack Taskpulse-prod`: with the stack the
+ * alert came from when it is known, so the command reads the right deployment.
+ */
+export const historyCommandOf = (e: Evaluation, stackName?: string): string => {
   const { taskType } = parseScope(e.scope);
   const status = historyStatusOf(e);
-  return `taskpulse history --type ${taskType}${status === undefined ? '' : ` --status ${status}`}`;
+  return `taskpulse history --type ${taskType}${status === undefined ? '' : ` --status ${status}`}${stackName === undefined ? '' : ` --stack ${stackName}`}`;
 };
 
 /** One sentence on what the rule checks, for the email. */
@@ -145,5 +164,7 @@ export const ruleDescriptionOf = (e: Evaluation): string => {
       return `fires when more than ${formatPercent(e.alertShare ?? 0, { exact: true })} of the runs in the last ${formatDurationMs(e.windowMs)} took longer than ${formatDurationMs(e.thresholdMs)}, once at least ${e.minFinished} were measured`;
     case RULE.missed:
       return `fires when no run started within ${formatDurationMs(e.everyMs)} plus ${formatDurationMs(e.graceMs)} grace`;
+    case RULE.queueStuck:
+      return queueStuckWords(e).description;
   }
 };

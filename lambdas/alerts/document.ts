@@ -59,6 +59,10 @@ export interface AlertDocument {
   readonly evaluatedAt: string;
   readonly runbook: string | null;
   readonly historyCommand: string;
+  /** Stack the alert came from, when known. */
+  readonly stackName: string | null;
+  /** Console links (dashboard, monitor function logs), when known. */
+  readonly links: { readonly dashboard: string | null; readonly logs: string | null };
 }
 
 /** Build the document. Pure. */
@@ -90,6 +94,8 @@ export const toAlertDocument = (n: AlertNotification): AlertDocument => {
     firingSince: n.firingSince,
     evaluatedAt: new Date(e.evaluatedAtMs).toISOString(),
     runbook: n.runbook,
-    historyCommand: historyCommandOf(e),
+    historyCommand: historyCommandOf(e, n.deployment?.stackName),
+    stackName: n.deployment?.stackName ?? null,
+    links: { dashboard: n.deployment?.dashboardUrl ?? null, logs: n.deployment?.logsUrl ?? null },
   };
 };

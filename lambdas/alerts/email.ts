@@ -1,5 +1,12 @@
 import { NOTIFICATION_KIND, RULE } from '../domain/rules/rule';
-import { countsOf, historyCommandOf, ruleDescriptionOf, scopeLabel, summaryOf } from './describe';
+import {
+  countsOf,
+  historyCommandOf,
+  queueStuckWords,
+  ruleDescriptionOf,
+  scopeLabel,
+  summaryOf,
+} from './describe';
 import { formatCount, formatDurationMs, formatPercent, formatUtc, toSubject } from './format';
 import { type AlertNotification, stateOfKind } from './notification';
 
@@ -48,6 +55,8 @@ const countsLine = (n: AlertNotification): string => {
       return `${formatCount(e.slow)} of ${formatCount(e.measured)} runs took longer than ${formatDurationMs(e.thresholdMs)} (${formatPercent(e.share)})${e.p95Ms === null ? '' : `; p95 run time ${formatDurationMs(e.p95Ms)}`}`;
     case RULE.missed:
       return `${formatCount(c.started ?? 0)} runs started in the window${e.lastStartMs === null ? '' : `; the last start seen was around ${formatUtc(e.lastStartMs)}`}`;
+    case RULE.queueStuck:
+      return queueStuckWords(e).countsLine;
   }
 };
 
@@ -57,6 +66,8 @@ const taskIdsTitle = (n: AlertNotification): string => {
       return 'Stuck runs';
     case RULE.slow:
       return 'Example slow runs';
+    case RULE.queueStuck:
+      return queueStuckWords(n.evaluation).taskIdsTitle;
     default:
       return 'Example failed tasks';
   }
@@ -71,6 +82,10 @@ const taskIdLines = (n: AlertNotification): string[] => {
         (r) =>
           `  ${r.taskId}  started ${formatUtc(Date.parse(r.startedAt))} (${formatDurationMs(r.stuckForMs)} ago), attempt ${r.attempt}, ${r.status}`,
       );
+  }
+  if (e.rule === RULE.queueStuck) {
+    const words = queueStuckWords(e);
+    return e.waiting.slice(0, EMAIL_TASK_IDS).map((r) => `  ${words.taskIdLine(r)}`);
   }
   return e.taskIds.slice(0, EMAIL_TASK_IDS).map((id) => `  ${id}`);
 };
@@ -91,7 +106,9 @@ export const renderEmail = (n: AlertNotification): string => {
       ? `Since:    recovered at ${formatUtc(nowMs)}; it had been firing since ${formatUtc(sinceMs)} (${formatDurationMs(nowMs - sinceMs)})`
       : `Since:    ${formatUtc(sinceMs)} (${nowMs - sinceMs < 60_000 ? 'just started' : `firing for ${formatDurationMs(nowMs - sinceMs)}`})`,
   );
-  lines.push(`Stage:    ${n.stage}`);
+  lines.push(
+    `Stage:    ${n.stage}${n.deployment?.stackName === undefined ? '' : ` (stack ${n.deployment.stackName})`}`,
+  );
   if (e.topErrors.length > 0) {
     lines.push('', 'Top error types:');
     for (const err of e.topErrors)
@@ -104,8 +121,10 @@ export const renderEmail = (n: AlertNotification): string => {
     const total = e.rule === RULE.stuck ? e.runs.length : e.taskIds.length;
     lines.push('', `${taskIdsTitle(n)}${total > ids.length ? ` (${ids.length} of ${total})` : ''}:`, ...ids);
   }
-  lines.push('', `Runbook:  ${n.runbook ?? 'none configured (set monitor.runbook in the Taskpulse props)'}`);
-  lines.push('', 'Look at the history:', `  ${historyCommandOf(e)}`);
+  lines.push('', `Runbook:  ${n.runbook ?? 'none configured (deploy with -c runbookUrl=https://...)'}`);
+  if (n.deployment?.dashboardUrl !== undefined) lines.push(`Dashboard: ${n.deployment.dashboardUrl}`);
+  if (n.deployment?.logsUrl !== undefined) lines.push(`Logs:     ${n.deployment.logsUrl}`);
+  lines.push('', 'Look at the history:', `  ${historyCommandOf(e, n.deployment?.stackName)}`);
   lines.push('', '--');
   const reminders =
     n.reminderIntervalMs === null

@@ -2,6 +2,21 @@ import { createHash } from 'node:crypto';
 import type { Evaluation } from '../domain/rules/evaluation';
 import { NOTIFICATION_KIND, type NotificationKind } from '../domain/rules/rule';
 
+/**
+ * Where an alert came from, for the links and commands in it: the deployment's stack name and console
+ * URLs (set by CDK on the monitor function, `ENV.stackName`, `ENV.dashboardUrl`, `ENV.logsUrl`).
+ */
+export interface AlertDeployment {
+  /** CloudFormation stack name; CLI commands in the alert add `--stack <name>`. */
+  readonly stackName?: string;
+  /** Runbook URL for every alert (a rule's `runbook` setting overrides it per task type). */
+  readonly runbookUrl?: string;
+  /** Console URL of the dashboard. */
+  readonly dashboardUrl?: string;
+  /** Console URL of the monitor function's logs (each evaluation and notification is logged there). */
+  readonly logsUrl?: string;
+}
+
 /** Everything a notification says: rendered to a subject, an email text and a JSON document. */
 export interface AlertNotification {
   /** Stable id (same rule, scope, kind and evaluation time → same id): consumers can de-duplicate. */
@@ -15,6 +30,8 @@ export interface AlertNotification {
   readonly runbook: string | null;
   /** Reminder interval of the alert, to tell readers when they will hear again. */
   readonly reminderIntervalMs: number | null;
+  /** Stack name and console links; absent parts are left out of the message. @default {} */
+  readonly deployment?: AlertDeployment;
 }
 
 /** The alert state a notification kind leaves the alert in. */

@@ -33,6 +33,8 @@ export const AGG_FIELD = {
   metricSum: (name: string) => `ms_${name}`,
   metricBin: (name: string, bin: string) => `mh_${name}_${bin}`,
   open: 'open',
+  /** Enqueued, not started, not finished; counted in the bucket of creation (queue-stuck rule). */
+  waiting: 'wq',
   started: 'st',
 } as const;
 
@@ -143,6 +145,8 @@ export const contributionOf = (
       }
     } else if (execution.firstStartedAt !== undefined) {
       add(at(scope, execution.createdAt).counters, AGG_FIELD.open);
+    } else {
+      add(at(scope, execution.createdAt).counters, AGG_FIELD.waiting);
     }
     if (execution.firstStartedAt !== undefined)
       add(at(scope, execution.firstStartedAt).counters, AGG_FIELD.started);

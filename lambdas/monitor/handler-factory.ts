@@ -8,15 +8,24 @@ export class MonitorRunError extends Error {
 /** What the handler returns: the outcome with evaluations counted rather than listed. */
 export type MonitorSummary = Omit<MonitorOutcome, 'evaluations'> & { readonly evaluations: number };
 
+/** Extra dependencies of the handler. */
+export interface MonitorHandlerDeps extends MonitorDeps {
+  readonly now?: () => number;
+  /** Called with every outcome, failed steps or not (the Lambda emits the gauges here). */
+  readonly onOutcome?: (outcome: MonitorOutcome, nowMs: number) => void;
+}
+
 /**
  * Build the scheduled monitor handler. It evaluates at the invocation time and fails the invocation
  * (so the Lambda `Errors` metric shows it) when any scope or alert could not be handled; everything
  * else of that run is already settled.
  */
 export const createMonitorHandler =
-  (deps: MonitorDeps & { readonly now?: () => number }) =>
+  (deps: MonitorHandlerDeps) =>
   async (_event?: unknown): Promise<MonitorSummary> => {
-    const outcome = await runMonitor(deps, (deps.now ?? Date.now)());
+    const nowMs = (deps.now ?? Date.now)();
+    const outcome = await runMonitor(deps, nowMs);
+    deps.onOutcome?.(outcome, nowMs);
     if (outcome.failures.length > 0) {
       throw new MonitorRunError(
         `${outcome.failures.length} monitor step(s) failed: ${outcome.failures

@@ -1,13 +1,16 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SNSClient } from '@aws-sdk/client-sns';
+import type { AlertDeployment } from '../alerts/notification';
 import { SnsAlertPublisher } from '../alerts/publisher';
 import { parseMonitorConfig } from '../domain/rules/config';
 import { documentClient } from '../shared/aws/clients';
-import { ENV, requireEnv } from '../shared/names/env';
+import { ENV, optionalEnv, requireEnv } from '../shared/names/env';
+import { DEFAULT_METRICS_NAMESPACE } from '../shared/names/metrics';
 import { DynamoAggregateReader } from '../shared/store/aggregate-reader';
 import { DynamoAlertStateStore } from '../shared/store/alert-state-store';
 import { DynamoRunLookup } from '../shared/store/run-lookup';
 import { createMonitorHandler } from './handler-factory';
+import { createMonitorMetrics, emitMonitorGauges } from './metrics';
 
 /** Lambda entry of the monitor function: binds configuration and clients once per container. */
 
@@ -18,10 +21,27 @@ const config = {
   topicArn: requireEnv(ENV.alertTopicArn),
   stage: requireEnv(ENV.stage),
   monitor: parseMonitorConfig(requireEnv(ENV.monitorConfig), ENV.monitorConfig),
+  metricsNamespace: optionalEnv(ENV.metricsNamespace) ?? DEFAULT_METRICS_NAMESPACE,
+  deployment: Object.fromEntries(
+    (
+      [
+        ['stackName', optionalEnv(ENV.stackName)],
+        ['runbookUrl', optionalEnv(ENV.runbookUrl)],
+        ['dashboardUrl', optionalEnv(ENV.dashboardUrl)],
+        ['logsUrl', optionalEnv(ENV.logsUrl)],
+      ] as const
+    ).filter(([, v]) => v !== undefined),
+  ) as AlertDeployment,
 };
 
 const doc = documentClient();
 const logger = new Logger({ serviceName: 'taskpulse-monitor' });
+const metrics = createMonitorMetrics(config.metricsNamespace);
+const monitorLogger = {
+  info: (message: string, extra?: Record<string, unknown>) => logger.info(message, extra ?? {}),
+  warn: (message: string, extra?: Record<string, unknown>) => logger.warn(message, extra ?? {}),
+  error: (message: string, extra?: Record<string, unknown>) => logger.error(message, extra ?? {}),
+};
 
 export const handler = createMonitorHandler({
   aggregates: new DynamoAggregateReader(doc, config.stateTable),
@@ -30,9 +50,8 @@ export const handler = createMonitorHandler({
   publisher: new SnsAlertPublisher(new SNSClient({}), config.topicArn),
   config: config.monitor,
   stage: config.stage,
-  logger: {
-    info: (message, extra) => logger.info(message, extra ?? {}),
-    warn: (message, extra) => logger.warn(message, extra ?? {}),
-    error: (message, extra) => logger.error(message, extra ?? {}),
-  },
+  deployment: config.deployment,
+  onOutcome: (outcome, nowMs) =>
+    emitMonitorGauges(metrics, outcome.gauges, { stage: config.stage, nowMs }, monitorLogger),
+  logger: monitorLogger,
 });

@@ -1,4 +1,4 @@
-import { type AlertNotification, notificationIdOf } from '../alerts/notification';
+import { type AlertDeployment, type AlertNotification, notificationIdOf } from '../alerts/notification';
 import type { AlertPublisher } from '../alerts/publisher';
 import { type AlertMessage, toAlertMessage } from '../alerts/sns-message';
 import { type AlertState, alertStateChanged, nextAlertState } from '../domain/rules/alert-state';
@@ -8,10 +8,11 @@ import { evaluateConsecutiveFailures } from '../domain/rules/consecutive-failure
 import type { Evaluation } from '../domain/rules/evaluation';
 import { evaluateFailureRate } from '../domain/rules/failure-rate';
 import { evaluateMissed } from '../domain/rules/missed';
+import { evaluateQueueStuck, queueStuckCandidateRanges } from '../domain/rules/queue-stuck';
 import { NOTIFICATION_KIND, type NotificationKind, RULE, type RuleName } from '../domain/rules/rule';
 import { inScope, type RunSummary } from '../domain/rules/run-summary';
 import { evaluateSlow } from '../domain/rules/slow';
-import { evaluateStuck, stuckCandidateRanges } from '../domain/rules/stuck';
+import { evaluateStuck, runningOf, stuckCandidateRanges } from '../domain/rules/stuck';
 import { parseScope } from '../shared/names/keys';
 import type { AggregateReader } from '../shared/store/aggregate-reader';
 import {
@@ -47,11 +48,19 @@ export interface MonitorDeps {
   readonly config: MonitorConfig;
   /** Stage name shown in messages. */
   readonly stage: string;
+  /** Stack name, runbook and console links put in messages. @default {} */
+  readonly deployment?: AlertDeployment;
   readonly logger?: MonitorLogger;
   /** Scopes evaluated at once. @default 8 */
   readonly concurrency?: number;
 }
 
+/**
+ * How long a run holds the claim on a message it is about to publish, ms. Longer than the monitor
+ * function's timeout (2 minutes, `infra/alerting.ts`), so a live run is never overtaken; shorter than
+ * the schedule (5 minutes), so the next run takes over the message of a run that died.
+ */
+export const PUBLISH_CLAIM_LEASE_MS = 180_000;
 /** Example task IDs looked up for a notification. */
 export const EXAMPLE_TASK_IDS = 5;
 /** Newest executions read to find examples. */
@@ -59,9 +68,20 @@ const EXAMPLE_CANDIDATES = 100;
 /** How long before a window an execution may have been created and still finish inside it. */
 const EXAMPLE_CREATED_BEFORE_MS = 86_400_000;
 
+/** What the monitor saw of one task type at an evaluation: the `Running` and `Stuck` gauges. */
+export interface TaskGauges {
+  readonly taskType: string;
+  /** Runs started and not finished, created within the stuck rule's look-back. */
+  readonly running: number;
+  /** Of those, runs started `stuck.timeoutMs` ago or more (0 when the stuck rule is off). */
+  readonly stuck: number;
+}
+
 export interface MonitorOutcome {
   readonly evaluatedAt: string;
   readonly scopes: number;
+  /** One per task type evaluated, sorted by task type. */
+  readonly gauges: readonly TaskGauges[];
   readonly evaluations: readonly Evaluation[];
   readonly notifications: readonly {
     id: string;
@@ -82,7 +102,9 @@ const lookbackMs = (s: RuleSettings, typeScope: boolean, cadenceMs: number): num
     s.failureRate.windowMs,
     s.slow.windowMs,
     s.consecutiveFailures.enabled ? s.consecutiveFailures.lookbackMs : 0,
-    typeScope && s.stuck.enabled ? s.stuck.lookbackMs : 0,
+    // Task-type scopes always read the stuck look-back: the Running gauge counts open runs over it.
+    typeScope ? s.stuck.lookbackMs : 0,
+    typeScope && s.queueStuck.enabled ? s.queueStuck.lookbackMs : 0,
     cadenceMs,
   );
 
@@ -96,7 +118,15 @@ export const evaluateScope = async (
   scope: string,
   nowMs: number,
   active: ReadonlySet<RuleName> = new Set(),
-): Promise<Evaluation[]> => {
+): Promise<Evaluation[]> => (await inspectScope(deps, scope, nowMs, active)).evaluations;
+
+/** `evaluateScope`, plus the gauges of a task-type scope (dimension scopes have none). */
+const inspectScope = async (
+  deps: Pick<MonitorDeps, 'aggregates' | 'runs' | 'config'>,
+  scope: string,
+  nowMs: number,
+  active: ReadonlySet<RuleName>,
+): Promise<{ evaluations: Evaluation[]; gauges?: TaskGauges }> => {
   const { taskType, dimension } = parseScope(scope);
   const typeScope = dimension === undefined;
   const s = settingsFor(deps.config, taskType);
@@ -115,13 +145,24 @@ export const evaluateScope = async (
   if (wants(RULE.consecutiveFailures, s.consecutiveFailures.enabled))
     out.push(evaluateConsecutiveFailures(scope, buckets, s.consecutiveFailures, nowMs));
   if (wants(RULE.slow, s.slow.enabled)) out.push(evaluateSlow(scope, buckets, s.slow, nowMs));
+  let stuck = 0;
   if (typeScope && wants(RULE.stuck, s.stuck.enabled)) {
     const runs: RunSummary[] = [];
     for (const range of stuckCandidateRanges(buckets, s.stuck, nowMs)) {
       const ids = await deps.runs.createdBetween(taskType, range.fromMs, range.toMs);
       runs.push(...(await deps.runs.getRuns(ids)));
     }
-    out.push(evaluateStuck(scope, runs, s.stuck, nowMs));
+    const evaluation = evaluateStuck(scope, runs, s.stuck, nowMs);
+    stuck = evaluation.runs.length;
+    out.push(evaluation);
+  }
+  if (typeScope && wants(RULE.queueStuck, s.queueStuck.enabled)) {
+    const runs: RunSummary[] = [];
+    for (const range of queueStuckCandidateRanges(buckets, s.queueStuck, nowMs)) {
+      const ids = await deps.runs.createdBetween(taskType, range.fromMs, range.toMs);
+      runs.push(...(await deps.runs.getRuns(ids)));
+    }
+    out.push(evaluateQueueStuck(scope, runs, s.queueStuck, nowMs));
   }
   if (typeScope && (cadence !== undefined || active.has(RULE.missed))) {
     // A cadence that was removed while firing evaluates as "not missed" so the alert can recover.
@@ -139,7 +180,8 @@ export const evaluateScope = async (
           ),
     );
   }
-  return out;
+  if (!typeScope) return { evaluations: out };
+  return { evaluations: out, gauges: { taskType, running: runningOf(buckets, s.stuck, nowMs), stuck } };
 };
 
 /** Fill in example task IDs for a notification (failed or slow runs in the window). Best effort. */
@@ -174,10 +216,18 @@ const withExamples = async (deps: MonitorDeps, e: Evaluation): Promise<Evaluatio
 
 /**
  * Settle one evaluation: deliver a pending message left by an earlier run, move the state, and
- * publish if the transition says so. The message is stored with the state before it is published and
- * cleared after, so a crash or a failed publish is retried by the next run (at-least-once; the
- * `notificationId` attribute lets consumers de-duplicate). Conditional writes make a concurrent run
- * that lost the race do nothing.
+ * publish if the transition says so.
+ *
+ * A message is claimed before it is published: one conditional write (on the state's version) stores
+ * the new state, the message and `claimedUntilMs = now + PUBLISH_CLAIM_LEASE_MS`; only the run whose
+ * write succeeded publishes, then clears the message. So:
+ * - **at most once per claim**: two runs (a duplicate scheduled invocation, a slow run overlapping the
+ *   next) cannot both publish the same transition: the loser's conditional write fails, and a run that
+ *   finds a message still claimed leaves the alert alone;
+ * - **at least once overall**: if the claimant dies or its publish fails, the message stays stored and
+ *   the first run after the claim lapsed claims and publishes it again. A claimant that died *after*
+ *   SNS accepted the message but before clearing it makes that a second delivery; the
+ *   `notificationId` attribute (same for both) lets consumers drop it.
  */
 const settle = async (
   deps: MonitorDeps,
@@ -185,19 +235,25 @@ const settle = async (
   evaluation: Evaluation,
   nowMs: number,
   sent: MonitorOutcome['notifications'][number][],
-): Promise<void> => {
+): Promise<'settled' | 'claimed-elsewhere'> => {
   let version = stored?.version;
   const prev: AlertState | undefined = stored?.state;
+  const claimUntilMs = nowMs + PUBLISH_CLAIM_LEASE_MS;
+  const publishClaimed = async (state: AlertState, message: AlertMessage) => {
+    version = await deps.states.put(state, message, version, claimUntilMs);
+    await deps.publisher.publish(message);
+    version = await deps.states.put(state, null, version);
+    sent.push(sentOf(message, state));
+  };
   if (stored?.pending) {
-    await deps.publisher.publish(stored.pending);
-    version = await deps.states.put(stored.state, null, version);
-    sent.push(sentOf(stored.pending, stored.state));
+    if ((stored.claimedUntilMs ?? 0) > nowMs) return 'claimed-elsewhere';
+    await publishClaimed(stored.state, stored.pending);
   }
   const settings = settingsFor(deps.config, parseScope(evaluation.scope).taskType);
   const { state, notification } = nextAlertState(prev, evaluation, nowMs, settings.alerts);
   if (notification === undefined) {
     if (alertStateChanged(prev, state)) await deps.states.put(state, null, version);
-    return;
+    return 'settled';
   }
   const complete = notification === NOTIFICATION_KIND.ok ? evaluation : await withExamples(deps, evaluation);
   const n: AlertNotification = {
@@ -206,14 +262,12 @@ const settle = async (
     evaluation: complete,
     stage: deps.stage,
     firingSince: notification === NOTIFICATION_KIND.ok && prev !== undefined ? prev.since : state.since,
-    runbook: settings.runbook,
+    runbook: settings.runbook ?? deps.deployment?.runbookUrl ?? null,
     reminderIntervalMs: settings.alerts.reminderIntervalMs,
+    ...(deps.deployment !== undefined && { deployment: deps.deployment }),
   };
-  const message = toAlertMessage(n);
-  version = await deps.states.put(state, message, version);
-  await deps.publisher.publish(message);
-  await deps.states.put(state, null, version);
-  sent.push(sentOf(message, state));
+  await publishClaimed(state, toAlertMessage(n));
+  return 'settled';
 };
 
 const sentOf = (m: AlertMessage, s: AlertState) => ({
@@ -263,10 +317,13 @@ export const runMonitor = async (deps: MonitorDeps, nowMs: number): Promise<Moni
   const evaluations: Evaluation[] = [];
   const notifications: MonitorOutcome['notifications'][number][] = [];
   const failures: { scope: string; rule?: RuleName; error: string }[] = [];
+  const gauges: TaskGauges[] = [];
   await runLimited([...scopes].sort(), deps.concurrency ?? 8, async (scope) => {
     let scopeEvaluations: Evaluation[];
     try {
-      scopeEvaluations = await evaluateScope(deps, scope, nowMs, activeRules.get(scope));
+      const inspected = await inspectScope(deps, scope, nowMs, activeRules.get(scope) ?? new Set());
+      scopeEvaluations = inspected.evaluations;
+      if (inspected.gauges !== undefined) gauges.push(inspected.gauges);
     } catch (error) {
       failures.push({ scope, error: String(error) });
       logger.error('scope could not be evaluated', { scope, error: String(error) });
@@ -284,7 +341,15 @@ export const runMonitor = async (deps: MonitorDeps, nowMs: number): Promise<Moni
         });
       }
       try {
-        await settle(deps, stored.get(stateKey(evaluation.rule, scope)), evaluation, nowMs, notifications);
+        const settled = await settle(
+          deps,
+          stored.get(stateKey(evaluation.rule, scope)),
+          evaluation,
+          nowMs,
+          notifications,
+        );
+        if (settled === 'claimed-elsewhere')
+          logger.info('alert message claimed by another run; left to it', { scope, rule: evaluation.rule });
       } catch (error) {
         if (error instanceof AlertStateConflictError) {
           logger.info('alert state changed by a concurrent run; left to it', {
@@ -302,6 +367,7 @@ export const runMonitor = async (deps: MonitorDeps, nowMs: number): Promise<Moni
   return {
     evaluatedAt: new Date(nowMs).toISOString(),
     scopes: scopes.size,
+    gauges: gauges.sort((a, b) => (a.taskType < b.taskType ? -1 : 1)),
     evaluations,
     notifications,
     failures,

@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient } from '../shared/aws/clients';
 import { ENV, intEnv, requireEnv } from '../shared/names/env';
 import { DynamoAggregateReader } from '../shared/store/aggregate-reader';
+import { DynamoDirtyDayStore } from '../shared/store/dirty-day-store';
 import { DynamoRollupStore } from '../shared/store/rollup-store';
 import { createRollupHandler } from './handler-factory';
 import { DEFAULT_SCHEDULED_ROLLUP_DAYS } from './request';
@@ -19,6 +20,7 @@ const doc = documentClient();
 export const handler = createRollupHandler({
   aggregates: new DynamoAggregateReader(doc, config.stateTable),
   rollups: new DynamoRollupStore(doc, config.stateTable),
+  dirtyDays: new DynamoDirtyDayStore(doc, config.stateTable),
   scheduledDays: config.scheduledDays,
   logger: new Logger({ serviceName: 'taskpulse-rollup' }),
 });

@@ -4,7 +4,7 @@ import { dayStartMs } from '../shared/time';
 /**
  * What the rollup Lambda is asked to do. Three shapes are accepted:
  * - an EventBridge scheduled event: the `days` UTC days before the event's time (default: yesterday
- *   and the day before, so events that arrive up to a day late are rolled up without a backfill);
+ *   and the day before), plus the dirty days (older days that received late events);
  * - `{ "from": "YYYY-MM-DD", "to": "YYYY-MM-DD" }`: a backfill of that range (inclusive);
  * - `{ "day": "YYYY-MM-DD" }`: one day.
  */
@@ -52,7 +52,7 @@ export const rollupRangeOf = (
   const one = oneDaySchema.safeParse(event);
   if (one.success) return { from: one.data.day, to: one.data.day };
   const scheduled = scheduledSchema.safeParse(event);
-  if (scheduled.success || event === undefined || event === null || isEmptyObject(event)) {
+  if (isScheduledRequest(event)) {
     const atMs =
       scheduled.success && !Number.isNaN(Date.parse(scheduled.data.time))
         ? Date.parse(scheduled.data.time)
@@ -68,6 +68,10 @@ export const rollupRangeOf = (
     `expected a scheduled event, {"from":"YYYY-MM-DD","to":"YYYY-MM-DD"} or {"day":"YYYY-MM-DD"}: ${detail}`,
   );
 };
+
+/** True for a scheduled request (an EventBridge scheduled event or an empty one), not a backfill. Pure. */
+export const isScheduledRequest = (event: unknown): boolean =>
+  scheduledSchema.safeParse(event).success || event === undefined || event === null || isEmptyObject(event);
 
 const isEmptyObject = (v: unknown): boolean =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0;

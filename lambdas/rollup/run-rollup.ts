@@ -1,6 +1,7 @@
 import { summarizeAggregates } from '../domain/aggregate';
 import { computeRollup } from '../domain/rollup';
 import type { AggregateReader } from '../shared/store/aggregate-reader';
+import type { DirtyDayStore } from '../shared/store/dirty-day-store';
 import type { RollupStore } from '../shared/store/rollup-store';
 import { dayStartMs, daysBetween } from '../shared/time';
 
@@ -33,7 +34,16 @@ export interface RollupDayOutcome {
 
 export interface RollupOutcome {
   readonly days: readonly RollupDayOutcome[];
+  /** Scheduled runs only: dirty days recomputed, and how many of their marks were removed. */
+  readonly dirty?: { readonly days: readonly string[]; readonly cleared: number };
 }
+
+/**
+ * Most dirty days one scheduled run recomputes besides its range (the oldest first). Events are
+ * accepted up to 14 days late, so this covers a normal backlog in one run; the rest stay dirty for
+ * the next run.
+ */
+export const MAX_DIRTY_DAYS_PER_RUN = 15;
 
 /** Raised for a range that is not two days `from <= to`. */
 export class RollupRangeError extends RangeError {
@@ -60,9 +70,32 @@ export const runRollup = async (deps: RollupDeps, from: string, to: string): Pro
     throw new RollupRangeError((error as Error).message);
   }
   if (fromMs > toMs) throw new RollupRangeError(`rollup range starts after it ends: ${from} > ${to}`);
+  return { days: await rollupDays(deps, daysBetween(from, to)) };
+};
+
+/**
+ * A scheduled run: the days `from`..`to` plus up to `MAX_DIRTY_DAYS_PER_RUN` dirty days (days whose
+ * aggregates changed after they ended), then remove the marks it read, each only if unchanged since.
+ * Marks are removed after every day was stored, so a failed run leaves them for the next one.
+ */
+export const runScheduledRollup = async (
+  deps: RollupDeps & { readonly dirtyDays: DirtyDayStore },
+  from: string,
+  to: string,
+): Promise<RollupOutcome> => {
+  const marks = await deps.dirtyDays.list(MAX_DIRTY_DAYS_PER_RUN);
+  const range = daysBetween(from, to);
+  const days = [...new Set([...range, ...marks.map((m) => m.day)])].sort();
+  const outcome = await rollupDays(deps, days);
+  let cleared = 0;
+  for (const mark of marks) if ((await deps.dirtyDays.clear(mark)) === 'cleared') cleared++;
+  return { days: outcome, dirty: { days: marks.map((m) => m.day), cleared } };
+};
+
+const rollupDays = async (deps: RollupDeps, dayList: readonly string[]): Promise<RollupDayOutcome[]> => {
   const now = deps.now ?? Date.now;
   const days: RollupDayOutcome[] = [];
-  for (const day of daysBetween(from, to)) {
+  for (const day of dayList) {
     const scopes = await deps.aggregates.listScopes(day);
     const computedAtMs = now();
     let written = 0;
@@ -86,5 +119,5 @@ export const runRollup = async (deps: RollupDeps, from: string, to: string): Pro
     });
     days.push({ day, scopes: scopes.length, written, superseded, empty });
   }
-  return { days };
+  return days;
 };

@@ -149,16 +149,26 @@ describe('TaskpulseAlerting', () => {
     expect(input.defaults?.failureRate).toEqual({ threshold: 0.25, minFinished: 50 });
   });
 
+  it('maps the typed queue-stuck props to the JSON form', () => {
+    const input = monitorConfigInputOf(
+      { queueStuck: { timeout: Duration.minutes(15), severity: 'critical' } },
+      {},
+    );
+    expect(input.defaults?.queueStuck).toEqual({ timeoutMs: 900_000, severity: 'critical' });
+  });
+
   it('fails at synth on an invalid threshold, naming the path', () => {
     expect(() =>
       synth({ monitor: { overrides: { send_invoice: { failureRate: { threshold: 1.5 } } } } }),
     ).toThrow(/overrides\.send_invoice\.failureRate\.threshold/);
   });
 
-  it('grants the rollup read on the state table and PutItem only', () => {
+  it('grants the rollup read on the state table, PutItem (rollups) and DeleteItem (dirty-day marks) only', () => {
     const actions = actionsOf(statementsOf(stack, template, alerting.rollupFunction));
-    expect(actions).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:PutItem']));
-    for (const write of ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'])
+    expect(actions).toEqual(
+      expect.arrayContaining(['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem']),
+    );
+    for (const write of ['dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'])
       expect(actions).not.toContain(write);
     expect(actions.some((a) => a.startsWith('sns:'))).toBe(false);
   });

@@ -2,7 +2,7 @@ import { App, Duration } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { ContextError, configFromContext } from '../../infra/config';
 import { RUNBOOK_PLACEHOLDER, resolveMonitoringOptions } from '../../infra/monitoring/options';
-import { dashboardMetricRefs } from './support/referenced-metrics';
+import { dashboardMetricRefs, renderJoin } from './support/referenced-metrics';
 import { resourcesOfType, type Synthesized, synthStack } from './support/synth';
 
 const contextProps = (context: Record<string, unknown>) => configFromContext(new App({ context }).node);
@@ -92,13 +92,15 @@ describe('two deployments in one account', () => {
   };
 
   it('hard-codes no physical names, so two stages can be deployed side by side', () => {
+    // The dashboard is named after its stack and region (decision 0032: alerts link it), so names differ per stage.
+    const [[, dashboard] = []] = resourcesOfType(blue().resources, 'AWS::CloudWatch::Dashboard');
+    expect(renderJoin(dashboard?.Properties?.DashboardName)).toBe('Taskpulse-blue-TOKEN');
     const named = [
       ['AWS::DynamoDB::Table', 'TableName'],
       ['AWS::SQS::Queue', 'QueueName'],
       ['AWS::SNS::Topic', 'TopicName'],
       ['AWS::Lambda::Function', 'FunctionName'],
       ['AWS::CloudWatch::Alarm', 'AlarmName'],
-      ['AWS::CloudWatch::Dashboard', 'DashboardName'],
       ['AWS::IAM::Role', 'RoleName'],
       ['AWS::Logs::LogGroup', 'LogGroupName'],
     ] as const;

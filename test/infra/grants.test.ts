@@ -64,20 +64,20 @@ describe('least-privilege table grants', () => {
     expect(tableAccessOf(synth, tp.ingestFunction, tp.stateTable).actions).toEqual([]);
   });
 
-  it('lets the aggregator touch only its ledger, aggregates and the scope registry, and nothing in the history table', () => {
+  it('lets the aggregator touch only its ledger, aggregates, scope registry, dirty-day marks and skip records, and nothing in the history table', () => {
     const tp = synth.stack.taskpulse;
     const state = tableAccessOf(synth, tp.aggregateFunction, tp.stateTable);
     expect(state.actions).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
-    expect(state.leadingKeys).toEqual([['LG', 'AG#*', 'SC#*']]);
+    expect(state.leadingKeys).toEqual([['LG', 'AG#*', 'SC#*', 'DIRTY', 'AS#*']]);
     // The stream is read through the event source mapping's stream grant, not a table data grant.
     expect(tableAccessOf(synth, tp.aggregateFunction, tp.historyTable).actions).toEqual([]);
   });
 
-  it('lets the rollup query the state table and write only rollups', () => {
+  it('lets the rollup query the state table and write only rollups and the dirty-day marks it clears', () => {
     const tp = synth.stack.taskpulse;
     const state = tableAccessOf(synth, tp.alerting.rollupFunction, tp.stateTable);
-    expect(state.actions).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
-    expect(state.leadingKeys).toEqual([['RU#*']]);
+    expect(state.actions).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+    expect(state.leadingKeys).toEqual([['RU#*', 'DIRTY']]);
     expect(tableAccessOf(synth, tp.alerting.rollupFunction, tp.historyTable).actions).toEqual([]);
   });
 

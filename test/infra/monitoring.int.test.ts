@@ -13,7 +13,13 @@ import {
 } from '../../lambdas/shared/names/metrics';
 import { OUTPUT } from '../../lambdas/shared/names/outputs';
 import { makeLifecycle } from '../support/events';
-import { type Captured, captureIngestEmf, emfProblems, emittedMetrics } from './support/emf';
+import {
+  type Captured,
+  captureIngestEmf,
+  captureMonitorEmf,
+  emfProblems,
+  emittedMetrics,
+} from './support/emf';
 import {
   alarmMetricRefs,
   dashboardMetricRefs,
@@ -27,9 +33,8 @@ type Widget = { type: string; properties: Record<string, unknown> };
 const TASK_TYPES = ['send_invoice', 'resize.image'];
 const RUNBOOK = 'https://wiki.example.com/taskpulse/runbook';
 
-/** The ingest function's environment in the template: what the deployed Lambda would read. */
-const ingestEnv = (s: Synthesized): Record<string, string> => {
-  const fn = s.stack.taskpulse.ingestFunction;
+/** A function's environment in the template: what the deployed Lambda would read. */
+const functionEnv = (s: Synthesized, fn: lambda.IFunction): Record<string, string> => {
   const id = s.stack.getLogicalId(fn.node.defaultChild as never);
   const environment = s.resources[id]?.Properties?.Environment as
     | { Variables?: Record<string, unknown> }
@@ -49,14 +54,15 @@ beforeAll(() => {
   });
 });
 
-describe('dashboard and alarms reference only metrics the ingest Lambda emits', () => {
+describe('dashboard and alarms reference only metrics the ingest and monitor Lambdas emit', () => {
   let captured: Captured;
+  let monitorCaptured: Captured;
   let refs: MetricRef[];
   let env: Record<string, string>;
 
   beforeAll(async () => {
     // Prepare
-    env = ingestEnv(synth);
+    env = functionEnv(synth, synth.stack.taskpulse.ingestFunction);
     const start = Date.now() - 10 * 60_000;
     // Act: run the real handler with the environment CDK gives the function.
     captured = await captureIngestEmf(
@@ -72,6 +78,12 @@ describe('dashboard and alarms reference only metrics the ingest Lambda emits', 
         extraBodies: ['{not json'],
       },
     );
+    // Act: run the real monitor handler with its environment from the template, over a run that
+    // started 2 hours ago and never finished (running and stuck).
+    monitorCaptured = await captureMonitorEmf(
+      makeLifecycle({ taskType: 'resize.image', startMs: Date.now() - 2 * 3_600_000, outcome: 'running' }),
+      functionEnv(synth, synth.stack.taskpulse.alerting.monitorFunction),
+    );
     refs = [...dashboardMetricRefs(synth.resources), ...alarmMetricRefs(synth.resources)];
   });
 
@@ -81,12 +93,19 @@ describe('dashboard and alarms reference only metrics the ingest Lambda emits', 
     expect(env[ENV.aggregateDimensions]).toBe('marketplace');
   });
 
-  it('captures valid EMF from the handler run, in the configured namespace', () => {
-    expect(captured.documents.length).toBeGreaterThan(0);
-    for (const doc of captured.documents) expect(emfProblems(doc)).toEqual([]);
-    expect(
-      new Set(captured.documents.flatMap((d) => d._aws.CloudWatchMetrics.map((m) => m.Namespace))),
-    ).toEqual(new Set(['Taskpulse/QA']));
+  it('captures valid EMF from the handler runs, in the configured namespace', () => {
+    for (const run of [captured, monitorCaptured]) {
+      expect(run.documents.length).toBeGreaterThan(0);
+      for (const doc of run.documents) expect(emfProblems(doc)).toEqual([]);
+      expect(new Set(run.documents.flatMap((d) => d._aws.CloudWatchMetrics.map((m) => m.Namespace)))).toEqual(
+        new Set(['Taskpulse/QA']),
+      );
+    }
+  });
+
+  it('has the monitor publish the running and stuck gauges it saw', () => {
+    const doc = monitorCaptured.documents.find((d) => d.TaskType === 'resize.image');
+    expect(doc).toMatchObject({ Stage: 'qa', Running: 1, Stuck: 1 });
   });
 
   it('references our namespace from the dashboard and from alarms', () => {
@@ -113,12 +132,14 @@ describe('dashboard and alarms reference only metrics the ingest Lambda emits', 
     expect(new Set(custom.map((r) => r.namespace))).toEqual(new Set(['Taskpulse/QA']));
   });
 
-  it('references each ingest metric under a dimension set the handler emitted it with', () => {
-    const emitted = emittedMetrics(captured.documents).get('Taskpulse/QA') ?? new Map<string, Set<string>>();
+  it('references every metric under a dimension set a handler emitted it with (every widget and alarm)', () => {
+    const emitted =
+      emittedMetrics([...captured.documents, ...monitorCaptured.documents]).get('Taskpulse/QA') ??
+      new Map<string, Set<string>>();
     // The aggregator's metrics are checked against its own EMF in test/lambdas/aggregate/metrics.test.ts.
-    const monitor = new Set<string>([...MONITOR_METRIC_NAMES, ...AGGREGATE_METRIC_NAMES]);
+    const elsewhere = new Set<string>(AGGREGATE_METRIC_NAMES);
     const missing = refs
-      .filter((r) => r.namespace === 'Taskpulse/QA' && !monitor.has(r.metricName))
+      .filter((r) => r.namespace === 'Taskpulse/QA' && !elsewhere.has(r.metricName))
       .flatMap((r) => {
         const dims =
           r.searchSchema !== undefined ? [...r.searchSchema].sort() : Object.keys(r.dimensions ?? {}).sort();
@@ -146,6 +167,25 @@ describe('dashboard and alarms reference only metrics the ingest Lambda emits', 
     const names = new Set<string>(refs.map((r) => r.metricName));
     const notGraphed = INGEST_METRIC_NAMES.filter((n: MetricName) => !names.has(n));
     expect(notGraphed).toEqual([]);
+  });
+});
+
+describe('alert messages of the monitor', () => {
+  it('get the one runbook URL, the stack name and console links to the dashboard and the monitor logs', () => {
+    const env = synth.resources[
+      synth.stack.getLogicalId(synth.stack.taskpulse.alerting.monitorFunction.node.defaultChild as never)
+    ]?.Properties?.Environment as { Variables: Record<string, unknown> };
+    const vars = env.Variables;
+    expect(vars[ENV.runbookUrl]).toBe(RUNBOOK);
+    expect(vars[ENV.stackName]).toBe(synth.stack.stackName);
+    const dashboard = resourcesOfType(synth.resources, 'AWS::CloudWatch::Dashboard')[0]?.[1];
+    expect(renderJoin(vars[ENV.dashboardUrl])).toMatch(
+      /^https:\/\/.+\.console\.aws\.amazon\.com\/cloudwatch\/home\?region=.+#dashboards\/dashboard\/.+$/,
+    );
+    expect(
+      renderJoin(vars[ENV.dashboardUrl]).endsWith(renderJoin(dashboard?.Properties?.DashboardName)),
+    ).toBe(true);
+    expect(renderJoin(vars[ENV.logsUrl])).toMatch(/#logsV2:log-groups\/log-group\/.+$/);
   });
 });
 
@@ -275,9 +315,10 @@ describe('dashboard', () => {
     body = JSON.parse(renderJoin(dashboard?.Properties?.DashboardBody));
   });
 
-  it('is one per deployment, named by CloudFormation, and exported as an output', () => {
+  it('is one per deployment, named after its stack and region (alerts link it), and exported as an output', () => {
     synth.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-    synth.template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: Match.absent() });
+    const [[, dashboard] = []] = resourcesOfType(synth.resources, 'AWS::CloudWatch::Dashboard');
+    expect(renderJoin(dashboard?.Properties?.DashboardName)).toBe(`${synth.stack.stackName}-TOKEN`);
     synth.template.hasOutput(OUTPUT.dashboardName, {});
   });
 

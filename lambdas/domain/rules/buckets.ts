@@ -23,6 +23,29 @@ export const bucketsOverlapping = (
   toMs: number,
 ): BucketAggregate[] => buckets.filter((b) => b.startMs + BUCKET_MS > fromMs && b.startMs < toMs);
 
+/**
+ * Creation-time ranges `[fromMs, toMs)` of adjacent buckets overlapping `[fromMs, toMs)` whose counter
+ * `field` is positive, oldest first: where the stuck and queue-stuck rules look up runs. Pure.
+ */
+export const rangesWithCounter = (
+  buckets: readonly BucketAggregate[],
+  field: string,
+  fromMs: number,
+  toMs: number,
+): { fromMs: number; toMs: number }[] => {
+  const ranges: { fromMs: number; toMs: number }[] = [];
+  const starts = bucketsOverlapping(buckets, fromMs, toMs)
+    .filter((b) => counterOf(b, field) > 0)
+    .map((b) => b.startMs)
+    .sort((a, b) => a - b);
+  for (const startMs of starts) {
+    const last = ranges[ranges.length - 1];
+    if (last !== undefined && last.toMs === startMs) last.toMs = startMs + BUCKET_MS;
+    else ranges.push({ fromMs: startMs, toMs: startMs + BUCKET_MS });
+  }
+  return ranges;
+};
+
 /** Start of the first bucket of a window that begins at `fromMs` (windows are bucket-aligned). */
 export const alignedStartMs = (fromMs: number): number => bucketOf(fromMs).startMs;
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { taskTypeSchema } from '../../shared/contract/event';
 import { ConfigError } from '../../shared/names/env';
+import { QUEUE_STUCK_DEFAULTS, queueStuckSchema } from './queue-stuck';
 import { SEVERITIES } from './rule';
 
 /**
@@ -91,6 +92,7 @@ const settingsShape = {
   stuck: stuckSchema,
   slow: slowSchema,
   missed: missedSchema,
+  queueStuck: queueStuckSchema,
   alerts: alertPolicySchema,
   /** Runbook URL or text shown in every notification; `null`: none. */
   runbook: z.string().min(1).max(500).nullable(),
@@ -103,6 +105,7 @@ export interface RuleSettings {
   readonly stuck: z.infer<typeof stuckSchema>;
   readonly slow: z.infer<typeof slowSchema>;
   readonly missed: z.infer<typeof missedSchema>;
+  readonly queueStuck: z.infer<typeof queueStuckSchema>;
   readonly alerts: AlertPolicy;
   readonly runbook: string | null;
 }
@@ -119,11 +122,12 @@ export const DEFAULT_RULE_SETTINGS: RuleSettings = {
     enabled: true,
     thresholdMs: 5_000,
     windowMs: 3_600_000,
-    alertShare: null,
+    alertShare: 0.1,
     minFinished: 10,
     severity: 'warning',
   },
   missed: { graceMs: 3_600_000, severity: 'critical' },
+  queueStuck: QUEUE_STUCK_DEFAULTS,
   alerts: { recoveryEvaluations: 2, reminderIntervalMs: 14_400_000, maxStateChangesPerHour: 4 },
   runbook: null,
 };
@@ -136,6 +140,7 @@ const partialSettingsSchema = z
     stuck: stuckSchema.partial().optional(),
     slow: slowSchema.partial().optional(),
     missed: missedSchema.partial().optional(),
+    queueStuck: queueStuckSchema.partial().optional(),
     alerts: alertPolicySchema.partial().optional(),
     runbook: settingsShape.runbook.optional(),
   })
@@ -184,6 +189,7 @@ const mergeSettings = (base: RuleSettings, over: PartialRuleSettings | undefined
         stuck: { ...base.stuck, ...over.stuck },
         slow: { ...base.slow, ...over.slow },
         missed: { ...base.missed, ...over.missed },
+        queueStuck: { ...base.queueStuck, ...over.queueStuck },
         alerts: { ...base.alerts, ...over.alerts },
         runbook: over.runbook === undefined ? base.runbook : over.runbook,
       };
@@ -191,6 +197,8 @@ const mergeSettings = (base: RuleSettings, over: PartialRuleSettings | undefined
 const checkSettings = (where: string, s: RuleSettings): void => {
   if (s.stuck.lookbackMs <= s.stuck.timeoutMs)
     throw new ConfigError(`${where}.stuck.lookbackMs must be greater than stuck.timeoutMs`);
+  if (s.queueStuck.lookbackMs <= s.queueStuck.timeoutMs)
+    throw new ConfigError(`${where}.queueStuck.lookbackMs must be greater than queueStuck.timeoutMs`);
 };
 
 /** The effective settings of a task type: defaults ← its override. Pure. */

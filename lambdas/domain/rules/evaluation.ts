@@ -1,12 +1,13 @@
 import type { TaskStatus } from '../../shared/contract/event';
 import type { ErrorTypeCount } from '../rollup';
+import type { QueueStuckEvaluation } from './queue-stuck';
 import type { RULE, Severity } from './rule';
 
 /**
  * The outcome of evaluating one rule on one scope at one instant: whether it fires, and what a person
  * (or a machine) needs to act on it. Pure data; rendering and the alert state machine read it.
  */
-interface EvaluationBase {
+export interface EvaluationBase {
   readonly scope: string;
   readonly severity: Severity;
   readonly firing: boolean;
@@ -94,4 +95,5 @@ export type Evaluation =
   | ConsecutiveFailuresEvaluation
   | StuckEvaluation
   | SlowEvaluation
-  | MissedEvaluation;
+  | MissedEvaluation
+  | QueueStuckEvaluation;

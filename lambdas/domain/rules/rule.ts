@@ -12,10 +12,12 @@ export const RULE = {
   consecutiveFailures: 'consecutive-failures',
   /** Runs started without a terminal event after a timeout. */
   stuck: 'stuck',
-  /** Runs slower than a threshold (always logged; alerts only on a configured share). */
+  /** Share of runs slower than a threshold above a configured share (default: 10% over 5 s). */
   slow: 'slow',
   /** A task type with a declared cadence that has not started in time. */
   missed: 'missed',
+  /** Runs enqueued and not started after a timeout (a stuck queue or stopped workers). */
+  queueStuck: 'queue-stuck',
 } as const;
 
 export type RuleName = (typeof RULE)[keyof typeof RULE];

@@ -7,8 +7,9 @@ import { RULE } from './rule';
 /**
  * Slow runs: finished runs in the window whose run time is above the threshold, counted from the
  * run-time histograms (`countAbove`, exact up to the histogram's 2% bin width around the threshold).
- * The monitor logs every non-zero count as a warning; the rule fires only when `alertShare` is set and
- * the slow share is above it with at least `minFinished` measured runs. Pure.
+ * The rule fires when the slow share is above `alertShare` (default 10% of runs over 5 s) with at
+ * least `minFinished` measured runs; the notification names example slow tasks. `alertShare: null`
+ * turns the alert off and leaves the count in the monitor's log (a warning per scope). Pure.
  */
 export const evaluateSlow = (
   scope: string,

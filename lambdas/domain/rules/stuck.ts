@@ -1,5 +1,11 @@
 import { AGG_FIELD } from '../aggregate';
-import { alignedStartMs, BUCKET_MS, type BucketAggregate, bucketsOverlapping, counterOf } from './buckets';
+import {
+  alignedStartMs,
+  type BucketAggregate,
+  bucketsOverlapping,
+  counterOf,
+  rangesWithCounter,
+} from './buckets';
 import type { RuleSettings } from './config';
 import type { StuckEvaluation, StuckRun } from './evaluation';
 import { RULE } from './rule';
@@ -28,18 +34,22 @@ export const stuckCandidateRanges = (
   nowMs: number,
 ): TimeRange[] => {
   if (!settings.enabled) return [];
-  const candidates = bucketsOverlapping(buckets, nowMs - settings.lookbackMs, nowMs - settings.timeoutMs)
-    .filter((b) => counterOf(b, AGG_FIELD.open) > 0)
-    .map((b) => b.startMs)
-    .sort((a, b) => a - b);
-  const ranges: { fromMs: number; toMs: number }[] = [];
-  for (const startMs of candidates) {
-    const last = ranges[ranges.length - 1];
-    if (last !== undefined && last.toMs === startMs) last.toMs = startMs + BUCKET_MS;
-    else ranges.push({ fromMs: startMs, toMs: startMs + BUCKET_MS });
-  }
-  return ranges;
+  return rangesWithCounter(buckets, AGG_FIELD.open, nowMs - settings.lookbackMs, nowMs - settings.timeoutMs);
 };
+
+/**
+ * Runs started and not finished (the `open` counters) created within the stuck look-back: the
+ * monitor's `Running` gauge. Pure.
+ */
+export const runningOf = (
+  buckets: readonly BucketAggregate[],
+  settings: RuleSettings['stuck'],
+  nowMs: number,
+): number =>
+  bucketsOverlapping(buckets, nowMs - settings.lookbackMs, nowMs + 1).reduce(
+    (sum, b) => sum + counterOf(b, AGG_FIELD.open),
+    0,
+  );
 
 /** Evaluate stuck runs of a scope from the runs created in its candidate ranges. Pure. */
 export const evaluateStuck = (

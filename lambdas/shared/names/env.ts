@@ -21,6 +21,14 @@ export const ENV = {
   rollupDays: 'TASKPULSE_ROLLUP_DAYS',
   /** Stage name, shown in alerts and the dashboard. */
   stage: 'TASKPULSE_STAGE',
+  /** CloudFormation stack name, so CLI commands in alerts name the deployment (`--stack`). Optional. */
+  stackName: 'TASKPULSE_STACK_NAME',
+  /** Runbook URL shown in every alert (the one `runbookUrl` prop / `-c runbookUrl`). Optional. */
+  runbookUrl: 'TASKPULSE_RUNBOOK_URL',
+  /** Console URL of the deployment's dashboard, linked from alerts. Optional. */
+  dashboardUrl: 'TASKPULSE_DASHBOARD_URL',
+  /** Console URL of the monitor function's logs, linked from alerts. Optional. */
+  logsUrl: 'TASKPULSE_LOGS_URL',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -47,6 +55,10 @@ export const intEnv = (name: EnvName, fallback: number, env: NodeJS.ProcessEnv =
     throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
   return value;
 };
+
+/** Read an optional variable (`undefined` when unset or blank). */
+export const optionalEnv = (name: EnvName, env: NodeJS.ProcessEnv = process.env): string | undefined =>
+  env[name]?.trim() || undefined;
 
 /** Read an optional comma-separated list. */
 export const listEnv = (name: EnvName, env: NodeJS.ProcessEnv = process.env): string[] =>

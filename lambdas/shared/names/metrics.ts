@@ -89,13 +89,14 @@ export const PIPELINE_METRIC = {
 } as const;
 
 /**
- * Gauges the monitor Lambda publishes at each evaluation (Unit Count). Dimension sets `[Stage]` and
- * `[Stage, TaskType]`, like the task metrics. The dashboard graphs them when present.
+ * Gauges the monitor Lambda emits (EMF) at each evaluation (Unit Count, `lambdas/monitor/metrics.ts`).
+ * Dimension sets `[Stage]` (totals) and `[Stage, TaskType]` (each task type with activity in the
+ * monitor's look-back), stamped with the evaluation time.
  */
 export const MONITOR_METRIC = {
-  /** Executions started and not yet finished. */
+  /** Executions started and not yet finished, created within the stuck rule's look-back. */
   running: 'Running',
-  /** Running executions older than the stuck timeout. */
+  /** Of those, executions started at least the stuck timeout ago (0 when the stuck rule is off). */
   stuck: 'Stuck',
 } as const;
 

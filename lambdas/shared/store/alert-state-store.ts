@@ -8,13 +8,17 @@ import { queryAll } from './query-all';
 /**
  * Alert states, one item per rule × scope (`AL` / `<rule>#<scope>`), written with optimistic
  * concurrency so that two monitor runs can never both send the same transition. A state may hold the
- * message it is about to publish (`pending`): written before publishing and cleared after, so a
- * failed publish is retried by the next run instead of being lost.
+ * message it is about to publish (`pending`) and the claim of the run publishing it
+ * (`claimedUntilMs`): both written in one conditional write before publishing, the message cleared
+ * after, so a failed publish is retried by a later run instead of being lost and a concurrent run
+ * leaves a claimed message alone (see `settle` in `lambdas/monitor/run-monitor.ts`).
  */
 export interface StoredAlertState {
   readonly state: AlertState;
   readonly version: number;
   readonly pending: AlertMessage | null;
+  /** Until when (epoch ms) the run that wrote `pending` holds it; `null` when nobody does. */
+  readonly claimedUntilMs?: number | null;
 }
 
 export interface AlertStateStore {
@@ -22,9 +26,15 @@ export interface AlertStateStore {
   list(): Promise<StoredAlertState[]>;
   /**
    * Write a state if nobody changed it since `expectedVersion` (`undefined`: must not exist yet).
-   * Returns the new version; throws `AlertStateConflictError` when somebody did.
+   * `claimedUntilMs` claims `pending` for the writer until then (epoch ms). Returns the new version;
+   * throws `AlertStateConflictError` when somebody did.
    */
-  put(state: AlertState, pending: AlertMessage | null, expectedVersion: number | undefined): Promise<number>;
+  put(
+    state: AlertState,
+    pending: AlertMessage | null,
+    expectedVersion: number | undefined,
+    claimedUntilMs?: number,
+  ): Promise<number>;
 }
 
 /** Another monitor run changed the alert state first; this run leaves it alone. */
@@ -57,11 +67,12 @@ export class DynamoAlertStateStore implements AlertStateStore {
       throw new AlertStateStoreError('could not list alert states', { cause: error });
     }
     const out: StoredAlertState[] = items.map((item) => {
-      const { pk: _pk, sk: _sk, v, pending, ...state } = item;
+      const { pk: _pk, sk: _sk, v, pending, claimedUntil, ...state } = item;
       return {
         state: state as unknown as AlertState,
         version: Number(v),
         pending: (pending as AlertMessage | undefined) ?? null,
+        claimedUntilMs: typeof claimedUntil === 'number' ? claimedUntil : null,
       };
     });
     return out;
@@ -71,13 +82,15 @@ export class DynamoAlertStateStore implements AlertStateStore {
     state: AlertState,
     pending: AlertMessage | null,
     expectedVersion: number | undefined,
+    claimedUntilMs?: number,
   ): Promise<number> {
     const version = (expectedVersion ?? 0) + 1;
+    const claim = pending !== null && claimedUntilMs !== undefined ? { claimedUntil: claimedUntilMs } : {};
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...alertStateKey(state.rule, state.scope), ...state, v: version, pending },
+          Item: { ...alertStateKey(state.rule, state.scope), ...state, v: version, pending, ...claim },
           ...(expectedVersion === undefined
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : { ConditionExpression: 'v = :v', ExpressionAttributeValues: { ':v': expectedVersion } }),

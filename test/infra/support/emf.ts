@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { vi } from 'vitest';
 import type { TaskEvent } from '../../../lambdas/shared/contract/event';
@@ -7,10 +8,11 @@ import { ENV } from '../../../lambdas/shared/names/env';
 import { ATTR } from '../../../lambdas/shared/names/keys';
 import { EMF_TIMESTAMP_WINDOW } from '../../../lambdas/shared/names/metrics';
 import { motoClientConfig, uniqueName } from '../../support/aws';
+import { createTestTables, TestFeed } from '../../support/tables';
 
 /**
- * Run the real ingest Lambda entry (`lambdas/ingest/handler.ts`, configured through its environment
- * like in AWS) against a moto_server table and capture the EMF documents it writes to stdout.
+ * Run the real ingest and monitor Lambda entries (configured through their environment like in AWS)
+ * against moto_server and capture the EMF documents they write to stdout.
  */
 
 /** One EMF document as CloudWatch Logs receives it. */
@@ -87,6 +89,65 @@ export const captureIngestEmf = async (
     [ENV.stage]: options.stage ?? 'test',
     [ENV.metricsNamespace]: options.namespace,
     [ENV.aggregateDimensions]: options.dimensionKeys ?? '',
+  };
+  try {
+    return await captureEmf(env, async () => {
+      const { handler } = await import('../../../lambdas/ingest/handler');
+      const now = Date.now();
+      const event: SQSEvent = {
+        Records: [
+          ...events.map((e) => sqsRecord(JSON.stringify(e), now)),
+          ...(options.extraBodies ?? []).map((b) => sqsRecord(b, now)),
+        ],
+      };
+      return handler(event);
+    });
+  } finally {
+    await dynamo.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
+    dynamo.destroy();
+  }
+};
+
+/**
+ * Run the real monitor Lambda entry (`lambdas/monitor/handler.ts`) once over fresh moto tables and a
+ * topic, after feeding `events` through the real ingest and aggregator, and capture its EMF documents.
+ * `env` is the function's environment from the template (stage, namespace, monitor config); table and
+ * topic names are replaced by the test ones.
+ */
+export const captureMonitorEmf = async (
+  events: readonly TaskEvent[],
+  env: Record<string, string>,
+): Promise<Captured> => {
+  const tables = await createTestTables();
+  await new TestFeed(tables).send(events, Date.now());
+  const sns = new SNSClient(motoClientConfig());
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: uniqueName('emf-alerts') }));
+  sns.destroy();
+  return captureEmf(
+    {
+      ...env,
+      [ENV.historyTable]: tables.historyTable,
+      [ENV.stateTable]: tables.stateTable,
+      [ENV.alertTopicArn]: TopicArn,
+    },
+    async () => {
+      const { handler } = await import('../../../lambdas/monitor/handler');
+      return handler({});
+    },
+  );
+};
+
+/**
+ * Run `fn` with `env` (plus the moto endpoint and credentials) set and fresh modules, so a Lambda
+ * entry reads its configuration at import like at a cold start; collect the EMF lines on stdout.
+ */
+const captureEmf = async (
+  values: Record<string, string | undefined>,
+  fn: () => Promise<unknown>,
+): Promise<Captured> => {
+  const config = motoClientConfig();
+  const env: Record<string, string | undefined> = {
+    ...values,
     AWS_ENDPOINT_URL: config.endpoint,
     AWS_REGION: config.region,
     AWS_ACCESS_KEY_ID: config.credentials.accessKeyId,
@@ -95,10 +156,10 @@ export const captureIngestEmf = async (
     POWERTOOLS_METRICS_DISABLED: undefined,
   };
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  const setEnv = (values: Record<string, string | undefined>) => {
-    for (const [k, v] of Object.entries(values)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
+  const setEnv = (v: Record<string, string | undefined>) => {
+    for (const [k, value] of Object.entries(v)) {
+      if (value === undefined) delete process.env[k];
+      else process.env[k] = value;
     }
   };
   const lines: string[] = [];
@@ -113,15 +174,7 @@ export const captureIngestEmf = async (
   try {
     setEnv(env);
     vi.resetModules();
-    const { handler } = await import('../../../lambdas/ingest/handler');
-    const now = Date.now();
-    const event: SQSEvent = {
-      Records: [
-        ...events.map((e) => sqsRecord(JSON.stringify(e), now)),
-        ...(options.extraBodies ?? []).map((b) => sqsRecord(b, now)),
-      ],
-    };
-    const response = await handler(event);
+    const response = await fn();
     const documents = lines.flatMap((line) => {
       try {
         const parsed = JSON.parse(line) as Record<string, unknown>;
@@ -134,8 +187,6 @@ export const captureIngestEmf = async (
   } finally {
     spy.mockRestore();
     setEnv(saved);
-    await dynamo.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
-    dynamo.destroy();
   }
 };
 

@@ -58,6 +58,31 @@ describe('alert email', () => {
     expect(text).toContain('taskpulse history --type send_invoice --status failed');
   });
 
+  it('names the stack in its CLI command and links the dashboard and the monitor logs', () => {
+    // Prepare
+    const deployment = {
+      stackName: 'Taskpulse-prod',
+      dashboardUrl:
+        'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/tp',
+      logsUrl:
+        'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:log-groups/log-group/mon',
+    };
+    // Act
+    const n = failureAlarm({ deployment });
+    const text = renderEmail(n);
+    const doc = toAlertDocument(n);
+    // Assess
+    expect(text).toContain('taskpulse history --type send_invoice --status failed --stack Taskpulse-prod');
+    expect(text).toContain('Stage:    prod (stack Taskpulse-prod)');
+    expect(text).toContain(`Dashboard: ${deployment.dashboardUrl}`);
+    expect(text).toContain(`Logs:     ${deployment.logsUrl}`);
+    expect(doc).toMatchObject({
+      historyCommand: 'taskpulse history --type send_invoice --status failed --stack Taskpulse-prod',
+      stackName: 'Taskpulse-prod',
+      links: { dashboard: deployment.dashboardUrl, logs: deployment.logsUrl },
+    });
+  });
+
   it('tells how long an alert fired when it recovers', () => {
     const text = renderEmail(
       failureAlarm({ kind: 'OK', firingSince: '2026-03-02T08:35:00.000Z', runbook: null }),

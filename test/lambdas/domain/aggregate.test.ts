@@ -195,7 +195,7 @@ describe('contributionOf', () => {
     ]);
   });
 
-  it('counts a running execution as open in the bucket of its creation, and nothing for a queued one', () => {
+  it('counts a running execution as open and a queued one as waiting, in the bucket of its creation', () => {
     // Prepare: enqueued at 09:58, started at 10:03 (another 5-minute bucket)
     const startMs = BASE_TIME_MS - 2 * 60_000;
     const running = executionOf(makeLifecycle({ startMs, waitMs: 5 * 60_000, outcome: 'running' }));
@@ -217,7 +217,13 @@ describe('contributionOf', () => {
         samples: {},
       },
     ]);
-    expect(contributionOf(queued, [])).toEqual([]);
+    expect(contributionOf(queued, [])).toEqual([
+      {
+        target: { scope: 'send_invoice', day: '2026-03-02', slot: '10:00' },
+        counters: { wq: 1 },
+        samples: {},
+      },
+    ]);
     expect(contributionOf(undefined, [])).toEqual([]);
   });
 

@@ -4,12 +4,13 @@ import { type MonitorDeps, runMonitor } from '../../../lambdas/monitor/run-monit
 import { DynamoAggregateReader } from '../../../lambdas/shared/store/aggregate-reader';
 import { DynamoAlertStateStore } from '../../../lambdas/shared/store/alert-state-store';
 import { DynamoRunLookup } from '../../../lambdas/shared/store/run-lookup';
-import { makeLifecycle } from '../../support/events';
+import { makeEvent, makeLifecycle } from '../../support/events';
 import { createTestTables, TestFeed } from '../../support/tables';
 import { type AlertInbox, createAlertInbox } from './alert-inbox';
 import { runs } from './runs';
 
 const at = (iso: string) => Date.parse(iso);
+const MIN = 60_000;
 
 /** A fresh stack (tables, topic, subscribed queue) and the monitor wired to it. */
 const setUp = async (config: MonitorConfigInput = {}) => {
@@ -170,5 +171,82 @@ describe('runMonitor on moto_server, asserting what an SQS subscriber of the top
     });
     expect(missed[0]!.document.taskType).toBe('nightly_report');
     expect(await monitorAt('2026-03-02T03:15:00Z')).toEqual([]);
+  });
+
+  it('runs over 5 s fire the slow alert by default, naming the slow tasks', async () => {
+    // Prepare: 20 runs in the hour, 5 of them took 6 s (25% > the default 10%).
+    const { feed, monitorAt } = await setUp({ defaults: { stuck: { enabled: false } } });
+    const slowIds = Array.from({ length: 5 }, (_, i) => `render-slow-${i}`);
+    const events = Array.from({ length: 20 }, (_, i) =>
+      makeLifecycle({
+        taskId: i < 5 ? slowIds[i] : `render-fast-${i}`,
+        taskType: 'render_pdf',
+        startMs: at('2026-03-02T09:10:00Z') + i * 2 * MIN,
+        runMs: i < 5 ? 6_000 : 1_000,
+      }),
+    ).flat();
+    await feed.send(events, at('2026-03-02T10:00:00Z'));
+    // Act
+    const alarm = await monitorAt('2026-03-02T10:00:00Z');
+    // Assess
+    expect(alarm.map((m) => m.subject)).toEqual([
+      '[ALARM] render_pdf slow runs 25.0% > 10% over 5s (last 1h)',
+    ]);
+    expect(alarm[0]!.attributes).toMatchObject({ rule: 'slow', severity: 'warning', taskType: 'render_pdf' });
+    expect([...alarm[0]!.document.taskIds].sort()).toEqual(slowIds);
+    expect(await monitorAt('2026-03-02T10:05:00Z')).toEqual([]);
+  });
+
+  it('runs enqueued and never started fire the queue-stuck alert once, naming them, and recover when they start', async () => {
+    // Prepare: two runs enqueued at 09:00 and 09:10 that no worker picked up, a young one, and normal runs.
+    const { feed, monitorAt } = await setUp({ defaults: { stuck: { enabled: false } } });
+    const enqueued = (taskId: string, iso: string) =>
+      makeEvent({
+        taskId,
+        taskType: 'resize_image',
+        status: 'enqueued',
+        occurredAt: iso,
+        eventId: `${taskId}-e`,
+      });
+    await feed.send(
+      [
+        enqueued('queued-a', '2026-03-02T09:00:00.000Z'),
+        enqueued('queued-b', '2026-03-02T09:10:00.000Z'),
+        enqueued('queued-young', '2026-03-02T09:50:00.000Z'),
+        ...runs('resize_image', '2026-03-02T09:00:00Z', 50, 5).events,
+      ],
+      at('2026-03-02T09:55:00Z'),
+    );
+    // Act + Assess: nothing while they are younger than the 30-minute timeout…
+    expect(await monitorAt('2026-03-02T09:25:00Z')).toEqual([]);
+    // …one ALARM naming both once they are older…
+    const alarm = await monitorAt('2026-03-02T10:00:00Z');
+    expect(alarm.map((m) => m.subject)).toEqual([
+      '[ALARM] resize_image 2 runs enqueued and not started > 30m',
+    ]);
+    expect(alarm[0]!.attributes).toMatchObject({
+      rule: 'queue-stuck',
+      taskType: 'resize_image',
+      severity: 'warning',
+    });
+    expect(alarm[0]!.document.taskIds).toEqual(['queued-a', 'queued-b']);
+    expect(alarm[0]!.document.historyCommand).toBe('taskpulse history --type resize_image --status enqueued');
+    // …nothing more while they wait; OK after they started (two good evaluations).
+    expect(await monitorAt('2026-03-02T10:05:00Z')).toEqual([]);
+    const start = (taskId: string) =>
+      makeEvent({
+        taskId,
+        taskType: 'resize_image',
+        status: 'started',
+        occurredAt: '2026-03-02T10:06:00.000Z',
+        eventId: `${taskId}-s`,
+      });
+    await feed.send(
+      [start('queued-a'), start('queued-b'), start('queued-young')],
+      at('2026-03-02T10:06:00Z'),
+    );
+    expect(await monitorAt('2026-03-02T10:10:00Z')).toEqual([]);
+    const ok = await monitorAt('2026-03-02T10:15:00Z');
+    expect(ok.map((m) => m.subject)).toEqual(['[OK] resize_image no runs waiting in the queue > 30m']);
   });
 });

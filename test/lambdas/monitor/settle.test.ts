@@ -51,14 +51,24 @@ class MemoryStates implements AlertStateStore {
   async list() {
     return [...this.items.values()];
   }
-  async put(state: AlertState, pending: AlertMessage | null, expected: number | undefined) {
+  async put(
+    state: AlertState,
+    pending: AlertMessage | null,
+    expected: number | undefined,
+    claimedUntilMs?: number,
+  ) {
     const key = `${state.rule}#${state.scope}`;
     if (this.conflictOnce || this.items.get(key)?.version !== expected) {
       this.conflictOnce = false;
       throw new AlertStateConflictError(`conflict on ${key}`);
     }
     const version = (expected ?? 0) + 1;
-    this.items.set(key, { state, pending, version });
+    this.items.set(key, {
+      state,
+      pending,
+      version,
+      claimedUntilMs: pending === null ? null : (claimedUntilMs ?? null),
+    });
     return version;
   }
 }

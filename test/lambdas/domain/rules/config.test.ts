@@ -18,7 +18,7 @@ describe('monitor configuration', () => {
     });
     expect(config.defaults.consecutiveFailures.enabled).toBe(false);
     expect(config.defaults.stuck.timeoutMs).toBe(3_600_000);
-    expect(config.defaults.slow).toMatchObject({ thresholdMs: 5_000, alertShare: null });
+    expect(config.defaults.slow).toMatchObject({ thresholdMs: 5_000, alertShare: 0.1 });
   });
 
   it('merges defaults and per-task-type overrides field by field', () => {

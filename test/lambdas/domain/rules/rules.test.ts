@@ -84,16 +84,16 @@ describe('consecutive failures', () => {
 });
 
 describe('slow runs', () => {
-  it('counts runs above the threshold and fires only with an alert share', () => {
+  it('counts runs above the threshold and fires above the alert share (default 10%), never without one', () => {
     const buckets = [
       bucket('09:30', {
         succeeded: 10,
         runMs: [1_000, 2_000, 6_000, 9_000, 1_000, 1_000, 1_000, 1_000, 1_000, 1_000],
       }),
     ];
-    const counted = evaluateSlow('x', buckets, D.slow, at('10:00'));
+    const counted = evaluateSlow('x', buckets, { ...D.slow, alertShare: null }, at('10:00'));
     expect(counted).toMatchObject({ slow: 2, measured: 10, share: 0.2, firing: false });
-    expect(evaluateSlow('x', buckets, { ...D.slow, alertShare: 0.1 }, at('10:00')).firing).toBe(true);
+    expect(evaluateSlow('x', buckets, D.slow, at('10:00')).firing).toBe(true);
     expect(evaluateSlow('x', buckets, { ...D.slow, alertShare: 0.2 }, at('10:00')).firing).toBe(false);
   });
 });

@@ -31,7 +31,10 @@ describe('isRetryableAwsError', () => {
     ['a missing grant (fixed by a deploy)', awsError('AccessDeniedException', 'client', 400)],
     ['a missing table', awsError('ResourceNotFoundException', 'client', 400)],
     ['expired credentials', awsError('ExpiredTokenException', 'client', 400)],
-    ['a reset wrapped as cause', new Error('request failed', { cause: Object.assign(new Error('x'), { code: 'EPIPE' }) })],
+    [
+      'a reset wrapped as cause',
+      new Error('request failed', { cause: Object.assign(new Error('x'), { code: 'EPIPE' }) }),
+    ],
     ['items DynamoDB left unprocessed after retries', new UnprocessedError('2 items left')],
   ])('retries %s', (_, error) => {
     expect(isRetryableAwsError(error)).toBe(true);
