@@ -41,8 +41,10 @@ export interface Snapshot {
 
 const BUCKET_META = new Set(['pk', 'sk', 'scope', 'day', 'slot', 'expiresAt', 'part']);
 
-/** Read a stack's state. */
-export const snapshotOf = async (stack: TortureStack): Promise<Snapshot> => {
+/** Read a stack's state (any pipeline with the two tables and a scan will do). */
+export const snapshotOf = async (
+  stack: Pick<TortureStack, 'scan' | 'historyTable' | 'stateTable'>,
+): Promise<Snapshot> => {
   const history = await stack.scan(stack.historyTable);
   const state = await stack.scan(stack.stateTable);
   const executions = new Map<string, Record<string, unknown>>();

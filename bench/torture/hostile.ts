@@ -1,5 +1,6 @@
 import type { TaskEvent } from '../../lambdas/shared/contract/event';
 import { EVENT_LIMITS } from '../../lambdas/shared/contract/limits';
+import { fromExecutionItem } from '../../lambdas/shared/store/execution-item';
 import { isoAt, makeEvent, pick, seededRandom, shuffle } from '../../test/support/events';
 import { snapshotOf } from './compare';
 import { deliverAll, type QueuedMessage } from './delivery';
@@ -165,7 +166,9 @@ export const runR3 = async (options: ScenarioOptions): Promise<ScenarioResult> =
     const fail = (what: string) => failures.set(what, (failures.get(what) ?? 0) + 1);
     const storedIds = (event: TaskEvent | undefined) => {
       const item = event && snapshot.executions.get(event.taskId);
-      return new Set(((item?.events as { eventId: string }[] | undefined) ?? []).map((e) => e.eventId));
+      if (item === undefined) return new Set<string>();
+      const { execution } = fromExecutionItem({ ...(item as { pk: string; sk: string }), v: 1 });
+      return new Set(execution.events.map((e) => e.eventId));
     };
     const quarantinedWithReason = (m: HostileMessage) =>
       (snapshot.quarantine.get(m.messageId)?.reason ?? '') !== '';
@@ -188,7 +191,10 @@ export const runR3 = async (options: ScenarioOptions): Promise<ScenarioResult> =
     for (const pair of pairs.values()) {
       if (pair.filter(quarantinedWithReason).length !== 1) fail('eventId conflict not quarantined');
     }
-    const finished = [...snapshot.executions.values()].filter((x) => x.finishedAt !== undefined).length;
+    const finished = [...snapshot.executions.values()].filter(
+      (item) =>
+        fromExecutionItem({ ...(item as { pk: string; sk: string }), v: 1 }).execution.finishedAt !== undefined,
+    ).length;
     const counted = [...snapshot.buckets]
       .filter(([key]) => !key.split('\n')[0]!.includes('|'))
       .reduce((sum, [, b]) => sum + (typeof b.n === 'number' ? b.n : 0), 0);

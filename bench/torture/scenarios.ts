@@ -225,7 +225,7 @@ export const runR2 = async (
     const progress = setInterval(
       () =>
         options.log?.(
-          `R2: stream ${JSON.stringify(stack.streamStats())}, faults ${JSON.stringify([...ingestFaults.report(), ...aggregateFaults.report()])}`,
+          `R2: ${stack.streamStats().succeeded} stream records aggregated, ${stack.streamStats().failedBatches} batches retried, ${ingestFaults.injected() + aggregateFaults.injected()} faults injected`,
         ),
       10_000,
     );
