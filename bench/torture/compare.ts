@@ -22,6 +22,10 @@ export const canonical = (value: unknown): string =>
       : v,
   );
 
+/** The execution an execution item of a snapshot holds. */
+export const executionOfItem = (item: Record<string, unknown>): Execution =>
+  fromExecutionItem({ ...(item as { pk: string; sk: string }), v: 1 }).execution;
+
 /** One quarantine record as a scenario checks it. */
 export interface QuarantineEntry {
   readonly code: string;
@@ -151,7 +155,7 @@ export const checkOracle = (
       note(`execution ${taskId} missing`);
       continue;
     }
-    const stored = fromExecutionItem({ ...(item as { pk: string; sk: string }), v: 1 }).execution;
+    const stored = executionOfItem(item);
     if (canonical(stored) !== canonical(execution)) {
       differences++;
       const missing = execution.events.filter((e) => !stored.events.some((s) => s.eventId === e.eventId));

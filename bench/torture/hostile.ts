@@ -1,8 +1,7 @@
 import type { TaskEvent } from '../../lambdas/shared/contract/event';
 import { EVENT_LIMITS } from '../../lambdas/shared/contract/limits';
-import { fromExecutionItem } from '../../lambdas/shared/store/execution-item';
 import { isoAt, makeEvent, pick, seededRandom, shuffle } from '../../test/support/events';
-import { snapshotOf } from './compare';
+import { executionOfItem, snapshotOf } from './compare';
 import { deliverAll, type QueuedMessage } from './delivery';
 import { generateEvents, type ScenarioOptions, type ScenarioResult, TORTURE_NOW_MS } from './scenarios';
 import { createTortureStack } from './stack';
@@ -167,8 +166,7 @@ export const runR3 = async (options: ScenarioOptions): Promise<ScenarioResult> =
     const storedIds = (event: TaskEvent | undefined) => {
       const item = event && snapshot.executions.get(event.taskId);
       if (item === undefined) return new Set<string>();
-      const { execution } = fromExecutionItem({ ...(item as { pk: string; sk: string }), v: 1 });
-      return new Set(execution.events.map((e) => e.eventId));
+      return new Set(executionOfItem(item).events.map((e) => e.eventId));
     };
     const quarantinedWithReason = (m: HostileMessage) =>
       (snapshot.quarantine.get(m.messageId)?.reason ?? '') !== '';
@@ -192,8 +190,7 @@ export const runR3 = async (options: ScenarioOptions): Promise<ScenarioResult> =
       if (pair.filter(quarantinedWithReason).length !== 1) fail('eventId conflict not quarantined');
     }
     const finished = [...snapshot.executions.values()].filter(
-      (item) =>
-        fromExecutionItem({ ...(item as { pk: string; sk: string }), v: 1 }).execution.finishedAt !== undefined,
+      (item) => executionOfItem(item).finishedAt !== undefined,
     ).length;
     const counted = [...snapshot.buckets]
       .filter(([key]) => !key.split('\n')[0]!.includes('|'))

@@ -93,9 +93,9 @@ describe('ingest and aggregation on moto_server', () => {
 
   it('returns exactly the records whose writes failed, and completes them on redelivery without double counting', async () => {
     // Prepare: execution writes of some tasks are throttled, as DynamoDB would.
-    const events = generateEvents(42, 300);
+    const events = generateEvents(42, 120);
     const messages = messagesOf(events, randomUUID());
-    const failing = new Set([...new Set(events.map((e) => e.taskId))].slice(0, 20));
+    const failing = new Set([...new Set(events.map((e) => e.taskId))].slice(0, 10));
     const faults = new FaultInjector({
       seed: 1,
       kinds: ['throttle'],

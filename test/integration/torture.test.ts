@@ -31,7 +31,7 @@ const expectClean = (result: ScenarioResult) => {
 
 describe.concurrent('torture (small)', () => {
   it('R1: three shuffled, re-split deliveries of every message give the in-order result and the oracle', async () => {
-    const result = await runR1(options(40));
+    const result = await runR1(options(30));
     expect(result.notes).toEqual([]);
     expectClean(result);
   }, 120_000);
@@ -49,7 +49,7 @@ describe.concurrent('torture (small)', () => {
   }, 120_000);
 
   it('R6: a failure burst with duplicated monitor runs sends exactly one ALARM, then one OK', async () => {
-    const result = await runR6(options(30));
+    const result = await runR6(options(20));
     expectClean(result);
   }, 120_000);
 
