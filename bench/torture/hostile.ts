@@ -18,7 +18,7 @@ export type Expectation =
   | 'quarantine'
   /** Its event is stored in its execution. */
   | 'store'
-  /** Stored or quarantined with a reason (the one-task flood past the per-execution cap). */
+  /** Stored or quarantined with a reason (the one-task flood past the per-execution cap, unstorable params). */
   | 'accounted'
   /** One of the two messages of an eventId conflict: exactly one of the pair is quarantined. */
   | 'conflict';
@@ -73,6 +73,13 @@ const BAD: Record<string, (i: number) => string> = {
 };
 
 /**
+ * Categories the contract may accept if the stored form can hold them (issue 12 defect 5 allows
+ * either: keep params storable, e.g. as a JSON string, or reject with a reason). Either way they must
+ * never fail their batch or reach the DLQ.
+ */
+const STORABLE_OR_REJECTED = new Set(['unstorable-number', 'deep-nesting']);
+
+/**
  * R3's messages, shuffled: `count` hostile ones (a quarter of them a flood of events for one taskId,
  * ending with its terminal event; a tenth eventId conflicts; the rest spread over the bad categories),
  * plus `count / 2` valid neighbours (lifecycles and unicode-rich events).
@@ -116,7 +123,9 @@ export const hostileMessages = (seed: number, count: number): HostileMessage[] =
   const categories = Object.keys(BAD);
   for (let i = 0; out.length < count; i++) {
     const category = categories[i % categories.length]!;
-    add(category, 'quarantine', BAD[category]!(i));
+    const body = BAD[category]!(i);
+    if (STORABLE_OR_REJECTED.has(category)) add(category, 'accounted', body, JSON.parse(body) as TaskEvent);
+    else add(category, 'quarantine', body);
   }
   // Valid neighbours: ordinary lifecycles and unicode in the free-text fields.
   for (const event of generateEvents(seed, Math.round(count / 4)))
