@@ -100,6 +100,12 @@ export const differingKeys = (a: ReadonlyMap<string, unknown>, b: ReadonlyMap<st
   return out.sort();
 };
 
+/** Fields whose values differ between two records. */
+const differingFields = (a: Record<string, unknown> = {}, b: Record<string, unknown> = {}): string[] =>
+  [...new Set([...Object.keys(a), ...Object.keys(b)])]
+    .filter((f) => canonical(a[f]) !== canonical(b[f]))
+    .sort();
+
 /** Differences between two snapshots, per part; `examples` names a few for the report. */
 export const diffSnapshots = (a: Snapshot, b: Snapshot) => {
   const executions = differingKeys(a.executions, b.executions);
@@ -110,7 +116,13 @@ export const diffSnapshots = (a: Snapshot, b: Snapshot) => {
     executions: executions.length,
     buckets: buckets.length,
     rollups: rollups.length,
-    examples: [...executions, ...buckets, ...rollups].slice(0, 5).map((k) => k.replace('\n', ' ')),
+    examples: [
+      ...executions,
+      ...buckets.map((k) => `${k} [${differingFields(a.buckets.get(k), b.buckets.get(k)).join(', ')}]`),
+      ...rollups,
+    ]
+      .slice(0, 5)
+      .map((k) => k.replace('\n', ' ')),
   };
 };
 
