@@ -1,0 +1,105 @@
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { approximateCount, redrive } from '../../cli/ops/redrive';
+import { SqsEventSourcePoller } from '../../local/sqs-poller';
+import { makeEvent } from '../../test/support/events';
+import { FaultInjector } from '../../test/support/faults';
+import type { ScenarioOptions, ScenarioResult } from './scenarios';
+import { TORTURE_NOW_MS } from './scenarios';
+import { createTortureStack } from './stack';
+
+/**
+ * R4 on the real queues of the stack and the local SQS poller (the event source mapping's semantics):
+ * a message whose execution write always fails (throttled by the fault injector) is received
+ * `maxReceiveCount` times, then SQS (moto) moves it to the dead-letter queue while its neighbours are
+ * stored; once the fault is gone, `taskpulse redrive`'s move brings it back and it is processed.
+ */
+export const runR4 = async (options: ScenarioOptions): Promise<ScenarioResult> => {
+  const t0 = performance.now();
+  const poisonTask = `poison-${options.seed}`;
+  const faults = new FaultInjector({
+    seed: options.seed,
+    kinds: ['throttle'],
+    select: (c) =>
+      c.operation === 'PutItem' && (c.input.Item as { taskId?: { S?: string } })?.taskId?.S === poisonTask,
+  });
+  const stack = await createTortureStack({
+    endpoint: options.endpoint,
+    nowMs: TORTURE_NOW_MS,
+    ingestFaults: faults,
+  });
+  const sqs = stack.clients.sqs;
+  const receivesOfPoison: number[] = [];
+  const poller = new SqsEventSourcePoller({
+    client: sqs,
+    // No batching window: the receives follow each other at once (the window only groups messages).
+    source: { ...stack.sqsSource, maximumBatchingWindowSeconds: 0 },
+    handler: (event: SQSEvent) => {
+      for (const r of event.Records)
+        if (r.body.includes(poisonTask)) receivesOfPoison.push(Number(r.attributes.ApproximateReceiveCount));
+      return stack.ingest(event);
+    },
+    retryVisibilitySeconds: 0,
+    waitTimeSeconds: 1,
+  });
+  const notes: string[] = [];
+  try {
+    const at = new Date(TORTURE_NOW_MS - 60_000).toISOString();
+    const events = [poisonTask, `neighbour-${options.seed}-1`, `neighbour-${options.seed}-2`].map((taskId) =>
+      makeEvent({ taskId, eventId: `${taskId}.1`, status: 'succeeded', occurredAt: at, durationMs: 10 }),
+    );
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: stack.eventsQueueUrl,
+        Entries: events.map((e, i) => ({ Id: String(i), MessageBody: JSON.stringify(e) })),
+      }),
+    );
+    options.log?.('R4: a poison message and two neighbours through the real queue');
+    poller.start();
+    await poller.waitIdle(120_000);
+    const dlqAfterFailures = await approximateCount(sqs, stack.deadLetterQueueUrl);
+    const receives = receivesOfPoison.length;
+    const neighboursStored = [...(await storedTasks(stack))].filter((t) => t.startsWith('neighbour-')).length;
+    if (receives !== stack.maxReceiveCount)
+      notes.push(`poison received ${receives} times, not ${stack.maxReceiveCount}`);
+    if (dlqAfterFailures !== 1)
+      notes.push(`${dlqAfterFailures} messages in the DLQ after the failures, not 1`);
+    if (neighboursStored !== 2) notes.push(`${neighboursStored} of 2 neighbours stored`);
+    // The fault is fixed; the operator redrives.
+    faults.enabled = false;
+    const moved = await redrive({ sqs, fromUrl: stack.deadLetterQueueUrl, toUrl: stack.eventsQueueUrl });
+    await poller.waitIdle(60_000);
+    const processed = (await storedTasks(stack)).has(poisonTask);
+    const dlqAfter = await approximateCount(sqs, stack.deadLetterQueueUrl);
+    if (moved.moved !== 1) notes.push(`redrive moved ${moved.moved} messages, not 1`);
+    if (!processed) notes.push('the redriven message was not processed');
+    if (dlqAfter !== 0) notes.push(`${dlqAfter} messages left in the DLQ after the redrive`);
+    const problems = notes.length;
+    notes.push(`poison receives before the DLQ: ${receives}; redrive moved ${moved.moved}`);
+    return {
+      id: 'R4',
+      title: 'always-failing message: DLQ, redrive',
+      events: events.length,
+      lost: (processed ? 0 : 1) + (2 - neighboursStored),
+      doubleCounted: 0,
+      differences: problems,
+      quarantined: 0,
+      dlq: dlqAfterFailures,
+      crashes: poller.stats().errors,
+      pass: problems === 0,
+      notes,
+      faults: faults.report(),
+      seconds: Math.round((performance.now() - t0) / 100) / 10,
+    };
+  } finally {
+    await poller.stop();
+    await stack.close();
+  }
+};
+
+const storedTasks = async (stack: Awaited<ReturnType<typeof createTortureStack>>): Promise<Set<string>> =>
+  new Set(
+    (await stack.scan(stack.historyTable))
+      .filter((i) => String(i.pk).startsWith('EX#'))
+      .map((i) => String(i.taskId)),
+  );

@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createAggregateHandler } from '../../lambdas/aggregate/handler-factory';
+import { SnsAlertPublisher } from '../../lambdas/alerts/publisher';
+import { parseMonitorConfig } from '../../lambdas/domain/rules/config';
+import { createIngestHandler } from '../../lambdas/ingest/handler-factory';
+import { createMonitorHandler, type MonitorSummary } from '../../lambdas/monitor/handler-factory';
+import { type RollupOutcome, runRollup } from '../../lambdas/rollup/run-rollup';
+import { documentClient } from '../../lambdas/shared/aws/clients';
+import { ENV } from '../../lambdas/shared/names/env';
+import { OUTPUT } from '../../lambdas/shared/names/outputs';
+import { DynamoAggregateReader } from '../../lambdas/shared/store/aggregate-reader';
+import { DynamoAggregateStore } from '../../lambdas/shared/store/aggregate-store';
+import { DynamoAlertStateStore } from '../../lambdas/shared/store/alert-state-store';
+import { DynamoHistoryStore } from '../../lambdas/shared/store/history-store';
+import { DynamoRollupStore } from '../../lambdas/shared/store/rollup-store';
+import { DynamoRunLookup } from '../../lambdas/shared/store/run-lookup';
+import { createLocalResources, type LocalStack, type SqsEventSource } from '../../local/resources';
+import { DynamoStreamPoller, type StreamPollerStats } from '../../local/stream-poller';
+import { synthTemplate } from '../../local/template';
+import type { FaultInjector, FaultPlacement } from '../../test/support/faults';
+
+/**
+ * One Taskpulse stack on moto_server for a torture scenario: resources created from the synthesized
+ * template, and the real handlers (ingest, aggregator, rollup, monitor) built from their factories
+ * in-process, each on its own SDK clients so a scenario can attach a `FaultInjector` to one role.
+ * The aggregator is fed by the local stream poller (the stream event source mapping's semantics).
+ */
+
+/** How a torture stack is built. */
+export interface TortureStackOptions {
+  readonly endpoint: string;
+  /** The ingest clock, ms since the epoch (events are judged against it). */
+  readonly nowMs: number;
+  /** Aggregate dimensions. @default ['marketplace'] */
+  readonly dimensions?: readonly string[];
+  /** Faults on the ingest function's DynamoDB client. @default none */
+  readonly ingestFaults?: FaultInjector;
+  /** Faults on the aggregator function's DynamoDB client. @default none */
+  readonly aggregateFaults?: FaultInjector;
+  /** Faults on the monitor function's DynamoDB and SNS clients. @default none */
+  readonly monitorFaults?: FaultInjector;
+  /** Where the injectors sit relative to the SDK's retries. @default 'caller' */
+  readonly placement?: FaultPlacement;
+}
+
+export interface TortureStack {
+  readonly stack: LocalStack;
+  readonly historyTable: string;
+  readonly stateTable: string;
+  readonly eventsQueueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly alertTopicArn: string;
+  /** The events queue's `maxReceiveCount` (receives before SQS moves a message to the DLQ). */
+  readonly maxReceiveCount: number;
+  /** The ingest event source mapping's batch size. */
+  readonly batchSize: number;
+  /** The ingest event source mapping (for a real SQS poller). */
+  readonly sqsSource: SqsEventSource;
+  /** Clients without faults, for setting up and reading back. */
+  readonly clients: { readonly dynamo: DynamoDBClient; readonly sqs: SQSClient; readonly sns: SNSClient };
+  /** The ingest Lambda handler. */
+  ingest(event: SQSEvent): Promise<SQSBatchResponse>;
+  /** Apply every change in the history stream so far through the aggregator (as the mapping would). */
+  aggregate(timeoutMs?: number): Promise<void>;
+  /** Counters of the stream poller (`discarded` records were given up on: their changes are lost). */
+  streamStats(): StreamPollerStats;
+  /** Roll up days `from`..`to` (UTC `YYYY-MM-DD`) with the rollup use case. */
+  rollup(from: string, to: string, nowMs: number): Promise<RollupOutcome>;
+  /** One scheduled monitor invocation at `nowMs`. */
+  monitor(nowMs: number): Promise<MonitorSummary>;
+  /** Items of a table, unmarshalled, sorted by key. */
+  scan(table: string): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+const silent = new Logger({ serviceName: 'torture', logLevel: 'SILENT' });
+const credentials = { accessKeyId: 'torture', secretAccessKey: 'torture' };
+
+export const createTortureStack = async (options: TortureStackOptions): Promise<TortureStack> => {
+  const aws = { endpoint: options.endpoint, region: 'us-east-1', credentials };
+  const dimensions = options.dimensions ?? ['marketplace'];
+  const { stackName, template } = synthTemplate({
+    stackName: `torture-${randomUUID().slice(0, 8)}`,
+    props: { aggregateDimensions: dimensions },
+  });
+  const stack = await createLocalResources(template, { ...aws, stackName });
+  const out = (name: string) => {
+    const value = stack.outputs[name];
+    if (value === undefined) throw new Error(`the stack has no output ${name}`);
+    return value;
+  };
+  const historyTable = out(OUTPUT.historyTableName);
+  const stateTable = out(OUTPUT.stateTableName);
+  const eventsQueueUrl = out(OUTPUT.eventsQueueUrl);
+  const queue = Object.values(stack.queues).find((q) => q.url === eventsQueueUrl);
+  const sources = stack.functions.flatMap((f) => f.eventSources);
+  const sqsSource = sources.find((s) => s.kind === 'sqs');
+  const streamSource = sources.find((s) => s.kind === 'dynamodb');
+  const monitorFn = stack.functions.find((f) => f.environment[ENV.monitorConfig] !== undefined);
+  if (
+    queue?.redrivePolicy === undefined ||
+    sqsSource === undefined ||
+    streamSource === undefined ||
+    !monitorFn
+  )
+    throw new Error('the template lacks the events queue redrive policy, a mapping or the monitor');
+
+  const dynamo = (faults?: FaultInjector) => {
+    const client = new DynamoDBClient(aws);
+    return faults === undefined ? client : faults.attach(client, options.placement);
+  };
+  const plain = new DynamoDBClient(aws);
+  const ingestDoc = documentClient(dynamo(options.ingestFaults));
+  const monitorDoc = documentClient(dynamo(options.monitorFaults));
+  const monitorSns = new SNSClient(aws);
+  options.monitorFaults?.attach(monitorSns, options.placement);
+  const readDoc = documentClient(plain);
+
+  const ingest = createIngestHandler({
+    store: new DynamoHistoryStore(ingestDoc, historyTable, 30),
+    ttlDays: 30,
+    logger: silent,
+    now: () => options.nowMs,
+  });
+  const poller = new DynamoStreamPoller({
+    client: new DynamoDBStreamsClient(aws),
+    source: streamSource,
+    handler: createAggregateHandler({
+      store: new DynamoAggregateStore(documentClient(dynamo(options.aggregateFaults)), stateTable, 400),
+      dimensionKeys: dimensions,
+      logger: silent,
+    }),
+    pollIntervalMs: 20,
+    maxIdlePollMs: 200,
+    retryDelayMs: 20,
+  });
+  await poller.start();
+  const monitorConfig = parseMonitorConfig(monitorFn.environment[ENV.monitorConfig]!, ENV.monitorConfig);
+  const alertTopicArn = out(OUTPUT.alertTopicArn);
+
+  return {
+    stack,
+    historyTable,
+    stateTable,
+    eventsQueueUrl,
+    deadLetterQueueUrl: out(OUTPUT.deadLetterQueueUrl),
+    alertTopicArn,
+    maxReceiveCount: queue.redrivePolicy.maxReceiveCount,
+    batchSize: sqsSource.batchSize,
+    sqsSource,
+    clients: { dynamo: plain, sqs: new SQSClient(aws), sns: new SNSClient(aws) },
+    ingest,
+    aggregate: (timeoutMs = 30 * 60_000) => poller.drain(timeoutMs),
+    streamStats: () => poller.stats(),
+    rollup: (from, to, nowMs) =>
+      runRollup(
+        {
+          aggregates: new DynamoAggregateReader(readDoc, stateTable),
+          rollups: new DynamoRollupStore(readDoc, stateTable),
+          now: () => nowMs,
+        },
+        from,
+        to,
+      ),
+    monitor: (nowMs) =>
+      createMonitorHandler({
+        aggregates: new DynamoAggregateReader(monitorDoc, stateTable),
+        runs: new DynamoRunLookup(monitorDoc, historyTable),
+        states: new DynamoAlertStateStore(monitorDoc, stateTable),
+        publisher: new SnsAlertPublisher(monitorSns, alertTopicArn),
+        config: monitorConfig,
+        stage: monitorFn.environment[ENV.stage] ?? 'torture',
+        now: () => nowMs,
+      })(),
+    scan: async (table) => {
+      const items: Record<string, unknown>[] = [];
+      for await (const page of paginateScan({ client: plain }, { TableName: table, ConsistentRead: true })) {
+        for (const item of page.Items ?? []) items.push(unmarshall(item));
+      }
+      return items.sort((a, b) => `${a.pk}\n${a.sk}`.localeCompare(`${b.pk}\n${b.sk}`));
+    },
+    close: () => poller.stop(),
+  };
+};
