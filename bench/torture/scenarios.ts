@@ -159,9 +159,6 @@ export const runR1 = async (options: ScenarioOptions): Promise<ScenarioResult> =
         : []),
       ...oracleReference.examples.map((e) => `in-order vs oracle: ${e}`),
       ...oracleReplay.examples.map((e) => `replay vs oracle: ${e}`),
-      ...(stack.streamStats().discarded > 0
-        ? [`${stack.streamStats().discarded} stream records given up`]
-        : []),
     ];
     const result = {
       id: 'R1',
@@ -265,9 +262,6 @@ export const runR2 = async (
       ...(pending.length > 0 ? [`${pending.length} messages still failing after 10 redrives`] : []),
       ...(stalled
         ? [`the aggregator made no progress for ${aggregateTimeoutMs(options.events) / 1000} s: ${stalled}`]
-        : []),
-      ...(stack.streamStats().discarded > 0
-        ? [`${stack.streamStats().discarded} stream records given up by the aggregator mapping`]
         : []),
       ...oracle.examples.map((e) => `vs oracle: ${e}`),
     ];

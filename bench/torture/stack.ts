@@ -3,7 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createAggregateHandler } from '../../lambdas/aggregate/handler-factory';
@@ -21,7 +21,8 @@ import { DynamoAlertStateStore } from '../../lambdas/shared/store/alert-state-st
 import { DynamoHistoryStore } from '../../lambdas/shared/store/history-store';
 import { DynamoRollupStore } from '../../lambdas/shared/store/rollup-store';
 import { DynamoRunLookup } from '../../lambdas/shared/store/run-lookup';
-import { createLocalResources, type LocalStack, type SqsEventSource } from '../../local/resources';
+import { deployLocalStack } from '../../local/deploy';
+import type { LocalStack, SqsEventSource } from '../../local/stack-types';
 import { DynamoStreamPoller, type StreamPollerStats } from '../../local/stream-poller';
 import { synthTemplate } from '../../local/template';
 import type { FaultInjector, FaultPlacement } from '../../test/support/faults';
@@ -69,7 +70,7 @@ export interface TortureStack {
   ingest(event: SQSEvent): Promise<SQSBatchResponse>;
   /** Apply every change in the history stream so far through the aggregator (as the mapping would). */
   aggregate(timeoutMs?: number): Promise<void>;
-  /** Counters of the stream poller (`discarded` records were given up on: their changes are lost). */
+  /** Counters of the stream poller. */
   streamStats(): StreamPollerStats;
   /** Roll up days `from`..`to` (UTC `YYYY-MM-DD`) with the rollup use case. */
   rollup(from: string, to: string, nowMs: number): Promise<RollupOutcome>;
@@ -90,7 +91,7 @@ export const createTortureStack = async (options: TortureStackOptions): Promise<
     stackName: `torture-${randomUUID().slice(0, 8)}`,
     props: { aggregateDimensions: dimensions },
   });
-  const stack = await createLocalResources(template, { ...aws, stackName });
+  const stack = await deployLocalStack({ endpoint: aws.endpoint, region: aws.region, stackName, template });
   const out = (name: string) => {
     const value = stack.outputs[name];
     if (value === undefined) throw new Error(`the stack has no output ${name}`);
@@ -99,17 +100,18 @@ export const createTortureStack = async (options: TortureStackOptions): Promise<
   const historyTable = out(OUTPUT.historyTableName);
   const stateTable = out(OUTPUT.stateTableName);
   const eventsQueueUrl = out(OUTPUT.eventsQueueUrl);
-  const queue = Object.values(stack.queues).find((q) => q.url === eventsQueueUrl);
+  const { Attributes } = await new SQSClient(aws).send(
+    new GetQueueAttributesCommand({ QueueUrl: eventsQueueUrl, AttributeNames: ['RedrivePolicy'] }),
+  );
+  const redrivePolicy =
+    Attributes?.RedrivePolicy === undefined
+      ? undefined
+      : (JSON.parse(Attributes.RedrivePolicy) as { maxReceiveCount: number | string });
   const sources = stack.functions.flatMap((f) => f.eventSources);
   const sqsSource = sources.find((s) => s.kind === 'sqs');
   const streamSource = sources.find((s) => s.kind === 'dynamodb');
   const monitorFn = stack.functions.find((f) => f.environment[ENV.monitorConfig] !== undefined);
-  if (
-    queue?.redrivePolicy === undefined ||
-    sqsSource === undefined ||
-    streamSource === undefined ||
-    !monitorFn
-  )
+  if (redrivePolicy === undefined || sqsSource === undefined || streamSource === undefined || !monitorFn)
     throw new Error('the template lacks the events queue redrive policy, a mapping or the monitor');
 
   const dynamo = (faults?: FaultInjector) => {
@@ -152,7 +154,7 @@ export const createTortureStack = async (options: TortureStackOptions): Promise<
     eventsQueueUrl,
     deadLetterQueueUrl: out(OUTPUT.deadLetterQueueUrl),
     alertTopicArn,
-    maxReceiveCount: queue.redrivePolicy.maxReceiveCount,
+    maxReceiveCount: Number(redrivePolicy.maxReceiveCount),
     batchSize: sqsSource.batchSize,
     sqsSource,
     clients: { dynamo: plain, sqs: new SQSClient(aws), sns: new SNSClient(aws) },

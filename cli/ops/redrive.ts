@@ -63,7 +63,7 @@ export interface RedriveResult extends RedriveProgress {
 }
 
 /** Approximate number of messages in a queue (visible + in flight + delayed). */
-const approximateCount = async (sqs: Pick<SQSClient, 'send'>, queueUrl: string): Promise<number> => {
+export const approximateCount = async (sqs: Pick<SQSClient, 'send'>, queueUrl: string): Promise<number> => {
   const res = await sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,

@@ -53,11 +53,7 @@ describe.concurrent('torture (small)', () => {
     expectClean(result);
   }, 120_000);
 
-  // Fails until the ingest helper's fixes of issue 12 defects 5 and 6 are merged; re-enable then.
-  // Defect 5: params with 1e400 or integers above 2^53 are schema-valid, their conditional write throws,
-  // and the messages end in the DLQ without a quarantine record (so does an event whose params hold a
-  // lone UTF-16 surrogate, on moto). Defect 6: a reused eventId with other content is dropped silently.
-  it.fails('R3: hostile input is quarantined with reasons, valid neighbours are stored, nothing reaches the DLQ', async () => {
+  it('R3: hostile input is quarantined with reasons, valid neighbours are stored, nothing reaches the DLQ', async () => {
     const result = await runR3(options(60));
     expectClean(result);
   }, 120_000);
