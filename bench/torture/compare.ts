@@ -78,7 +78,7 @@ export const snapshotOf = async (
       buckets.set(key, bucket);
     } else if (pk.startsWith('RU#')) {
       const { computedAt: _c, pk: _p, sk: _s, ...rest } = item;
-      rollups.set(`${item.day}\n${item.scope}`, rest);
+      rollups.set(`${item.day}\n${item.scope}`, withoutSampleText(rest));
     }
   }
   for (const [key, bucket] of buckets) {
@@ -86,11 +86,20 @@ export const snapshotOf = async (
       // Counters that went up and back to zero (an execution counted and later moved) differ by order.
       if (value === 0) delete bucket[field];
       else if (field.startsWith('es_') && !bucket[`e_${field.slice(3)}`]) delete bucket[field];
+      // Which message is kept as an error type's sample is the first one stored (set if absent), so it
+      // depends on arrival order by design (docs/data-model.md); compare that a sample exists.
+      else if (field.startsWith('es_')) bucket[field] = true;
     }
     if (Object.keys(bucket).length === 0) buckets.delete(key);
   }
   return { executions, buckets, rollups, quarantine };
 };
+
+/** A rollup with its top errors' sample messages reduced to whether they have one (see `snapshotOf`). */
+const withoutSampleText = (rollup: Record<string, unknown>): Record<string, unknown> =>
+  JSON.parse(JSON.stringify(rollup), (key, value) =>
+    key === 'sample' ? value !== null && value !== undefined : value,
+  ) as Record<string, unknown>;
 
 /** Keys whose values differ between two maps (present in one only, or with other content). */
 export const differingKeys = (a: ReadonlyMap<string, unknown>, b: ReadonlyMap<string, unknown>): string[] => {
