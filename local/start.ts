@@ -275,7 +275,7 @@ const main = async () => {
   const report = async () => {
     try {
       const summary = await reader.read();
-      const burst = producer?.stats().burst;
+      const burst = producer?.burst();
       const monitor =
         counts.monitorRuns > 0
           ? ` · monitor ${plural(counts.monitorRuns, 'run')}, ${plural(counts.alertsPublished, 'alert')}`
