@@ -3,7 +3,9 @@ import {
   CreateStackCommand,
   DescribeStackResourcesCommand,
   DescribeStacksCommand,
+  type DescribeStacksCommandOutput,
   type Stack,
+  waitUntilStackCreateComplete,
 } from '@aws-sdk/client-cloudformation';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -42,30 +44,15 @@ export interface DeployOptions {
   readonly template: CfnTemplate;
 }
 
-const POLL_MS = 100;
-const MAX_WAIT_MS = 60_000;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** `Stack/Taskpulse/IngestFunction/Resource` → `IngestFunction`. Pure. */
 export const constructIdOf = (path: string | undefined, logicalId: string): string => {
   const segments = (path ?? '').split('/').filter((s) => s !== '' && s !== 'Resource' && s !== 'Default');
   return segments.length > 1 ? segments.at(-1)! : logicalId;
 };
 
-const describe = async (cfn: CloudFormationClient, stackName: string): Promise<Stack | undefined> => {
-  try {
-    return (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
-  } catch (error) {
-    if (/does not exist/i.test((error as Error).message)) return undefined;
-    throw error;
-  }
-};
-
-/** Create the stack (or find it, when this emulator already has it) and wait until it is complete. */
+/** Create the stack (or reuse the one this emulator already has) and wait until it is complete. */
 const createStack = async (cfn: CloudFormationClient, options: DeployOptions): Promise<Stack> => {
-  let stack = await describe(cfn, options.stackName);
-  if (stack === undefined) {
+  try {
     await cfn.send(
       new CreateStackCommand({
         StackName: options.stackName,
@@ -73,21 +60,22 @@ const createStack = async (cfn: CloudFormationClient, options: DeployOptions): P
         Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
       }),
     );
+  } catch (error) {
+    if ((error as Error).name !== 'AlreadyExistsException') throw error;
   }
-  const deadline = Date.now() + MAX_WAIT_MS;
-  for (;;) {
-    stack = await describe(cfn, options.stackName);
-    const status = stack?.StackStatus ?? 'missing';
-    if (status === 'CREATE_COMPLETE' || status === 'UPDATE_COMPLETE') return stack!;
-    if (!status.endsWith('_IN_PROGRESS') || Date.now() > deadline) {
-      throw new LocalModeError(
-        `the emulator did not create stack ${options.stackName}: ${status} ${stack?.StackStatusReason ?? ''}`.trim(),
-        {
-          hint: 'run with --verbose for details, or restart npm start without --endpoint (a fresh moto_server)',
-        },
-      );
-    }
-    await sleep(POLL_MS);
+  try {
+    // The SDK's waiter checks at once (moto creates the stack in about a second), then every second.
+    const { reason } = await waitUntilStackCreateComplete(
+      { client: cfn, maxWaitTime: 60, minDelay: 1, maxDelay: 1 },
+      { StackName: options.stackName },
+    );
+    return (reason as DescribeStacksCommandOutput).Stacks![0]!;
+  } catch {
+    const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: options.stackName }));
+    const status = `${Stacks?.[0]?.StackStatus} ${Stacks?.[0]?.StackStatusReason ?? ''}`.trim();
+    throw new LocalModeError(`the emulator did not create stack ${options.stackName}: ${status}`, {
+      hint: 'run with --verbose for details, or restart npm start without --endpoint (a fresh moto_server)',
+    });
   }
 };
 

@@ -8,12 +8,7 @@ import { deployLocalStack } from './deploy';
 import { LocalModeError, NotIdleError } from './errors';
 import { type AnyHandler, FUNCTION_HANDLERS, type HandlerModule } from './function-registry';
 import { type RunningMoto, startMoto } from './moto';
-import {
-  type ScheduledHandler,
-  type ScheduledInvocation,
-  ScheduleTimer,
-  type ScheduleTimerStats,
-} from './schedules';
+import { type ScheduledHandler, ScheduleTimer, type ScheduleTimerStats } from './schedules';
 import { SqsEventSourcePoller, type SqsHandler, type SqsPollerStats } from './sqs-poller';
 import type { LocalFunction, LocalStack } from './stack-types';
 import { DynamoStreamPoller, type StreamHandler, type StreamPollerStats } from './stream-poller';
@@ -43,17 +38,8 @@ export interface LocalRuntimeOptions {
   readonly log?: (line: string) => void;
   /** Variables set over every function's environment (e.g. `POWERTOOLS_LOG_LEVEL`). @default {} */
   readonly environmentOverrides?: Record<string, string>;
-  /** Visibility timeout of failed SQS messages, seconds (how soon they are retried). @default 1 */
-  readonly retryVisibilitySeconds?: number;
   /** Handler modules by construct id. @default FUNCTION_HANDLERS */
   readonly handlers?: Readonly<Record<string, HandlerModule>>;
-  /**
-   * Told about every finished invocation of a scheduled function (timer or `runAtStart`), with what the
-   * handler returned or threw, e.g. to print a rollup's outcome. @default ignore
-   */
-  readonly onScheduledInvocation?: (
-    invocation: ScheduledInvocation & { readonly constructId: string },
-  ) => void;
 }
 
 /** What ran, per function. */
@@ -191,7 +177,6 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
             handler: handler as SqsHandler,
             region,
             fn,
-            retryVisibilitySeconds: options.retryVisibilitySeconds ?? 1,
             log: fnLog,
           });
           sqsPollers.push({ fn, poller, queueUrl: source.queueUrl });
@@ -208,7 +193,6 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
         streamPollers.push({ fn, poller, streamArn: source.streamArn });
       }
       for (const schedule of fn.schedules) {
-        const onInvoked = options.onScheduledInvocation;
         const timer = new ScheduleTimer({
           schedule,
           handler: handler as ScheduledHandler,
@@ -217,10 +201,6 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
           accountId: stack.accountId,
           accelerate: options.accelerate ?? 1,
           log: fnLog,
-          ...(onInvoked !== undefined && {
-            onInvoked: (invocation: ScheduledInvocation) =>
-              onInvoked({ ...invocation, constructId: fn.constructId }),
-          }),
         });
         timers.push({ fn, expression: schedule.expression, timer, runAtStart: entry.runAtStart === true });
       }
@@ -230,7 +210,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     for (const p of sqsPollers) p.poller.start();
     for (const t of timers) t.timer.start();
     // Not awaited: a first rollup must not hold up the start; `quiesce` waits for it.
-    for (const t of timers) if (t.runAtStart) void t.timer.fire('manual');
+    for (const t of timers) if (t.runAtStart) void t.timer.fire();
 
     const stats = (): LocalRuntimeStats => ({
       sqs: sqsPollers.map((p) => ({

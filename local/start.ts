@@ -8,7 +8,6 @@ import { formatFields } from '../cli/format/table';
 import { removeLocalStackFile, writeLocalStackFile } from '../cli/local-stack-file';
 import { DEBUG_ENV } from '../cli/run-cli';
 import type { TaskpulseProps } from '../infra/taskpulse';
-import type { MonitorSummary } from '../lambdas/monitor/handler-factory';
 import type { RollupOutcome } from '../lambdas/rollup/run-rollup';
 import { ENV } from '../lambdas/shared/names/env';
 import { DEFAULT_METRICS_NAMESPACE } from '../lambdas/shared/names/metrics';
@@ -16,7 +15,7 @@ import { OUTPUT } from '../lambdas/shared/names/outputs';
 import { formatAlert, monitorPrintingEmails } from './alert-email';
 import { clientConfig } from './aws-config';
 import { DEMO_TASK_TYPES, DemoProducer, describeBursts } from './demo-producer';
-import { FUNCTION_HANDLERS } from './function-registry';
+import { type AnyHandler, FUNCTION_HANDLERS } from './function-registry';
 import { MetricsReporter } from './metrics-reporter';
 import { MotoUnavailableError } from './moto';
 import type { LocalRuntime } from './runtime';
@@ -213,17 +212,30 @@ const main = async () => {
   process.on('SIGTERM', onSignal);
   const startedEmulator = opts.endpoint === undefined && process.env.AWS_ENDPOINT_URL === undefined;
   if (startedEmulator) print('starting moto_server and synthesizing the stack…');
-  /** What the monitor did, for the summary line. */
-  const counts = { monitorRuns: 0, alertsPublished: 0 };
+  let alertsPublished = 0;
   const runtime = await startLocalRuntime({
     ...(opts.endpoint !== undefined && { endpoint: opts.endpoint }),
     accelerate: opts.accelerate,
     props: { stage: opts.stage, monitor: LOCAL_MONITOR_PROPS },
     handlers: {
       ...FUNCTION_HANDLERS,
-      MonitorFunction: monitorPrintingEmails((email) =>
-        say(`✉ alert email: ${email.subject}\n${formatAlert(email)}`),
-      ),
+      MonitorFunction: monitorPrintingEmails((email) => {
+        alertsPublished++;
+        say(`✉ alert email: ${email.subject}\n${formatAlert(email)}`);
+      }),
+      // The rollup as in Lambda, its outcome printed (the first run is the one at start).
+      RollupFunction: {
+        runAtStart: true,
+        create: async () => {
+          const { handler } = await import('../lambdas/rollup/handler');
+          let runs = 0;
+          return (async (event: never) => {
+            const outcome = await handler(event);
+            say(describeRollup(outcome, runs++ === 0 ? 'at start' : 'scheduled'));
+            return outcome;
+          }) as AnyHandler;
+        },
+      },
     },
     // Handlers log JSON and print EMF metrics; without --verbose only their errors show, the summary
     // and metrics lines say the rest (metric records are observed in-process either way).
@@ -232,17 +244,6 @@ const main = async () => {
       : { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
     log: (line) => {
       if (ready || opts.verbose) print(`${time()} ${line}`);
-    },
-    onScheduledInvocation: (invocation) => {
-      if (invocation.constructId === 'MonitorFunction') {
-        counts.monitorRuns++;
-        if (invocation.ok)
-          counts.alertsPublished += (invocation.result as MonitorSummary).notifications.length;
-      } else if (invocation.constructId === 'RollupFunction' && invocation.ok) {
-        const trigger = invocation.trigger === 'manual' ? 'at start' : 'scheduled';
-        say(describeRollup(invocation.result as RollupOutcome, trigger));
-      }
-      // Failures are logged by the timer (`<function>: schedule … threw: …`).
     },
   });
 
@@ -267,9 +268,11 @@ const main = async () => {
     try {
       const summary = await reader.read();
       const burst = producer?.burst();
+      const monitorRuns =
+        runtime.stats().schedules.find((t) => t.constructId === 'MonitorFunction')?.fired ?? 0;
       const monitor =
-        counts.monitorRuns > 0
-          ? ` · monitor ${plural(counts.monitorRuns, 'run')}, ${plural(counts.alertsPublished, 'alert')}`
+        monitorRuns > 0
+          ? ` · monitor ${plural(monitorRuns, 'run')}, ${plural(alertsPublished, 'alert')}`
           : '';
       print(
         `${time()} ${formatSummary(summary, last)}${monitor}${burst ? ` · demo: ${burst} failure burst` : ''}`,
