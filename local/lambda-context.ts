@@ -7,8 +7,6 @@ export interface FunctionIdentity {
   readonly arn?: string;
   /** @default 3 (the Lambda default) */
   readonly timeoutSeconds?: number;
-  /** @default 128 */
-  readonly memorySizeMb?: number;
 }
 
 /** A Lambda `Context` for one in-process invocation, with the remaining time counted from now. */
@@ -19,7 +17,7 @@ export const lambdaContext = (fn: FunctionIdentity): Context => {
     functionName: fn.name,
     functionVersion: '$LATEST',
     invokedFunctionArn: fn.arn ?? `arn:aws:lambda:local:000000000000:function:${fn.name}`,
-    memoryLimitInMB: String(fn.memorySizeMb ?? 128),
+    memoryLimitInMB: '128',
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${fn.name}`,
     logStreamName: 'local',
