@@ -115,9 +115,10 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
   const moto: RunningMoto | undefined = await motoStarting;
   const endpoint = given ?? moto!.endpoint;
   const savedEnv = new Map<string, string | undefined>();
-  const sqsPollers: { fn: LocalFunction; poller: SqsEventSourcePoller; queueUrl: string }[] = [];
-  const streamPollers: { fn: LocalFunction; poller: DynamoStreamPoller; streamArn: string }[] = [];
-  const timers: { fn: LocalFunction; expression: string; timer: ScheduleTimer; runAtStart: boolean }[] = [];
+  const sqsPollers: { constructId: string; queueUrl: string; poller: SqsEventSourcePoller }[] = [];
+  const streamPollers: { constructId: string; streamArn: string; poller: DynamoStreamPoller }[] = [];
+  const timers: { constructId: string; expression: string; timer: ScheduleTimer }[] = [];
+  const runAtStart: ScheduleTimer[] = [];
   const sqs = new SQSClient(clientConfig({ endpoint, region }));
   const streams = new DynamoDBStreamsClient(clientConfig({ endpoint, region }));
 
@@ -168,41 +169,37 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       }
       setEnv(savedEnv, { ...fn.environment, ...options.environmentOverrides });
       const handler = await loadHandler(fn, entry);
-      const fnLog = (line: string) => log(`${fn.constructId}: ${line}`);
+      const { constructId } = fn;
+      const common = { region, fn, log: (line: string) => log(`${constructId}: ${line}`) };
       for (const source of fn.eventSources) {
         if (source.kind === 'sqs') {
           const poller = new SqsEventSourcePoller({
+            ...common,
             client: sqs,
             source,
             handler: handler as SqsHandler,
-            region,
-            fn,
-            log: fnLog,
           });
-          sqsPollers.push({ fn, poller, queueUrl: source.queueUrl });
-          continue;
+          sqsPollers.push({ constructId, queueUrl: source.queueUrl, poller });
+        } else {
+          const poller = new DynamoStreamPoller({
+            ...common,
+            client: streams,
+            source,
+            handler: handler as StreamHandler,
+          });
+          streamPollers.push({ constructId, streamArn: source.streamArn, poller });
         }
-        const poller = new DynamoStreamPoller({
-          client: streams,
-          source,
-          handler: handler as StreamHandler,
-          region,
-          fn,
-          log: fnLog,
-        });
-        streamPollers.push({ fn, poller, streamArn: source.streamArn });
       }
       for (const schedule of fn.schedules) {
         const timer = new ScheduleTimer({
+          ...common,
           schedule,
           handler: handler as ScheduledHandler,
-          fn,
-          region,
           accountId: stack.accountId,
           accelerate: options.accelerate ?? 1,
-          log: fnLog,
         });
-        timers.push({ fn, expression: schedule.expression, timer, runAtStart: entry.runAtStart === true });
+        timers.push({ constructId, expression: schedule.expression, timer });
+        if (entry.runAtStart) runAtStart.push(timer);
       }
     }
 
@@ -210,24 +207,12 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     for (const p of sqsPollers) p.poller.start();
     for (const t of timers) t.timer.start();
     // Not awaited: a first rollup must not hold up the start; `quiesce` waits for it.
-    for (const t of timers) if (t.runAtStart) void t.timer.fire();
+    for (const timer of runAtStart) void timer.fire();
 
     const stats = (): LocalRuntimeStats => ({
-      sqs: sqsPollers.map((p) => ({
-        ...p.poller.stats(),
-        constructId: p.fn.constructId,
-        queueUrl: p.queueUrl,
-      })),
-      streams: streamPollers.map((p) => ({
-        ...p.poller.stats(),
-        constructId: p.fn.constructId,
-        streamArn: p.streamArn,
-      })),
-      schedules: timers.map((t) => ({
-        ...t.timer.stats(),
-        constructId: t.fn.constructId,
-        expression: t.expression,
-      })),
+      sqs: sqsPollers.map(({ poller, ...p }) => ({ ...poller.stats(), ...p })),
+      streams: streamPollers.map(({ poller, ...p }) => ({ ...poller.stats(), ...p })),
+      schedules: timers.map(({ timer, ...t }) => ({ ...timer.stats(), ...t })),
     });
 
     const waitIdle = async (timeoutMs = 60_000): Promise<void> => {

@@ -17,7 +17,6 @@ import { clientConfig } from './aws-config';
 import { DEMO_TASK_TYPES, DemoProducer, describeBursts } from './demo-producer';
 import { type AnyHandler, FUNCTION_HANDLERS } from './function-registry';
 import { MetricsReporter } from './metrics-reporter';
-import { MotoUnavailableError } from './moto';
 import type { LocalRuntime } from './runtime';
 import { startLocalRuntime } from './runtime';
 import { nextFireMs } from './schedules';
@@ -331,12 +330,8 @@ const main = async () => {
  */
 main().catch((error: unknown) => {
   const endpointGiven = opts.endpoint ?? process.env.AWS_ENDPOINT_URL;
-  // moto's own message says how to install it or what it printed when it failed to start.
-  const explained =
-    error instanceof MotoUnavailableError
-      ? new CliError(error.message)
-      : explainError(error, { ...(endpointGiven !== undefined && { endpoint: endpointGiven }) });
-  const known = error instanceof MotoUnavailableError || explained.hint !== undefined;
+  const explained = explainError(error, { ...(endpointGiven !== undefined && { endpoint: endpointGiven }) });
+  const known = error instanceof CliError || explained.hint !== undefined;
   process.stderr.write(formatError(explained).replace(/^taskpulse:/, 'npm start:'));
   if (!known || process.env[DEBUG_ENV]) process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
   process.exit(1);
