@@ -9,6 +9,16 @@ export interface FunctionIdentity {
   readonly timeoutSeconds?: number;
 }
 
+/** What a poller says about the function it plays. */
+export interface InvocationOptions {
+  /** Region in the records' `awsRegion`. @default 'us-east-1' */
+  readonly region?: string;
+  /** The function played (context and logs). @default a name per kind of poller */
+  readonly fn?: FunctionIdentity;
+  /** @default ignore */
+  readonly log?: (line: string) => void;
+}
+
 /** A Lambda `Context` for one in-process invocation, with the remaining time counted from now. */
 export const lambdaContext = (fn: FunctionIdentity): Context => {
   const deadline = Date.now() + (fn.timeoutSeconds ?? 3) * 1000;

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import { NotIdleError } from './errors';
-import { type FunctionIdentity, lambdaContext } from './lambda-context';
+import { type InvocationOptions, lambdaContext } from './lambda-context';
 import type { SqsEventSource } from './stack-types';
 
 /**
@@ -26,23 +26,11 @@ export type SqsHandler = (
 ) => Promise<SQSBatchResponse | undefined> | Promise<void>;
 
 /** One SQS event source mapping to play, with local tuning. */
-export interface SqsPollerOptions {
+export interface SqsPollerOptions extends InvocationOptions {
   readonly client: SQSClient;
   /** The event source mapping, as read from the template. */
-  readonly source: Pick<
-    SqsEventSource,
-    | 'queueUrl'
-    | 'queueArn'
-    | 'batchSize'
-    | 'maximumBatchingWindowSeconds'
-    | 'reportBatchItemFailures'
-    | 'maximumConcurrency'
-  >;
+  readonly source: SqsEventSource;
   readonly handler: SqsHandler;
-  /** Region in the records' `awsRegion`. @default 'us-east-1' */
-  readonly region?: string;
-  /** The function played (context and logs). @default { name: 'local-sqs-consumer' } */
-  readonly fn?: FunctionIdentity;
   /**
    * Visibility timeout given to failed messages, seconds: they come back after this instead of the
    * queue's (minutes-long) timeout, so retries and redrive take seconds locally. @default 1
@@ -50,8 +38,6 @@ export interface SqsPollerOptions {
   readonly retryVisibilitySeconds?: number;
   /** Long-poll wait of one ReceiveMessage, seconds; also bounds how long `stop()` waits. @default 1 */
   readonly waitTimeSeconds?: number;
-  /** @default ignore */
-  readonly log?: (line: string) => void;
 }
 
 /** Counters of one poller, cumulative since `start()`. */

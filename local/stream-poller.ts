@@ -9,7 +9,7 @@ import {
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { NotIdleError } from './errors';
 import { matchesAnyFilter } from './event-filter';
-import { type FunctionIdentity, lambdaContext } from './lambda-context';
+import { type InvocationOptions, lambdaContext } from './lambda-context';
 import type { DynamoStreamEventSource } from './stack-types';
 
 /**
@@ -27,22 +27,10 @@ export type StreamHandler = (
 ) => Promise<DynamoDBBatchResponse | undefined> | Promise<void>;
 
 /** One DynamoDB stream event source mapping to play, with local tuning. */
-export interface StreamPollerOptions {
+export interface StreamPollerOptions extends InvocationOptions {
   readonly client: DynamoDBStreamsClient;
-  readonly source: Pick<
-    DynamoStreamEventSource,
-    | 'streamArn'
-    | 'batchSize'
-    | 'maximumBatchingWindowSeconds'
-    | 'startingPosition'
-    | 'reportBatchItemFailures'
-    | 'filters'
-  >;
+  readonly source: DynamoStreamEventSource;
   readonly handler: StreamHandler;
-  /** Region in the records' `awsRegion`. @default 'us-east-1' */
-  readonly region?: string;
-  /** The function played (context and logs). @default { name: 'local-stream-consumer' } */
-  readonly fn?: FunctionIdentity;
   /**
    * Pause after a read that returned nothing, ms; doubles up to 5× while reads stay empty (each
    * GetRecords leaves an iterator behind in moto_server, so idle polling is kept sparse). @default 200
@@ -50,8 +38,6 @@ export interface StreamPollerOptions {
   readonly pollIntervalMs?: number;
   /** Pause before a failed batch is retried, ms. @default 500 */
   readonly retryDelayMs?: number;
-  /** @default ignore */
-  readonly log?: (line: string) => void;
 }
 
 /** Counters of one poller, cumulative since `start()`. */
