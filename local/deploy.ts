@@ -150,20 +150,8 @@ export const deployLocalStack = async (options: DeployOptions): Promise<LocalSta
       new DescribeStackResourcesCommand({ StackName: options.stackName }),
     );
     const physical = new Map(StackResources.map((r) => [r.LogicalResourceId, r.PhysicalResourceId!]));
-    const resources = Object.entries(options.template.Resources);
-    const rulesByFunction = new Map<string, LocalSchedule[]>();
-    for (const [logicalId, r] of resources) {
-      const name = physical.get(logicalId);
-      if (r.Type !== 'AWS::Events::Rule' || name === undefined || r.Properties?.State === 'DISABLED')
-        continue;
-      const arn = `arn:aws:events:${options.region}:${accountId}:rule/${name}`;
-      for (const target of (r.Properties?.Targets as { Arn?: unknown }[] | undefined) ?? []) {
-        const fn = logicalIdOf(target.Arn);
-        if (fn === undefined) continue;
-        const expression = String(r.Properties?.ScheduleExpression);
-        rulesByFunction.set(fn, [...(rulesByFunction.get(fn) ?? []), { name, arn, expression }]);
-      }
-    }
+    const ofType = (type: string) =>
+      Object.entries(options.template.Resources).filter(([, r]) => r.Type === type);
     /** The ARN a reference names: a queue's (physical id: its URL) or a table's stream. */
     const arnOf = async (value: unknown): Promise<string> => {
       const id = physical.get(logicalIdOf(value) ?? '');
@@ -171,27 +159,23 @@ export const deployLocalStack = async (options: DeployOptions): Promise<LocalSta
       if (id.includes('/')) return `arn:aws:sqs:${options.region}:${accountId}:${id.split('/').at(-1)}`;
       return (await ddb.send(new DescribeTableCommand({ TableName: id }))).Table!.LatestStreamArn!;
     };
-    const mappings: { fn: string; config: EventSourceMappingConfiguration }[] = [];
-    for (const [, r] of resources) {
-      if (r.Type !== 'AWS::Lambda::EventSourceMapping') continue;
-      const props = r.Properties as unknown as EventSourceMappingConfiguration & {
-        FunctionName: unknown;
-        Enabled?: boolean;
-      };
-      if (props.Enabled === false) continue;
-      mappings.push({
-        fn: logicalIdOf(props.FunctionName) ?? '',
-        config: {
-          ...props,
-          EventSourceArn: await arnOf(props.EventSourceArn),
-        },
-      });
-    }
     const functions: LocalFunction[] = [];
-    for (const [logicalId, r] of resources) {
+    for (const [logicalId, r] of ofType('AWS::Lambda::Function')) {
       const name = physical.get(logicalId);
-      if (r.Type !== 'AWS::Lambda::Function' || name === undefined) continue;
+      if (name === undefined) continue;
       const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
+      type Mapping = EventSourceMappingConfiguration & { FunctionName: unknown; Enabled?: boolean };
+      const mappings = ofType('AWS::Lambda::EventSourceMapping')
+        .map(([, m]) => m.Properties as unknown as Mapping)
+        .filter((m) => m.Enabled !== false && logicalIdOf(m.FunctionName) === logicalId);
+      const schedules = ofType('AWS::Events::Rule').flatMap(([ruleId, rule]): LocalSchedule[] => {
+        const ruleName = physical.get(ruleId);
+        const targets = (rule.Properties?.Targets as { Arn?: unknown }[] | undefined) ?? [];
+        if (ruleName === undefined || rule.Properties?.State === 'DISABLED') return [];
+        if (!targets.some((t) => logicalIdOf(t.Arn) === logicalId)) return [];
+        const arn = `arn:aws:events:${options.region}:${accountId}:rule/${ruleName}`;
+        return [{ name: ruleName, arn, expression: String(rule.Properties?.ScheduleExpression) }];
+      });
       functions.push({
         constructId: constructIdOf(r.Metadata?.['aws:cdk:path'] as string | undefined, logicalId),
         name,
@@ -199,9 +183,11 @@ export const deployLocalStack = async (options: DeployOptions): Promise<LocalSta
         environment: config.Environment?.Variables ?? {},
         timeoutSeconds: config.Timeout ?? 3,
         eventSources: await Promise.all(
-          mappings.filter((m) => m.fn === logicalId).map((m) => toEventSource(m.config, sqs)),
+          mappings.map(async (m) =>
+            toEventSource({ ...m, EventSourceArn: await arnOf(m.EventSourceArn) }, sqs),
+          ),
         ),
-        schedules: rulesByFunction.get(logicalId) ?? [],
+        schedules,
       });
     }
     return {
