@@ -170,7 +170,7 @@ const runPass = async (
     const st = poller.stats();
     process.stderr.write(`  … aggregator: ${st.delivered} of ${st.read} stream records applied\n`);
   }, 15_000);
-  await poller.waitIdle(30 * 60_000);
+  await poller.drain(30 * 60_000);
   clearInterval(progress);
   await poller.stop();
   const t2 = performance.now();

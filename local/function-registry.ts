@@ -32,4 +32,7 @@ export const FUNCTION_HANDLERS: Readonly<Record<string, HandlerModule>> = {
   RollupFunction: { module: 'lambdas/rollup/handler.ts', runAtStart: true },
   // Scheduled: rate(5 minutes) by default.
   MonitorFunction: { module: 'lambdas/monitor/handler.ts' },
+  // Subscribed to the alarm topic, which only CloudWatch alarms publish to; local mode creates no
+  // alarms (the emulator evaluates none), so it loads but is never triggered.
+  AlarmFormatFunction: { module: 'lambdas/alarm-format/handler.ts' },
 };

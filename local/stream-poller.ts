@@ -31,11 +31,13 @@ export interface StreamPollerOptions extends InvocationOptions {
   readonly client: DynamoDBStreamsClient;
   readonly source: DynamoStreamEventSource;
   readonly handler: StreamHandler;
-  /**
-   * Pause after a read that returned nothing, ms; doubles up to 5× while reads stay empty (each
-   * GetRecords leaves an iterator behind in moto_server, so idle polling is kept sparse). @default 200
-   */
+  /** Pause after a read that returned nothing, ms. @default 200 */
   readonly pollIntervalMs?: number;
+  /**
+   * Longest pause between reads of an idle shard, ms: the pause doubles while reads come back empty
+   * (each GetRecords leaves an iterator behind in moto_server, so idle polling is kept sparse). @default 1000
+   */
+  readonly maxIdlePollMs?: number;
   /** Pause before a failed batch is retried, ms. @default 500 */
   readonly retryDelayMs?: number;
 }
@@ -188,6 +190,11 @@ export class DynamoStreamPoller {
     }
   }
 
+  /** Alias of `waitIdle` (the fault suite's name). */
+  drain(timeoutMs?: number): Promise<void> {
+    return this.waitIdle(timeoutMs);
+  }
+
   private async newIterator(): Promise<string | undefined> {
     const { ShardIterator } = await this.options.client.send(
       new GetShardIteratorCommand({
@@ -220,7 +227,7 @@ export class DynamoStreamPoller {
             resolve();
           };
         });
-        this.idleMs = Math.min(5 * baseMs, this.idleMs * 2);
+        this.idleMs = Math.min(Math.max(baseMs, this.options.maxIdlePollMs ?? 1000), this.idleMs * 2);
       } catch (error) {
         if (error instanceof ExpiredIteratorException) {
           this.iterator = await this.newIterator().catch(() => this.iterator);

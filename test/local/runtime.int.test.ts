@@ -112,8 +112,7 @@ describe('startLocalRuntime', () => {
     ]);
     expect(fn('MonitorFunction').schedules.map((s) => s.expression)).toEqual(['rate(5 minutes)']);
     expect(fn('RollupFunction').schedules.map((s) => s.expression)).toEqual(['cron(30 0 * * ? *)']);
-    // It formats CloudWatch alarms, which the emulator's stack has none of (see local/template.ts).
-    expect(unregistered).toEqual(['AlarmFormatFunction']);
+    expect(unregistered).toEqual([]);
     expect(runtime.stats().sqs.map((s) => s.constructId)).toEqual(['IngestFunction']);
     expect(runtime.stats().streams.map((s) => s.constructId)).toEqual(['AggregateFunction']);
   });

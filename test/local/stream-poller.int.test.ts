@@ -82,6 +82,7 @@ const startPoller = async (source: DynamoStreamEventSource, handler: StreamHandl
     source,
     handler,
     pollIntervalMs: 50,
+    maxIdlePollMs: 100,
     retryDelayMs: 50,
   });
   pollers.push(poller);

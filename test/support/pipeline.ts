@@ -119,7 +119,7 @@ export const createTestPipeline = async (options: TestPipelineOptions): Promise<
     client,
     deliver: async (messages) =>
       (await ingest(sqsEventOf(messages))).batchItemFailures.map((f) => f.itemIdentifier),
-    aggregate: () => poller.waitIdle(60_000),
+    aggregate: () => poller.drain(60_000),
     close: () => poller.stop(),
     scan: async (table) => {
       const items: Record<string, unknown>[] = [];
