@@ -1,22 +1,12 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { type AlertPublisher, SnsAlertPublisher } from '../lambdas/alerts/publisher';
+import type { AlertPublisher } from '../lambdas/alerts/publisher';
 import type { AlertMessage } from '../lambdas/alerts/sns-message';
-import { parseMonitorConfig } from '../lambdas/domain/rules/config';
 import { createMonitorHandler } from '../lambdas/monitor/handler-factory';
-import { documentClient } from '../lambdas/shared/aws/clients';
-import { ENV, requireEnv } from '../lambdas/shared/names/env';
-import { DynamoAggregateReader } from '../lambdas/shared/store/aggregate-reader';
-import { DynamoAlertStateStore } from '../lambdas/shared/store/alert-state-store';
-import { DynamoRunLookup } from '../lambdas/shared/store/run-lookup';
 import type { AnyHandler, HandlerModule } from './function-registry';
 
 /**
  * Alert emails in local mode. moto delivers no email, so local mode wraps the monitor's publisher
  * in-process: every alert is published to the stack's topic as in Lambda, and once SNS has accepted
- * it, the body SNS gives email subscribers is printed. The monitor is built as `lambdas/monitor/handler.ts`
- * builds it (same factory, stores and configuration from the function's environment); only the
- * publisher differs.
+ * it, the body SNS gives email subscribers is printed.
  */
 
 /** An alert as an email subscriber reads it. */
@@ -42,27 +32,16 @@ export const printingPublisher = (
   },
 });
 
-/** The `MonitorFunction` entry of local mode: the monitor with its emails handed to `onEmail`. */
+/**
+ * The `MonitorFunction` entry of local mode: the monitor as `lambdas/monitor/handler.ts` builds it
+ * (imported once its environment is set), with its emails handed to `onEmail`.
+ */
 export const monitorPrintingEmails = (onEmail: (email: AlertEmail) => void): HandlerModule => ({
   create: async () => {
-    const stateTable = requireEnv(ENV.stateTable);
-    const doc = documentClient();
-    const logger = new Logger({ serviceName: 'taskpulse-monitor' });
+    const deps = (await import('../lambdas/monitor/handler')).monitorDeps();
     return createMonitorHandler({
-      aggregates: new DynamoAggregateReader(doc, stateTable),
-      runs: new DynamoRunLookup(doc, requireEnv(ENV.historyTable)),
-      states: new DynamoAlertStateStore(doc, stateTable),
-      publisher: printingPublisher(
-        new SnsAlertPublisher(new SNSClient({}), requireEnv(ENV.alertTopicArn)),
-        onEmail,
-      ),
-      config: parseMonitorConfig(requireEnv(ENV.monitorConfig), ENV.monitorConfig),
-      stage: requireEnv(ENV.stage),
-      logger: {
-        info: (message, extra) => logger.info(message, extra ?? {}),
-        warn: (message, extra) => logger.warn(message, extra ?? {}),
-        error: (message, extra) => logger.error(message, extra ?? {}),
-      },
+      ...deps,
+      publisher: printingPublisher(deps.publisher, onEmail),
     }) as AnyHandler;
   },
 });

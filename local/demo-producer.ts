@@ -190,8 +190,6 @@ export const malformedMessage = (nowMs: number, random: () => number): PlannedMe
   return { atMs: 0, body, malformed };
 };
 
-export { seededRandom } from './random';
-
 /**
  * When one task type fails in a burst (its upstream is down: every attempt fails). Sized for the failure-
  * rate rule (20% of the runs that finished in the window, at least 10), with the 5-minute window local
@@ -256,40 +254,26 @@ export interface DemoProducerOptions {
   readonly queueUrl: string;
   /** New tasks per second, on average. @default 5 */
   readonly tasksPerSecond?: number;
-  /** One malformed message per this many tasks, on average. @default 60 */
-  readonly malformedEvery?: number;
-  /** When the failure bursts happen. @default DEFAULT_BURSTS */
-  readonly bursts?: BurstSchedule;
-  /** @default Math.random */
-  readonly random?: () => number;
   /** @default ignore */
   readonly log?: (line: string) => void;
 }
 
-/** Counters of the producer. */
-export interface DemoProducerStats {
-  readonly tasks: number;
-  readonly sent: number;
-  readonly malformed: number;
-  readonly sendErrors: number;
-  /** Task type in a failure burst now, if any. */
-  readonly burst?: string;
-}
-
 const TICK_MS = 200;
+/** One malformed message per this many tasks, on average. */
+const MALFORMED_EVERY = 60;
+const BURST_ERROR = (type: string) => ({
+  type: 'UpstreamUnavailable',
+  message: `${type} upstream returned 503 Service Unavailable`,
+});
 
-/** Sends the demo traffic until stopped. */
+/** Sends the demo traffic (with `Math.random`) until stopped. */
 export class DemoProducer {
   private timer: NodeJS.Timeout | undefined;
-  private queue: { dueMs: number; body: string; malformed?: string }[] = [];
+  private queue: { dueMs: number; body: string }[] = [];
   private sending: Promise<void> = Promise.resolve();
   private startedAtMs: number | undefined;
-  private readonly counters = { tasks: 0, sent: 0, malformed: 0, sendErrors: 0 };
-  private readonly random: () => number;
 
-  constructor(private readonly options: DemoProducerOptions) {
-    this.random = options.random ?? Math.random;
-  }
+  constructor(private readonly options: DemoProducerOptions) {}
 
   start(): void {
     this.startedAtMs ??= Date.now();
@@ -303,44 +287,26 @@ export class DemoProducer {
     await this.sending;
   }
 
-  stats(): DemoProducerStats {
-    const burst = this.burstType(Date.now());
-    return { ...this.counters, ...(burst !== undefined && { burst }) };
-  }
-
-  /** The task type failing in a burst at `nowMs`, counted from `start()`. */
-  private burstType(nowMs: number): DemoTaskType | undefined {
-    if (this.startedAtMs === undefined) return undefined;
-    return burstTypeAt(nowMs - this.startedAtMs, this.options.bursts ?? DEFAULT_BURSTS);
+  /** The task type in a failure burst now, if any. */
+  burst(nowMs = Date.now()): DemoTaskType | undefined {
+    return this.startedAtMs === undefined ? undefined : burstTypeAt(nowMs - this.startedAtMs);
   }
 
   private tick(): void {
     const now = Date.now();
     const expected = ((this.options.tasksPerSecond ?? 5) * TICK_MS) / 1000;
-    const types = Object.keys(DEMO_TASK_TYPES) as DemoTaskType[];
-    const burst = this.burstType(now);
+    const burst = this.burst(now);
     // Whole tasks per tick plus a chance for the fraction, so the average rate is right.
-    const count = Math.floor(expected) + (this.random() < expected % 1 ? 1 : 0);
+    const count = Math.floor(expected) + (Math.random() < expected % 1 ? 1 : 0);
     for (let i = 0; i < count; i++) {
-      const type = pick(types, this.random);
-      const inBurst = type === burst;
+      const type = pick(Object.keys(DEMO_TASK_TYPES) as DemoTaskType[], Math.random);
       const plan = planTask(type, {
-        random: this.random,
+        random: Math.random,
         nowMs: now,
-        ...(inBurst && {
-          failureRate: BURST_FAILURE_RATE,
-          burstError: {
-            type: 'UpstreamUnavailable',
-            message: `${type} upstream returned 503 Service Unavailable`,
-          },
-        }),
+        ...(type === burst && { failureRate: BURST_FAILURE_RATE, burstError: BURST_ERROR(type) }),
       });
-      this.counters.tasks++;
+      if (Math.random() < 1 / MALFORMED_EVERY) plan.push(malformedMessage(now, Math.random));
       for (const m of plan) this.queue.push({ dueMs: now + m.atMs, body: m.body });
-      if (this.random() < 1 / (this.options.malformedEvery ?? 60)) {
-        const bad = malformedMessage(now, this.random);
-        this.queue.push({ dueMs: now, body: bad.body, malformed: bad.malformed! });
-      }
     }
     const due = this.queue.filter((m) => m.dueMs <= now);
     if (due.length === 0) return;
@@ -348,23 +314,18 @@ export class DemoProducer {
     this.sending = this.sending.then(() => this.send(due));
   }
 
-  private async send(messages: { body: string; malformed?: string }[]): Promise<void> {
+  private async send(messages: { body: string }[]): Promise<void> {
     for (let i = 0; i < messages.length; i += 10) {
-      const chunk = messages.slice(i, i + 10);
       try {
-        const result = await this.options.client.send(
+        const { Failed = [] } = await this.options.client.send(
           new SendMessageBatchCommand({
             QueueUrl: this.options.queueUrl,
-            Entries: chunk.map((m, j) => ({ Id: String(j), MessageBody: m.body })),
+            Entries: messages.slice(i, i + 10).map((m, j) => ({ Id: String(j), MessageBody: m.body })),
           }),
         );
-        this.counters.sent += result.Successful?.length ?? 0;
-        this.counters.malformed += chunk.filter(
-          (m, j) => m.malformed !== undefined && result.Successful?.some((s) => s.Id === String(j)),
-        ).length;
-        this.counters.sendErrors += result.Failed?.length ?? 0;
+        for (const f of Failed)
+          this.options.log?.(`demo producer: send failed: ${f.Code} ${f.Message ?? ''}`);
       } catch (error) {
-        this.counters.sendErrors += chunk.length;
         this.options.log?.(`demo producer: send failed: ${(error as Error).message}`);
       }
     }

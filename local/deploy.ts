@@ -3,7 +3,9 @@ import {
   CreateStackCommand,
   DescribeStackResourcesCommand,
   DescribeStacksCommand,
+  type DescribeStacksCommandOutput,
   type Stack,
+  waitUntilStackCreateComplete,
 } from '@aws-sdk/client-cloudformation';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -42,30 +44,15 @@ export interface DeployOptions {
   readonly template: CfnTemplate;
 }
 
-const POLL_MS = 100;
-const MAX_WAIT_MS = 60_000;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** `Stack/Taskpulse/IngestFunction/Resource` → `IngestFunction`. Pure. */
 export const constructIdOf = (path: string | undefined, logicalId: string): string => {
   const segments = (path ?? '').split('/').filter((s) => s !== '' && s !== 'Resource' && s !== 'Default');
   return segments.length > 1 ? segments.at(-1)! : logicalId;
 };
 
-const describe = async (cfn: CloudFormationClient, stackName: string): Promise<Stack | undefined> => {
-  try {
-    return (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
-  } catch (error) {
-    if (/does not exist/i.test((error as Error).message)) return undefined;
-    throw error;
-  }
-};
-
-/** Create the stack (or find it, when this emulator already has it) and wait until it is complete. */
+/** Create the stack (or reuse the one this emulator already has) and wait until it is complete. */
 const createStack = async (cfn: CloudFormationClient, options: DeployOptions): Promise<Stack> => {
-  let stack = await describe(cfn, options.stackName);
-  if (stack === undefined) {
+  try {
     await cfn.send(
       new CreateStackCommand({
         StackName: options.stackName,
@@ -73,21 +60,22 @@ const createStack = async (cfn: CloudFormationClient, options: DeployOptions): P
         Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
       }),
     );
+  } catch (error) {
+    if ((error as Error).name !== 'AlreadyExistsException') throw error;
   }
-  const deadline = Date.now() + MAX_WAIT_MS;
-  for (;;) {
-    stack = await describe(cfn, options.stackName);
-    const status = stack?.StackStatus ?? 'missing';
-    if (status === 'CREATE_COMPLETE' || status === 'UPDATE_COMPLETE') return stack!;
-    if (!status.endsWith('_IN_PROGRESS') || Date.now() > deadline) {
-      throw new LocalModeError(
-        `the emulator did not create stack ${options.stackName}: ${status} ${stack?.StackStatusReason ?? ''}`.trim(),
-        {
-          hint: 'run with --verbose for details, or restart npm start without --endpoint (a fresh moto_server)',
-        },
-      );
-    }
-    await sleep(POLL_MS);
+  try {
+    // The SDK's waiter checks at once (moto creates the stack in about a second), then every second.
+    const { reason } = await waitUntilStackCreateComplete(
+      { client: cfn, maxWaitTime: 60, minDelay: 1, maxDelay: 1 },
+      { StackName: options.stackName },
+    );
+    return (reason as DescribeStacksCommandOutput).Stacks![0]!;
+  } catch {
+    const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: options.stackName }));
+    const status = `${Stacks?.[0]?.StackStatus} ${Stacks?.[0]?.StackStatusReason ?? ''}`.trim();
+    throw new LocalModeError(`the emulator did not create stack ${options.stackName}: ${status}`, {
+      hint: 'run with --verbose for details, or restart npm start without --endpoint (a fresh moto_server)',
+    });
   }
 };
 
@@ -162,20 +150,8 @@ export const deployLocalStack = async (options: DeployOptions): Promise<LocalSta
       new DescribeStackResourcesCommand({ StackName: options.stackName }),
     );
     const physical = new Map(StackResources.map((r) => [r.LogicalResourceId, r.PhysicalResourceId!]));
-    const resources = Object.entries(options.template.Resources);
-    const rulesByFunction = new Map<string, LocalSchedule[]>();
-    for (const [logicalId, r] of resources) {
-      const name = physical.get(logicalId);
-      if (r.Type !== 'AWS::Events::Rule' || name === undefined || r.Properties?.State === 'DISABLED')
-        continue;
-      const arn = `arn:aws:events:${options.region}:${accountId}:rule/${name}`;
-      for (const target of (r.Properties?.Targets as { Arn?: unknown }[] | undefined) ?? []) {
-        const fn = logicalIdOf(target.Arn);
-        if (fn === undefined) continue;
-        const expression = String(r.Properties?.ScheduleExpression);
-        rulesByFunction.set(fn, [...(rulesByFunction.get(fn) ?? []), { name, arn, expression }]);
-      }
-    }
+    const ofType = (type: string) =>
+      Object.entries(options.template.Resources).filter(([, r]) => r.Type === type);
     /** The ARN a reference names: a queue's (physical id: its URL) or a table's stream. */
     const arnOf = async (value: unknown): Promise<string> => {
       const id = physical.get(logicalIdOf(value) ?? '');
@@ -183,27 +159,23 @@ export const deployLocalStack = async (options: DeployOptions): Promise<LocalSta
       if (id.includes('/')) return `arn:aws:sqs:${options.region}:${accountId}:${id.split('/').at(-1)}`;
       return (await ddb.send(new DescribeTableCommand({ TableName: id }))).Table!.LatestStreamArn!;
     };
-    const mappings: { fn: string; config: EventSourceMappingConfiguration }[] = [];
-    for (const [, r] of resources) {
-      if (r.Type !== 'AWS::Lambda::EventSourceMapping') continue;
-      const props = r.Properties as unknown as EventSourceMappingConfiguration & {
-        FunctionName: unknown;
-        Enabled?: boolean;
-      };
-      if (props.Enabled === false) continue;
-      mappings.push({
-        fn: logicalIdOf(props.FunctionName) ?? '',
-        config: {
-          ...props,
-          EventSourceArn: await arnOf(props.EventSourceArn),
-        },
-      });
-    }
     const functions: LocalFunction[] = [];
-    for (const [logicalId, r] of resources) {
+    for (const [logicalId, r] of ofType('AWS::Lambda::Function')) {
       const name = physical.get(logicalId);
-      if (r.Type !== 'AWS::Lambda::Function' || name === undefined) continue;
+      if (name === undefined) continue;
       const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
+      type Mapping = EventSourceMappingConfiguration & { FunctionName: unknown; Enabled?: boolean };
+      const mappings = ofType('AWS::Lambda::EventSourceMapping')
+        .map(([, m]) => m.Properties as unknown as Mapping)
+        .filter((m) => m.Enabled !== false && logicalIdOf(m.FunctionName) === logicalId);
+      const schedules = ofType('AWS::Events::Rule').flatMap(([ruleId, rule]): LocalSchedule[] => {
+        const ruleName = physical.get(ruleId);
+        const targets = (rule.Properties?.Targets as { Arn?: unknown }[] | undefined) ?? [];
+        if (ruleName === undefined || rule.Properties?.State === 'DISABLED') return [];
+        if (!targets.some((t) => logicalIdOf(t.Arn) === logicalId)) return [];
+        const arn = `arn:aws:events:${options.region}:${accountId}:rule/${ruleName}`;
+        return [{ name: ruleName, arn, expression: String(rule.Properties?.ScheduleExpression) }];
+      });
       functions.push({
         constructId: constructIdOf(r.Metadata?.['aws:cdk:path'] as string | undefined, logicalId),
         name,
@@ -211,9 +183,11 @@ export const deployLocalStack = async (options: DeployOptions): Promise<LocalSta
         environment: config.Environment?.Variables ?? {},
         timeoutSeconds: config.Timeout ?? 3,
         eventSources: await Promise.all(
-          mappings.filter((m) => m.fn === logicalId).map((m) => toEventSource(m.config, sqs)),
+          mappings.map(async (m) =>
+            toEventSource({ ...m, EventSourceArn: await arnOf(m.EventSourceArn) }, sqs),
+          ),
         ),
-        schedules: rulesByFunction.get(logicalId) ?? [],
+        schedules,
       });
     }
     return {

@@ -7,8 +7,16 @@ export interface FunctionIdentity {
   readonly arn?: string;
   /** @default 3 (the Lambda default) */
   readonly timeoutSeconds?: number;
-  /** @default 128 */
-  readonly memorySizeMb?: number;
+}
+
+/** What a poller says about the function it plays. */
+export interface InvocationOptions {
+  /** Region in the records' `awsRegion`. @default 'us-east-1' */
+  readonly region?: string;
+  /** The function played (context and logs). @default a name per kind of poller */
+  readonly fn?: FunctionIdentity;
+  /** @default ignore */
+  readonly log?: (line: string) => void;
 }
 
 /** A Lambda `Context` for one in-process invocation, with the remaining time counted from now. */
@@ -19,7 +27,7 @@ export const lambdaContext = (fn: FunctionIdentity): Context => {
     functionName: fn.name,
     functionVersion: '$LATEST',
     invokedFunctionArn: fn.arn ?? `arn:aws:lambda:local:000000000000:function:${fn.name}`,
-    memoryLimitInMB: String(fn.memorySizeMb ?? 128),
+    memoryLimitInMB: '128',
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${fn.name}`,
     logStreamName: 'local',

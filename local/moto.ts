@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { CliError } from '../cli/errors';
 
 /**
  * Start and stop `moto_server`, the embedded AWS emulator, on a free loopback port.
@@ -12,8 +13,8 @@ export interface RunningMoto {
   stop(): Promise<void>;
 }
 
-/** Raised when moto_server is not installed or does not come up. */
-export class MotoUnavailableError extends Error {
+/** Raised when moto_server is not installed or does not come up; its message says how to fix it. */
+export class MotoUnavailableError extends CliError {
   override readonly name = 'MotoUnavailableError';
 }
 

@@ -8,12 +8,7 @@ import { deployLocalStack } from './deploy';
 import { LocalModeError, NotIdleError } from './errors';
 import { type AnyHandler, FUNCTION_HANDLERS, type HandlerModule } from './function-registry';
 import { type RunningMoto, startMoto } from './moto';
-import {
-  type ScheduledHandler,
-  type ScheduledInvocation,
-  ScheduleTimer,
-  type ScheduleTimerStats,
-} from './schedules';
+import { type ScheduledHandler, ScheduleTimer, type ScheduleTimerStats } from './schedules';
 import { SqsEventSourcePoller, type SqsHandler, type SqsPollerStats } from './sqs-poller';
 import type { LocalFunction, LocalStack } from './stack-types';
 import { DynamoStreamPoller, type StreamHandler, type StreamPollerStats } from './stream-poller';
@@ -43,17 +38,8 @@ export interface LocalRuntimeOptions {
   readonly log?: (line: string) => void;
   /** Variables set over every function's environment (e.g. `POWERTOOLS_LOG_LEVEL`). @default {} */
   readonly environmentOverrides?: Record<string, string>;
-  /** Visibility timeout of failed SQS messages, seconds (how soon they are retried). @default 1 */
-  readonly retryVisibilitySeconds?: number;
   /** Handler modules by construct id. @default FUNCTION_HANDLERS */
   readonly handlers?: Readonly<Record<string, HandlerModule>>;
-  /**
-   * Told about every finished invocation of a scheduled function (timer or `runAtStart`), with what the
-   * handler returned or threw, e.g. to print a rollup's outcome. @default ignore
-   */
-  readonly onScheduledInvocation?: (
-    invocation: ScheduledInvocation & { readonly constructId: string },
-  ) => void;
 }
 
 /** What ran, per function. */
@@ -129,9 +115,10 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
   const moto: RunningMoto | undefined = await motoStarting;
   const endpoint = given ?? moto!.endpoint;
   const savedEnv = new Map<string, string | undefined>();
-  const sqsPollers: { fn: LocalFunction; poller: SqsEventSourcePoller; queueUrl: string }[] = [];
-  const streamPollers: { fn: LocalFunction; poller: DynamoStreamPoller; streamArn: string }[] = [];
-  const timers: { fn: LocalFunction; expression: string; timer: ScheduleTimer; runAtStart: boolean }[] = [];
+  const sqsPollers: { constructId: string; queueUrl: string; poller: SqsEventSourcePoller }[] = [];
+  const streamPollers: { constructId: string; streamArn: string; poller: DynamoStreamPoller }[] = [];
+  const timers: { constructId: string; expression: string; timer: ScheduleTimer }[] = [];
+  const runAtStart: ScheduleTimer[] = [];
   const sqs = new SQSClient(clientConfig({ endpoint, region }));
   const streams = new DynamoDBStreamsClient(clientConfig({ endpoint, region }));
 
@@ -182,47 +169,37 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       }
       setEnv(savedEnv, { ...fn.environment, ...options.environmentOverrides });
       const handler = await loadHandler(fn, entry);
-      const fnLog = (line: string) => log(`${fn.constructId}: ${line}`);
+      const { constructId } = fn;
+      const common = { region, fn, log: (line: string) => log(`${constructId}: ${line}`) };
       for (const source of fn.eventSources) {
         if (source.kind === 'sqs') {
           const poller = new SqsEventSourcePoller({
+            ...common,
             client: sqs,
             source,
             handler: handler as SqsHandler,
-            region,
-            fn,
-            retryVisibilitySeconds: options.retryVisibilitySeconds ?? 1,
-            log: fnLog,
           });
-          sqsPollers.push({ fn, poller, queueUrl: source.queueUrl });
-          continue;
+          sqsPollers.push({ constructId, queueUrl: source.queueUrl, poller });
+        } else {
+          const poller = new DynamoStreamPoller({
+            ...common,
+            client: streams,
+            source,
+            handler: handler as StreamHandler,
+          });
+          streamPollers.push({ constructId, streamArn: source.streamArn, poller });
         }
-        const poller = new DynamoStreamPoller({
-          client: streams,
-          source,
-          handler: handler as StreamHandler,
-          region,
-          fn,
-          log: fnLog,
-        });
-        streamPollers.push({ fn, poller, streamArn: source.streamArn });
       }
       for (const schedule of fn.schedules) {
-        const onInvoked = options.onScheduledInvocation;
         const timer = new ScheduleTimer({
+          ...common,
           schedule,
           handler: handler as ScheduledHandler,
-          fn,
-          region,
           accountId: stack.accountId,
           accelerate: options.accelerate ?? 1,
-          log: fnLog,
-          ...(onInvoked !== undefined && {
-            onInvoked: (invocation: ScheduledInvocation) =>
-              onInvoked({ ...invocation, constructId: fn.constructId }),
-          }),
         });
-        timers.push({ fn, expression: schedule.expression, timer, runAtStart: entry.runAtStart === true });
+        timers.push({ constructId, expression: schedule.expression, timer });
+        if (entry.runAtStart) runAtStart.push(timer);
       }
     }
 
@@ -230,24 +207,12 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     for (const p of sqsPollers) p.poller.start();
     for (const t of timers) t.timer.start();
     // Not awaited: a first rollup must not hold up the start; `quiesce` waits for it.
-    for (const t of timers) if (t.runAtStart) void t.timer.fire('manual');
+    for (const timer of runAtStart) void timer.fire();
 
     const stats = (): LocalRuntimeStats => ({
-      sqs: sqsPollers.map((p) => ({
-        ...p.poller.stats(),
-        constructId: p.fn.constructId,
-        queueUrl: p.queueUrl,
-      })),
-      streams: streamPollers.map((p) => ({
-        ...p.poller.stats(),
-        constructId: p.fn.constructId,
-        streamArn: p.streamArn,
-      })),
-      schedules: timers.map((t) => ({
-        ...t.timer.stats(),
-        constructId: t.fn.constructId,
-        expression: t.expression,
-      })),
+      sqs: sqsPollers.map(({ poller, ...p }) => ({ ...poller.stats(), ...p })),
+      streams: streamPollers.map(({ poller, ...p }) => ({ ...poller.stats(), ...p })),
+      schedules: timers.map(({ timer, ...t }) => ({ ...timer.stats(), ...t })),
     });
 
     const waitIdle = async (timeoutMs = 60_000): Promise<void> => {

@@ -88,16 +88,7 @@ export interface ScheduleTimerOptions {
   readonly accelerate?: number;
   /** @default ignore */
   readonly log?: (line: string) => void;
-  /** Told about every invocation once it has finished (what it returned or threw). @default ignore */
-  readonly onInvoked?: (invocation: ScheduledInvocation) => void;
 }
-
-/** One finished invocation of a scheduled handler. */
-export type ScheduledInvocation = {
-  /** Why it ran: its schedule, or a `fire()` from outside (e.g. once at start). */
-  readonly trigger: 'schedule' | 'manual';
-  readonly durationMs: number;
-} & ({ readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: Error });
 
 /** Counters of one timer. */
 export interface ScheduleTimerStats {
@@ -133,35 +124,25 @@ export class ScheduleTimer {
     return { ...this.counters };
   }
 
-  /** Fire now (also what the timer calls, with `trigger` 'schedule'). */
-  async fire(trigger: ScheduledInvocation['trigger'] = 'manual'): Promise<void> {
+  /** Fire now (also what the timer calls); skipped while the previous invocation runs. */
+  async fire(): Promise<void> {
     if (this.running !== undefined) {
       this.counters.skipped++;
       return;
     }
-    const { schedule, handler, fn, log, onInvoked } = this.options;
+    const { schedule, handler, fn, log } = this.options;
     this.counters.fired++;
     const event = scheduledEventOf(schedule, this.options.region, this.options.accountId);
-    this.running = (async () => {
-      const startedMs = Date.now();
-      let invocation: ScheduledInvocation;
-      try {
-        const result = await handler(event, lambdaContext(fn));
-        invocation = { trigger, durationMs: Date.now() - startedMs, ok: true, result };
-      } catch (error) {
+    this.running = handler(event, lambdaContext(fn)).then(
+      () => {},
+      (error: Error) => {
         this.counters.errors++;
-        log?.(`schedule ${schedule.name}: ${fn.name} threw: ${(error as Error).message}`);
-        invocation = { trigger, durationMs: Date.now() - startedMs, ok: false, error: error as Error };
-      } finally {
-        this.running = undefined;
-      }
-      try {
-        onInvoked?.(invocation);
-      } catch (error) {
-        log?.(`schedule ${schedule.name}: onInvoked threw: ${(error as Error).message}`);
-      }
-    })();
-    await this.running;
+        log?.(`schedule ${schedule.name}: ${fn.name} threw: ${error.message}`);
+      },
+    );
+    await this.running.finally(() => {
+      this.running = undefined;
+    });
   }
 
   private arm(): void {
@@ -171,7 +152,7 @@ export class ScheduleTimer {
     const virtualNow = this.startedAtMs + (Date.now() - this.startedAtMs) * speed;
     const delayMs = Math.max(0, (nextFireMs(expression, virtualNow) - virtualNow) / speed);
     this.timer = setTimeout(() => {
-      void this.fire('schedule');
+      void this.fire();
       this.arm();
     }, delayMs);
     this.timer.unref();

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import { NotIdleError } from './errors';
-import { type FunctionIdentity, lambdaContext } from './lambda-context';
+import { type InvocationOptions, lambdaContext } from './lambda-context';
 import type { SqsEventSource } from './stack-types';
 
 /**
@@ -26,23 +26,11 @@ export type SqsHandler = (
 ) => Promise<SQSBatchResponse | undefined> | Promise<void>;
 
 /** One SQS event source mapping to play, with local tuning. */
-export interface SqsPollerOptions {
+export interface SqsPollerOptions extends InvocationOptions {
   readonly client: SQSClient;
   /** The event source mapping, as read from the template. */
-  readonly source: Pick<
-    SqsEventSource,
-    | 'queueUrl'
-    | 'queueArn'
-    | 'batchSize'
-    | 'maximumBatchingWindowSeconds'
-    | 'reportBatchItemFailures'
-    | 'maximumConcurrency'
-  >;
+  readonly source: SqsEventSource;
   readonly handler: SqsHandler;
-  /** Region in the records' `awsRegion`. @default 'us-east-1' */
-  readonly region?: string;
-  /** The function played (context and logs). @default { name: 'local-sqs-consumer' } */
-  readonly fn?: FunctionIdentity;
   /**
    * Visibility timeout given to failed messages, seconds: they come back after this instead of the
    * queue's (minutes-long) timeout, so retries and redrive take seconds locally. @default 1
@@ -50,8 +38,6 @@ export interface SqsPollerOptions {
   readonly retryVisibilitySeconds?: number;
   /** Long-poll wait of one ReceiveMessage, seconds; also bounds how long `stop()` waits. @default 1 */
   readonly waitTimeSeconds?: number;
-  /** @default ignore */
-  readonly log?: (line: string) => void;
 }
 
 /** Counters of one poller, cumulative since `start()`. */
@@ -62,28 +48,22 @@ export interface SqsPollerStats {
   readonly deleted: number;
   /** Messages that failed (reported in `batchItemFailures`, or in a batch whose invocation threw). */
   readonly failed: number;
-  /** Handler invocations. */
-  readonly batches: number;
   /** Invocations that threw. */
   readonly errors: number;
-  /** Batches being processed now. */
-  readonly inFlight: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-const chunks = <T>(items: readonly T[], size: number): T[][] =>
-  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size));
-
 /** The Lambda shape of a received SQS message. Pure. */
 export const toSqsRecord = (message: Message, queueArn: string, region: string): SQSRecord => {
+  const base64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
   const messageAttributes: SQSMessageAttributes = {};
   for (const [name, a] of Object.entries(message.MessageAttributes ?? {})) {
     messageAttributes[name] = {
       ...(a.StringValue !== undefined && { stringValue: a.StringValue }),
-      ...(a.BinaryValue !== undefined && { binaryValue: Buffer.from(a.BinaryValue).toString('base64') }),
+      ...(a.BinaryValue !== undefined && { binaryValue: base64(a.BinaryValue) }),
       stringListValues: a.StringListValues ?? [],
-      binaryListValues: (a.BinaryListValues ?? []).map((b) => Buffer.from(b).toString('base64')),
+      binaryListValues: (a.BinaryListValues ?? []).map(base64),
       dataType: a.DataType ?? 'String',
     };
   }
@@ -127,37 +107,15 @@ export const failedMessageIds = (
   return new Set(failures);
 };
 
-/** A counting semaphore that can be woken up on stop. */
-class Slots {
-  private used = 0;
-  private readonly waiters: (() => void)[] = [];
-  constructor(private readonly limit: number) {}
-  async acquire(): Promise<void> {
-    while (this.used >= this.limit) await new Promise<void>((resolve) => this.waiters.push(resolve));
-    this.used++;
-  }
-  release(): void {
-    this.used--;
-    this.waiters.shift()?.();
-  }
-  wakeAll(): void {
-    for (const w of this.waiters.splice(0)) w();
-  }
-}
-
 /** Polls one queue for one handler, with the event source mapping's semantics (see the module doc). */
 export class SqsEventSourcePoller {
-  private readonly counters = { received: 0, deleted: 0, failed: 0, batches: 0, errors: 0 };
+  private readonly counters = { received: 0, deleted: 0, failed: 0, errors: 0 };
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly slots: Slots;
   private loop: Promise<void> | undefined;
   private running = false;
-  /** Messages received and not yet handed to an invocation. */
-  private held = 0;
   private readonly log: (line: string) => void;
 
   constructor(private readonly options: SqsPollerOptions) {
-    this.slots = new Slots(options.source.maximumConcurrency ?? Number.POSITIVE_INFINITY);
     this.log = options.log ?? (() => {});
   }
 
@@ -172,25 +130,23 @@ export class SqsEventSourcePoller {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.slots.wakeAll();
     await this.loop;
     await Promise.all([...this.inFlight]);
   }
 
   stats(): SqsPollerStats {
-    return { ...this.counters, inFlight: this.inFlight.size };
+    return { ...this.counters };
   }
 
   /**
-   * Resolve when the queue is drained: nothing is held or in flight here and the queue reports no
-   * messages (visible, in flight or delayed). Received messages count as in flight in the queue until
-   * they are deleted, so there is no gap; a message that keeps failing counts until the redrive policy
-   * moves it to the dead-letter queue. Assumes this poller is the queue's only consumer.
+   * Resolve when the queue is drained: no batch is in flight here and the queue reports no messages
+   * (visible, in flight or delayed). Received messages count as in flight in the queue until they are
+   * deleted, so there is no gap; a message that keeps failing counts until the redrive policy moves it
+   * to the dead-letter queue. Assumes this poller is the queue's only consumer.
    */
   async waitIdle(timeoutMs = 30_000): Promise<void> {
     const since = Date.now();
-    while (this.running) {
-      if (this.inFlight.size === 0 && this.held === 0 && (await this.queueDepth()) === 0) return;
+    while (this.running && (this.inFlight.size > 0 || (await this.queueDepth()) > 0)) {
       if (Date.now() - since > timeoutMs) {
         throw new NotIdleError(`queue ${this.options.source.queueUrl} not idle after ${timeoutMs} ms`);
       }
@@ -199,7 +155,7 @@ export class SqsEventSourcePoller {
   }
 
   /** Visible + in-flight + delayed messages of the queue. */
-  async queueDepth(): Promise<number> {
+  private async queueDepth(): Promise<number> {
     const { Attributes: a = {} } = await this.options.client.send(
       new GetQueueAttributesCommand({
         QueueUrl: this.options.source.queueUrl,
@@ -210,61 +166,34 @@ export class SqsEventSourcePoller {
         ],
       }),
     );
-    return (
-      Number(a.ApproximateNumberOfMessages ?? 0) +
-      Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) +
-      Number(a.ApproximateNumberOfMessagesDelayed ?? 0)
-    );
+    return Object.values(a).reduce((n, v) => n + Number(v), 0);
   }
 
   private async receiveLoop(): Promise<void> {
+    const limit = this.options.source.maximumConcurrency ?? Number.POSITIVE_INFINITY;
     while (this.running) {
-      // Take a concurrency slot before receiving, so received messages never wait for one.
-      await this.slots.acquire();
-      if (!this.running) {
-        this.slots.release();
-        break;
+      // Wait for a free concurrency slot before receiving, so received messages never wait for one.
+      if (this.inFlight.size >= limit) {
+        await Promise.race(this.inFlight);
+        continue;
       }
       let batch: Message[];
       try {
         batch = await this.gather();
       } catch (error) {
-        this.slots.release();
         if (this.running) this.log(`sqs poller: receive failed: ${(error as Error).message}`);
         await sleep(1000);
         continue;
       }
-      if (batch.length === 0) {
-        this.slots.release();
-        continue;
-      }
-      this.held -= batch.length;
-      const invocation = this.process(batch).finally(() => {
-        this.inFlight.delete(invocation);
-        this.slots.release();
-      });
+      if (batch.length === 0) continue;
+      const invocation = this.process(batch).finally(() => this.inFlight.delete(invocation));
       this.inFlight.add(invocation);
     }
   }
 
-  private async receive(max: number, waitSeconds: number): Promise<Message[]> {
-    const { Messages = [] } = await this.options.client.send(
-      new ReceiveMessageCommand({
-        QueueUrl: this.options.source.queueUrl,
-        MaxNumberOfMessages: max,
-        WaitTimeSeconds: waitSeconds,
-        MessageSystemAttributeNames: ['All'],
-        MessageAttributeNames: ['All'],
-      }),
-    );
-    this.counters.received += Messages.length;
-    this.held += Messages.length;
-    return Messages;
-  }
-
   /** Gather one batch: up to the batch size, for at most the batching window after the first message. */
   private async gather(): Promise<Message[]> {
-    const { batchSize, maximumBatchingWindowSeconds } = this.options.source;
+    const { batchSize, maximumBatchingWindowSeconds, queueUrl } = this.options.source;
     const wait = this.options.waitTimeSeconds ?? 1;
     const batch: Message[] = [];
     let deadline: number | undefined;
@@ -274,12 +203,21 @@ export class SqsEventSourcePoller {
       const waitSeconds = Math.min(wait, Math.floor(remainingMs / 1000));
       let got: Message[];
       try {
-        got = await this.receive(Math.min(10, batchSize - batch.length), waitSeconds);
+        ({ Messages: got = [] } = await this.options.client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: Math.min(10, batchSize - batch.length),
+            WaitTimeSeconds: waitSeconds,
+            MessageSystemAttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+          }),
+        ));
       } catch (error) {
         if (batch.length === 0) throw error;
         this.log(`sqs poller: receive failed, invoking with what was gathered: ${(error as Error).message}`);
         break;
       }
+      this.counters.received += got.length;
       if (got.length === 0) {
         if (deadline === undefined) break; // idle: nothing arrived during the long poll
         if (waitSeconds === 0) await sleep(Math.min(remainingMs, 50));
@@ -293,66 +231,57 @@ export class SqsEventSourcePoller {
 
   private async process(messages: Message[]): Promise<void> {
     const { source, handler } = this.options;
-    const region = this.options.region ?? 'us-east-1';
     // The stack's SQS mapping has no filter criteria: every message is delivered.
-    const keep = messages.map((m) => toSqsRecord(m, source.queueArn, region));
-    this.counters.batches++;
+    const records = messages.map((m) => toSqsRecord(m, source.queueArn, this.options.region ?? 'us-east-1'));
     let failed: Set<string>;
     try {
       const response = await handler(
-        { Records: keep },
+        { Records: records },
         lambdaContext(this.options.fn ?? { name: 'local-sqs-consumer' }),
       );
       failed = failedMessageIds(
-        keep.map((r) => r.messageId),
+        records.map((r) => r.messageId),
         response,
         source.reportBatchItemFailures,
       );
     } catch (error) {
       this.counters.errors++;
       this.log(
-        `sqs poller: handler threw, ${keep.length} messages will be retried: ${(error as Error).message}`,
+        `sqs poller: handler threw, ${records.length} messages will be retried: ${(error as Error).message}`,
       );
-      failed = new Set(keep.map((r) => r.messageId));
+      failed = new Set(records.map((r) => r.messageId));
     }
     this.counters.failed += failed.size;
-    try {
-      await this.deleteRecords(keep.filter((r) => !failed.has(r.messageId)));
-      await this.retryLater(keep.filter((r) => failed.has(r.messageId)));
-    } catch (error) {
-      this.log(
-        `sqs poller: delete/visibility call failed (messages reappear later): ${(error as Error).message}`,
-      );
-    }
-  }
-
-  private async deleteRecords(records: readonly SQSRecord[]): Promise<void> {
-    for (const chunk of chunks(records, 10)) {
-      const result = await this.options.client.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: this.options.source.queueUrl,
-          Entries: chunk.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
-        }),
-      );
-      this.counters.deleted += result.Successful?.length ?? 0;
-      for (const f of result.Failed ?? [])
-        this.log(`sqs poller: delete failed: ${f.Code} ${f.Message ?? ''}`);
-    }
-  }
-
-  /** Make failed messages visible again soon; the redrive policy counts their receives. */
-  private async retryLater(records: readonly SQSRecord[]): Promise<void> {
-    for (const chunk of chunks(records, 10)) {
-      await this.options.client.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: this.options.source.queueUrl,
-          Entries: chunk.map((r, i) => ({
-            Id: String(i),
-            ReceiptHandle: r.receiptHandle,
-            VisibilityTimeout: this.options.retryVisibilitySeconds ?? 1,
-          })),
-        }),
-      );
+    const visibility = this.options.retryVisibilitySeconds ?? 1;
+    // Delete what succeeded; make failures visible again soon (the redrive policy counts receives).
+    for (let i = 0; i < records.length; i += 10) {
+      const chunk = records.slice(i, i + 10);
+      const done = chunk.filter((r) => !failed.has(r.messageId));
+      const retry = chunk.filter((r) => failed.has(r.messageId));
+      const entries = (rs: SQSRecord[]) =>
+        rs.map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle }));
+      try {
+        if (done.length > 0) {
+          const result = await this.options.client.send(
+            new DeleteMessageBatchCommand({ QueueUrl: source.queueUrl, Entries: entries(done) }),
+          );
+          this.counters.deleted += result.Successful?.length ?? 0;
+          for (const f of result.Failed ?? [])
+            this.log(`sqs poller: delete failed: ${f.Code} ${f.Message ?? ''}`);
+        }
+        if (retry.length > 0) {
+          await this.options.client.send(
+            new ChangeMessageVisibilityBatchCommand({
+              QueueUrl: source.queueUrl,
+              Entries: entries(retry).map((e) => ({ ...e, VisibilityTimeout: visibility })),
+            }),
+          );
+        }
+      } catch (error) {
+        this.log(
+          `sqs poller: delete/visibility call failed (messages reappear later): ${(error as Error).message}`,
+        );
+      }
     }
   }
 }

@@ -4,10 +4,10 @@ import { Duration } from 'aws-cdk-lib';
 import { Command, InvalidArgumentError } from 'commander';
 import { CliError } from '../cli/errors';
 import { explainError, formatError } from '../cli/explain';
+import { formatFields } from '../cli/format/table';
 import { removeLocalStackFile, writeLocalStackFile } from '../cli/local-stack-file';
 import { DEBUG_ENV } from '../cli/run-cli';
 import type { TaskpulseProps } from '../infra/taskpulse';
-import type { MonitorSummary } from '../lambdas/monitor/handler-factory';
 import type { RollupOutcome } from '../lambdas/rollup/run-rollup';
 import { ENV } from '../lambdas/shared/names/env';
 import { DEFAULT_METRICS_NAMESPACE } from '../lambdas/shared/names/metrics';
@@ -15,9 +15,8 @@ import { OUTPUT } from '../lambdas/shared/names/outputs';
 import { formatAlert, monitorPrintingEmails } from './alert-email';
 import { clientConfig } from './aws-config';
 import { DEMO_TASK_TYPES, DemoProducer, describeBursts } from './demo-producer';
-import { FUNCTION_HANDLERS } from './function-registry';
+import { type AnyHandler, FUNCTION_HANDLERS } from './function-registry';
 import { MetricsReporter } from './metrics-reporter';
-import { MotoUnavailableError } from './moto';
 import type { LocalRuntime } from './runtime';
 import { startLocalRuntime } from './runtime';
 import { nextFireMs } from './schedules';
@@ -105,65 +104,60 @@ const exampleCommand = (stack: LocalStack, queueUrl: string): string => {
 };
 
 /** How often a schedule fires at the chosen speed, e.g. `every 10 s` or `next in 26 min`. */
-const describeTimer = (schedule: LocalSchedule, accelerate: number): string => {
-  const now = Date.now();
-  const wallMs = (nextFireMs(schedule.expression, now) - now) / accelerate;
-  const human = (ms: number) =>
-    ms < 120_000 ? `${Math.max(1, Math.round(ms / 1000))} s` : `${Math.round(ms / 60_000)} min`;
-  const speed = accelerate === 1 ? '' : ` at ${accelerate}×`;
-  return schedule.expression.startsWith('rate(')
-    ? `every ${human(wallMs)}${speed}`
-    : `next in ${human(wallMs)}${speed}`;
+const describeTimer = ({ expression }: LocalSchedule, accelerate: number): string => {
+  const ms = (nextFireMs(expression, Date.now()) - Date.now()) / accelerate;
+  const human = ms < 120_000 ? `${Math.max(1, Math.round(ms / 1000))} s` : `${Math.round(ms / 60_000)} min`;
+  return `${expression.startsWith('rate(') ? 'every' : 'next in'} ${human}${accelerate === 1 ? '' : ` at ${accelerate}×`}`;
 };
 
 const printBanner = (runtime: LocalRuntime, startedEmulator: boolean, demo: boolean, stateFile: string) => {
   const { stack } = runtime;
   const out = stack.outputs;
-  const row = (label: string, value: string | undefined) => {
-    if (value !== undefined) print(`  ${label.padEnd(15)} ${value}`);
-  };
-  print(`Taskpulse local mode · stack ${stack.stackName} (created by the emulator's CloudFormation)`);
-  row(
-    'endpoint',
-    `${stack.endpoint}${startedEmulator ? '  (moto_server started here; stops with Ctrl-C)' : ''}`,
-  );
-  row('region', stack.region);
-  row('events queue', out[OUTPUT.eventsQueueUrl]);
-  row('dead letters', out[OUTPUT.deadLetterQueueUrl]);
-  row('history table', out[OUTPUT.historyTableName]);
-  row('state table', out[OUTPUT.stateTableName]);
-  row('alert topic', out[OUTPUT.alertTopicArn]);
-  for (const fn of stack.functions) {
-    const running = !runtime.unregistered.includes(fn.constructId);
+  const functionRows = stack.functions.map((fn): [string, string] => {
+    if (runtime.unregistered.includes(fn.constructId)) {
+      return [fn.constructId, 'not run locally (no handler registered)'];
+    }
     const ranAtStart = runtime.stats().schedules.some((s) => s.constructId === fn.constructId && s.fired > 0);
     const triggers = [
       ...fn.eventSources.map(describeSource),
       ...fn.schedules.map(
         (s) =>
-          `${s.expression} (${describeTimer(s, opts.accelerate)}${ranAtStart && running ? '; also run at start' : ''})`,
+          `${s.expression} (${describeTimer(s, opts.accelerate)}${ranAtStart ? '; also run at start' : ''})`,
       ),
-    ].join(', ');
-    row(
-      fn.constructId,
-      running ? `← ${triggers || 'no trigger'}` : 'not run locally (no handler registered)',
-    );
-  }
-  row('monitor rules', LOCAL_MONITOR_NOTE);
-  row('alerts', 'published to the alert topic and printed here as the email a subscriber gets');
-  row(
-    'metrics',
-    opts.metrics
-      ? `what ingest sends to CloudWatch, per task type every ${METRICS_EVERY_MS / 1000} s (--no-metrics to hide)`
-      : 'not shown',
-  );
-  row(
-    'demo producer',
-    demo
-      ? `~${opts.rate} tasks/s of ${Object.keys(DEMO_TASK_TYPES).join(', ')} (--no-demo to turn off)`
-      : 'off',
-  );
-  if (demo) row('failure bursts', describeBursts());
-  row('state file', `${stateFile} (read by the CLI with --local)`);
+    ];
+    return [fn.constructId, `← ${triggers.join(', ') || 'no trigger'}`];
+  });
+  print(`Taskpulse local mode · stack ${stack.stackName} (created by the emulator's CloudFormation)`);
+  const fields = formatFields([
+    [
+      'endpoint',
+      `${stack.endpoint}${startedEmulator ? '  (moto_server started here; stops with Ctrl-C)' : ''}`,
+    ],
+    ['region', stack.region],
+    ['events queue', out[OUTPUT.eventsQueueUrl]],
+    ['dead letters', out[OUTPUT.deadLetterQueueUrl]],
+    ['history table', out[OUTPUT.historyTableName]],
+    ['state table', out[OUTPUT.stateTableName]],
+    ['alert topic', out[OUTPUT.alertTopicArn]],
+    ...functionRows,
+    ['monitor rules', LOCAL_MONITOR_NOTE],
+    ['alerts', 'published to the alert topic and printed here as the email a subscriber gets'],
+    [
+      'metrics',
+      opts.metrics
+        ? `what ingest sends to CloudWatch, per task type every ${METRICS_EVERY_MS / 1000} s (--no-metrics to hide)`
+        : 'not shown',
+    ],
+    [
+      'demo producer',
+      demo
+        ? `~${opts.rate} tasks/s of ${Object.keys(DEMO_TASK_TYPES).join(', ')} (--no-demo to turn off)`
+        : 'off',
+    ],
+    ['failure bursts', demo ? describeBursts() : undefined],
+    ['state file', `${stateFile} (read by the CLI with --local)`],
+  ]);
+  print(fields.replace(/^/gm, '  '));
   const queueUrl = out[OUTPUT.eventsQueueUrl];
   if (queueUrl !== undefined) {
     print('\nSend your own event (any producer that speaks SQS works the same way):');
@@ -172,12 +166,6 @@ const printBanner = (runtime: LocalRuntime, startedEmulator: boolean, demo: bool
   print(`\nRoll up a day on this stack (in another terminal): ${ROLLUP_TODAY}`);
   print('\nCtrl-C to stop.\n');
 };
-
-/** What the scheduled functions did, for the summary line. */
-interface ScheduledCounts {
-  monitorRuns: number;
-  alertsPublished: number;
-}
 
 const ROLLUP_TODAY = 'npx taskpulse backfill --local --from today --to today';
 
@@ -223,16 +211,30 @@ const main = async () => {
   process.on('SIGTERM', onSignal);
   const startedEmulator = opts.endpoint === undefined && process.env.AWS_ENDPOINT_URL === undefined;
   if (startedEmulator) print('starting moto_server and synthesizing the stack…');
-  const counts: ScheduledCounts = { monitorRuns: 0, alertsPublished: 0 };
+  let alertsPublished = 0;
   const runtime = await startLocalRuntime({
     ...(opts.endpoint !== undefined && { endpoint: opts.endpoint }),
     accelerate: opts.accelerate,
     props: { stage: opts.stage, monitor: LOCAL_MONITOR_PROPS },
     handlers: {
       ...FUNCTION_HANDLERS,
-      MonitorFunction: monitorPrintingEmails((email) =>
-        say(`✉ alert email: ${email.subject}\n${formatAlert(email)}`),
-      ),
+      MonitorFunction: monitorPrintingEmails((email) => {
+        alertsPublished++;
+        say(`✉ alert email: ${email.subject}\n${formatAlert(email)}`);
+      }),
+      // The rollup as in Lambda, its outcome printed (the first run is the one at start).
+      RollupFunction: {
+        runAtStart: true,
+        create: async () => {
+          const { handler } = await import('../lambdas/rollup/handler');
+          let runs = 0;
+          return (async (event: never) => {
+            const outcome = await handler(event);
+            say(describeRollup(outcome, runs++ === 0 ? 'at start' : 'scheduled'));
+            return outcome;
+          }) as AnyHandler;
+        },
+      },
     },
     // Handlers log JSON and print EMF metrics; without --verbose only their errors show, the summary
     // and metrics lines say the rest (metric records are observed in-process either way).
@@ -241,17 +243,6 @@ const main = async () => {
       : { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
     log: (line) => {
       if (ready || opts.verbose) print(`${time()} ${line}`);
-    },
-    onScheduledInvocation: (invocation) => {
-      if (invocation.constructId === 'MonitorFunction') {
-        counts.monitorRuns++;
-        if (invocation.ok)
-          counts.alertsPublished += (invocation.result as MonitorSummary).notifications.length;
-      } else if (invocation.constructId === 'RollupFunction' && invocation.ok) {
-        const trigger = invocation.trigger === 'manual' ? 'at start' : 'scheduled';
-        say(describeRollup(invocation.result as RollupOutcome, trigger));
-      }
-      // Failures are logged by the timer (`<function>: schedule … threw: …`).
     },
   });
 
@@ -275,10 +266,12 @@ const main = async () => {
   const report = async () => {
     try {
       const summary = await reader.read();
-      const burst = producer?.stats().burst;
+      const burst = producer?.burst();
+      const monitorRuns =
+        runtime.stats().schedules.find((t) => t.constructId === 'MonitorFunction')?.fired ?? 0;
       const monitor =
-        counts.monitorRuns > 0
-          ? ` · monitor ${plural(counts.monitorRuns, 'run')}, ${plural(counts.alertsPublished, 'alert')}`
+        monitorRuns > 0
+          ? ` · monitor ${plural(monitorRuns, 'run')}, ${plural(alertsPublished, 'alert')}`
           : '';
       print(
         `${time()} ${formatSummary(summary, last)}${monitor}${burst ? ` · demo: ${burst} failure burst` : ''}`,
@@ -337,12 +330,8 @@ const main = async () => {
  */
 main().catch((error: unknown) => {
   const endpointGiven = opts.endpoint ?? process.env.AWS_ENDPOINT_URL;
-  // moto's own message says how to install it or what it printed when it failed to start.
-  const explained =
-    error instanceof MotoUnavailableError
-      ? new CliError(error.message)
-      : explainError(error, { ...(endpointGiven !== undefined && { endpoint: endpointGiven }) });
-  const known = error instanceof MotoUnavailableError || explained.hint !== undefined;
+  const explained = explainError(error, { ...(endpointGiven !== undefined && { endpoint: endpointGiven }) });
+  const known = error instanceof CliError || explained.hint !== undefined;
   process.stderr.write(formatError(explained).replace(/^taskpulse:/, 'npm start:'));
   if (!known || process.env[DEBUG_ENV]) process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
   process.exit(1);

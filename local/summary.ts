@@ -1,10 +1,6 @@
-import {
-  type AttributeValue,
-  DescribeTableCommand,
-  DynamoDBClient,
-  QueryCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient, paginateQuery } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { formatInteger as n } from '../cli/format/values';
 import { dayOf, INDEX_SHARDS, quarantinePartition } from '../lambdas/shared/names/keys';
 import { OUTPUT } from '../lambdas/shared/names/outputs';
 import { clientConfig } from './aws-config';
@@ -98,28 +94,19 @@ export class SummaryReader {
     const counts = await Promise.all(
       partitions.map(async (pk) => {
         let count = 0;
-        let start: Record<string, AttributeValue> | undefined;
-        do {
-          const page = await this.ddb.send(
-            new QueryCommand({
-              TableName: table,
-              KeyConditionExpression: 'pk = :pk',
-              ExpressionAttributeValues: { ':pk': { S: pk } },
-              Select: 'COUNT',
-              ExclusiveStartKey: start,
-            }),
-          );
-          count += page.Count ?? 0;
-          start = page.LastEvaluatedKey;
-        } while (start !== undefined);
+        const input = {
+          TableName: table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: pk } },
+          Select: 'COUNT' as const,
+        };
+        for await (const page of paginateQuery({ client: this.ddb }, input)) count += page.Count ?? 0;
         return count;
       }),
     );
     return sum(counts);
   }
 }
-
-const n = (value: number) => value.toLocaleString('en-US');
 
 /** One line: `events in 1,234 · executions 512 · quarantined 7 · DLQ 0 · aggregated 1,100 (state items 230)`. */
 export const formatSummary = (s: LocalSummary, previous?: LocalSummary): string => {

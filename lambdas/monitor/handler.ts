@@ -9,20 +9,20 @@ import { DEFAULT_METRICS_NAMESPACE } from '../shared/names/metrics';
 import { DynamoAggregateReader } from '../shared/store/aggregate-reader';
 import { DynamoAlertStateStore } from '../shared/store/alert-state-store';
 import { DynamoRunLookup } from '../shared/store/run-lookup';
-import { createMonitorHandler } from './handler-factory';
+import { createMonitorHandler, type MonitorHandlerDeps } from './handler-factory';
 import { createMonitorMetrics, emitMonitorGauges } from './metrics';
 
 /** Lambda entry of the monitor function: binds configuration and clients once per container. */
 
-/** Configuration read once at cold start; a missing or malformed variable fails the init clearly. */
-const config = {
-  stateTable: requireEnv(ENV.stateTable),
-  historyTable: requireEnv(ENV.historyTable),
-  topicArn: requireEnv(ENV.alertTopicArn),
-  stage: requireEnv(ENV.stage),
-  monitor: parseMonitorConfig(requireEnv(ENV.monitorConfig), ENV.monitorConfig),
-  metricsNamespace: optionalEnv(ENV.metricsNamespace) ?? DEFAULT_METRICS_NAMESPACE,
-  deployment: Object.fromEntries(
+/**
+ * The monitor's dependencies from the function's environment, read when called (once, at cold start,
+ * here). Exported so local mode builds the same monitor and wraps only its publisher to print emails;
+ * a missing or malformed variable fails clearly.
+ */
+export const monitorDeps = (): MonitorHandlerDeps => {
+  const stateTable = requireEnv(ENV.stateTable);
+  const stage = requireEnv(ENV.stage);
+  const deployment = Object.fromEntries(
     (
       [
         ['stackName', optionalEnv(ENV.stackName)],
@@ -31,27 +31,27 @@ const config = {
         ['logsUrl', optionalEnv(ENV.logsUrl)],
       ] as const
     ).filter(([, v]) => v !== undefined),
-  ) as AlertDeployment,
+  ) as AlertDeployment;
+  const doc = documentClient();
+  const logger = new Logger({ serviceName: 'taskpulse-monitor' });
+  const metrics = createMonitorMetrics(optionalEnv(ENV.metricsNamespace) ?? DEFAULT_METRICS_NAMESPACE);
+  const monitorLogger = {
+    info: (message: string, extra?: Record<string, unknown>) => logger.info(message, extra ?? {}),
+    warn: (message: string, extra?: Record<string, unknown>) => logger.warn(message, extra ?? {}),
+    error: (message: string, extra?: Record<string, unknown>) => logger.error(message, extra ?? {}),
+  };
+  return {
+    aggregates: new DynamoAggregateReader(doc, stateTable),
+    runs: new DynamoRunLookup(doc, requireEnv(ENV.historyTable)),
+    states: new DynamoAlertStateStore(doc, stateTable),
+    publisher: new SnsAlertPublisher(new SNSClient({}), requireEnv(ENV.alertTopicArn)),
+    config: parseMonitorConfig(requireEnv(ENV.monitorConfig), ENV.monitorConfig),
+    stage,
+    deployment,
+    onOutcome: (outcome, nowMs) =>
+      emitMonitorGauges(metrics, outcome.gauges, { stage, nowMs }, monitorLogger),
+    logger: monitorLogger,
+  };
 };
 
-const doc = documentClient();
-const logger = new Logger({ serviceName: 'taskpulse-monitor' });
-const metrics = createMonitorMetrics(config.metricsNamespace);
-const monitorLogger = {
-  info: (message: string, extra?: Record<string, unknown>) => logger.info(message, extra ?? {}),
-  warn: (message: string, extra?: Record<string, unknown>) => logger.warn(message, extra ?? {}),
-  error: (message: string, extra?: Record<string, unknown>) => logger.error(message, extra ?? {}),
-};
-
-export const handler = createMonitorHandler({
-  aggregates: new DynamoAggregateReader(doc, config.stateTable),
-  runs: new DynamoRunLookup(doc, config.historyTable),
-  states: new DynamoAlertStateStore(doc, config.stateTable),
-  publisher: new SnsAlertPublisher(new SNSClient({}), config.topicArn),
-  config: config.monitor,
-  stage: config.stage,
-  deployment: config.deployment,
-  onOutcome: (outcome, nowMs) =>
-    emitMonitorGauges(metrics, outcome.gauges, { stage: config.stage, nowMs }, monitorLogger),
-  logger: monitorLogger,
-});
+export const handler = createMonitorHandler(monitorDeps());

@@ -8,8 +8,8 @@ import {
   describeBursts,
   malformedMessage,
   planTask,
-  seededRandom,
 } from '../../local/demo-producer';
+import { seededRandom } from '../support/events';
 
 const NOW = Date.now();
 

@@ -4,7 +4,7 @@ import {
   DynamoDBClient,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBStreamsClient, ExpiredIteratorException } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { DynamoStreamEventSource } from '../../local/stack-types';
@@ -185,6 +185,53 @@ describe('DynamoStreamPoller', () => {
     // Assess
     expect(seen).toEqual([[1], [1], [2]]);
     expect(poller.stats()).toMatchObject({ errors: 1, batches: 3 });
+  });
+
+  it('resumes an expired iterator after the records it has read: a retried batch is not read twice', async () => {
+    // Prepare: the read made while a failed batch waits for its window expires once.
+    const table = await createTable();
+    for (let n = 1; n <= 3; n++) await put(table.tableName, `EX#t${n}`, n);
+    let armed = false;
+    const client = new DynamoDBStreamsClient({ ...motoClientConfig(), maxAttempts: 1 });
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (armed && context.commandName === 'GetRecordsCommand') {
+          armed = false;
+          throw new ExpiredIteratorException({ message: 'Iterator expired', $metadata: {} });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'expireIteratorOnce' },
+    );
+    const seen: number[][] = [];
+    const handler: StreamHandler = async (event) => {
+      seen.push(event.Records.map(nOf));
+      if (seen.length > 1) return { batchItemFailures: [] };
+      armed = true;
+      const second = event.Records.find((r) => nOf(r) === 2)!;
+      return { batchItemFailures: [{ itemIdentifier: second.dynamodb!.SequenceNumber! }] };
+    };
+    const poller = new DynamoStreamPoller({
+      client,
+      source: sourceOf(table, { maximumBatchingWindowSeconds: 1 }),
+      handler,
+      pollIntervalMs: 50,
+      retryDelayMs: 50,
+    });
+    pollers.push(poller);
+
+    // Act
+    await poller.start();
+    await poller.waitIdle(10_000);
+    await poller.stop();
+    client.destroy();
+
+    // Assess
+    expect(armed).toBe(false);
+    expect(seen).toEqual([
+      [1, 2, 3],
+      [2, 3],
+    ]);
   });
 
   it('starts at the end of the stream with LATEST', async () => {
