@@ -1,9 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { type AlertPublisher, SnsAlertPublisher } from '../lambdas/alerts/publisher';
-import type { AlertMessage } from '../lambdas/alerts/sns-message';
+import type { AlertMessage } from '../lambdas/domain/alerts/sns-message';
 import { parseMonitorConfig } from '../lambdas/domain/rules/config';
 import { createMonitorHandler } from '../lambdas/monitor/handler-factory';
+import { type AlertPublisher, SnsAlertPublisher } from '../lambdas/shared/aws/alert-publisher';
 import { documentClient } from '../lambdas/shared/aws/clients';
 import { ENV, requireEnv } from '../lambdas/shared/names/env';
 import { DynamoAggregateReader } from '../lambdas/shared/store/aggregate-reader';

@@ -1,6 +1,9 @@
-import { type AlertDeployment, type AlertNotification, notificationIdOf } from '../alerts/notification';
-import type { AlertPublisher } from '../alerts/publisher';
-import { type AlertMessage, toAlertMessage } from '../alerts/sns-message';
+import {
+  type AlertDeployment,
+  type AlertNotification,
+  notificationIdOf,
+} from '../domain/alerts/notification';
+import { type AlertMessage, toAlertMessage } from '../domain/alerts/sns-message';
 import { type AlertState, alertStateChanged, nextAlertState } from '../domain/rules/alert-state';
 import type { BucketAggregate } from '../domain/rules/buckets';
 import { type MonitorConfig, type RuleSettings, settingsFor } from '../domain/rules/config';
@@ -13,6 +16,7 @@ import { NOTIFICATION_KIND, type NotificationKind, RULE, type RuleName } from '.
 import { inScope, type RunSummary } from '../domain/rules/run-summary';
 import { evaluateSlow } from '../domain/rules/slow';
 import { evaluateStuck, runningOf, stuckCandidateRanges } from '../domain/rules/stuck';
+import type { AlertPublisher } from '../shared/aws/alert-publisher';
 import { parseScope } from '../shared/names/keys';
 import type { AggregateReader } from '../shared/store/aggregate-reader';
 import {

@@ -1,4 +1,5 @@
-import { NOTIFICATION_KIND, RULE } from '../domain/rules/rule';
+import { formatCount, formatDurationMs, formatPercent, formatUtc, toSubject } from '../../shared/format';
+import { NOTIFICATION_KIND, RULE } from '../rules/rule';
 import {
   countsOf,
   historyCommandOf,
@@ -7,7 +8,6 @@ import {
   scopeLabel,
   summaryOf,
 } from './describe';
-import { formatCount, formatDurationMs, formatPercent, formatUtc, toSubject } from './format';
 import { type AlertNotification, stateOfKind } from './notification';
 
 /**

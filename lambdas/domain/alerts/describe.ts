@@ -1,8 +1,8 @@
-import type { Evaluation } from '../domain/rules/evaluation';
-import { describeQueueStuck, type QueueStuckEvaluation } from '../domain/rules/queue-stuck';
-import { RULE } from '../domain/rules/rule';
-import { parseScope } from '../shared/names/keys';
-import { formatDurationMs, formatPercent } from './format';
+import { formatDurationMs, formatPercent } from '../../shared/format';
+import { parseScope } from '../../shared/names/keys';
+import type { Evaluation } from '../rules/evaluation';
+import { describeQueueStuck, type QueueStuckEvaluation } from '../rules/queue-stuck';
+import { RULE } from '../rules/rule';
 
 /**
  * What an evaluation means in words and numbers, per rule: the one place that knows how each rule is

@@ -1,6 +1,6 @@
-import type { NotificationKind, RuleName, Severity } from '../domain/rules/rule';
-import { RULE } from '../domain/rules/rule';
-import { parseScope } from '../shared/names/keys';
+import { parseScope } from '../../shared/names/keys';
+import type { NotificationKind, RuleName, Severity } from '../rules/rule';
+import { RULE } from '../rules/rule';
 import {
   countsOf,
   historyCommandOf,
