@@ -11,6 +11,7 @@ import {
   type PartialRuleSettings,
   resolveMonitorConfig,
 } from '../lambdas/domain/rules/config';
+import { type RegisteredProps, RULES } from '../lambdas/domain/rules/registry';
 import type { Severity } from '../lambdas/domain/rules/rule';
 import { DEFAULT_SCHEDULED_ROLLUP_DAYS } from '../lambdas/rollup/request';
 import { ConfigError, ENV } from '../lambdas/shared/names/env';
@@ -94,15 +95,17 @@ export interface AlertPolicyProps {
   readonly maxStateChangesPerHour?: number;
 }
 
-/** Rule settings; every field optional (defaults, or a task type's override). */
-export interface RuleSettingsProps {
+/**
+ * Rule settings; every field optional (defaults, or a task type's override). The rules of the
+ * registry (`lambdas/domain/rules/registry.ts`) bring their own props, e.g. `queueStuck`
+ * (`QueueStuckProps`: runs enqueued and never started).
+ */
+export interface RuleSettingsProps extends RegisteredProps {
   readonly failureRate?: FailureRateProps;
   readonly consecutiveFailures?: ConsecutiveFailuresProps;
   readonly stuck?: StuckProps;
   readonly slow?: SlowProps;
   readonly missed?: MissedProps;
-  /** Runs enqueued and never started (`queue-stuck`). @default on, 30 minutes, 1 day look-back, warning */
-  readonly queueStuck?: StuckProps;
   readonly alerts?: AlertPolicyProps;
   /** A runbook for this task type's alerts instead of the deployment's `runbookUrl` (set it in `overrides`). @default the `runbookUrl` prop */
   readonly runbook?: string | null;
@@ -197,14 +200,12 @@ export const settingsInputOf = (p: RuleSettingsProps): PartialRuleSettings =>
         severity: p.slow.severity,
       }),
     missed: p.missed && defined({ graceMs: ms(p.missed.grace), severity: p.missed.severity }),
-    queueStuck:
-      p.queueStuck &&
-      defined({
-        enabled: p.queueStuck.enabled,
-        timeoutMs: ms(p.queueStuck.timeout),
-        lookbackMs: ms(p.queueStuck.lookback),
-        severity: p.queueStuck.severity,
+    ...Object.fromEntries(
+      RULES.map((rule) => {
+        const props = (p as Readonly<Record<string, unknown>>)[rule.key];
+        return [rule.key, props === undefined ? undefined : rule.settingsFromProps(props)];
       }),
+    ),
     alerts:
       p.alerts &&
       defined({

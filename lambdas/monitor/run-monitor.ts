@@ -8,11 +8,11 @@ import { type AlertState, alertStateChanged, nextAlertState } from '../domain/ru
 import type { BucketAggregate } from '../domain/rules/buckets';
 import { type MonitorConfig, type RuleSettings, settingsFor } from '../domain/rules/config';
 import { evaluateConsecutiveFailures } from '../domain/rules/consecutive-failures';
-import type { Evaluation } from '../domain/rules/evaluation';
 import { evaluateFailureRate } from '../domain/rules/failure-rate';
 import { evaluateMissed } from '../domain/rules/missed';
-import { evaluateQueueStuck, queueStuckCandidateRanges } from '../domain/rules/queue-stuck';
+import { type Evaluation, RULES } from '../domain/rules/registry';
 import { NOTIFICATION_KIND, type NotificationKind, RULE, type RuleName } from '../domain/rules/rule';
+import type { TimeRange } from '../domain/rules/rule-module';
 import { inScope, type RunSummary } from '../domain/rules/run-summary';
 import { evaluateSlow } from '../domain/rules/slow';
 import { evaluateStuck, runningOf, stuckCandidateRanges } from '../domain/rules/stuck';
@@ -108,9 +108,13 @@ const lookbackMs = (s: RuleSettings, typeScope: boolean, cadenceMs: number): num
     s.consecutiveFailures.enabled ? s.consecutiveFailures.lookbackMs : 0,
     // Task-type scopes always read the stuck look-back: the Running gauge counts open runs over it.
     typeScope ? s.stuck.lookbackMs : 0,
-    typeScope && s.queueStuck.enabled ? s.queueStuck.lookbackMs : 0,
     cadenceMs,
+    ...RULES.map((rule) => rule.lookbackMs(settingOf(s, rule.key), { typeScope, cadenceMs })),
   );
+
+/** One rule's settings out of a task type's settings. */
+const settingOf = (s: RuleSettings, key: string): unknown =>
+  (s as unknown as Readonly<Record<string, unknown>>)[key];
 
 /**
  * Evaluate every applicable rule on one scope at `nowMs`. Reads aggregates (and, for stuck-run
@@ -160,13 +164,27 @@ const inspectScope = async (
     stuck = evaluation.runs.length;
     out.push(evaluation);
   }
-  if (typeScope && wants(RULE.queueStuck, s.queueStuck.enabled)) {
+  const runsCreatedIn = async (ranges: readonly TimeRange[]): Promise<RunSummary[]> => {
     const runs: RunSummary[] = [];
-    for (const range of queueStuckCandidateRanges(buckets, s.queueStuck, nowMs)) {
+    for (const range of ranges) {
       const ids = await deps.runs.createdBetween(taskType, range.fromMs, range.toMs);
       runs.push(...(await deps.runs.getRuns(ids)));
     }
-    out.push(evaluateQueueStuck(scope, runs, s.queueStuck, nowMs));
+    return runs;
+  };
+  for (const rule of RULES) {
+    const evaluation = await rule.evaluate({
+      scope,
+      taskType,
+      typeScope,
+      buckets,
+      settings: settingOf(s, rule.key),
+      cadence: cadence === undefined ? undefined : { everyMs: cadence.everyMs, graceMs },
+      active: active.has(rule.name as RuleName),
+      nowMs,
+      runsCreatedIn,
+    });
+    if (evaluation !== undefined) out.push(evaluation);
   }
   if (typeScope && (cadence !== undefined || active.has(RULE.missed))) {
     // A cadence that was removed while firing evaluates as "not missed" so the alert can recover.

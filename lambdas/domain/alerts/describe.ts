@@ -1,17 +1,13 @@
 import { formatDurationMs, formatPercent } from '../../shared/format';
 import { parseScope } from '../../shared/names/keys';
-import type { Evaluation } from '../rules/evaluation';
-import { describeQueueStuck, type QueueStuckEvaluation } from '../rules/queue-stuck';
+import { type Evaluation, wordsOf } from '../rules/registry';
 import { RULE } from '../rules/rule';
+import type { Measurement } from '../rules/rule-module';
 
 /**
  * What an evaluation means in words and numbers, per rule: the one place that knows how each rule is
  * described, shared by the subject, the email and the JSON document.
  */
-
-/** The queue-stuck rule's own description (the rule module owns its words). */
-export const queueStuckWords = (e: QueueStuckEvaluation) =>
-  describeQueueStuck(e, { duration: formatDurationMs });
 
 /** `send_invoice` or `send_invoice marketplace=DE`. */
 export const scopeLabel = (scope: string): string => {
@@ -39,21 +35,14 @@ export const summaryOf = (e: Evaluation, state: 'ALARM' | 'OK'): string => {
       return firing
         ? `missed run: none started in ${formatDurationMs(e.everyMs + e.graceMs)} (every ${formatDurationMs(e.everyMs)} + ${formatDurationMs(e.graceMs)} grace)`
         : `runs started again (every ${formatDurationMs(e.everyMs)} + ${formatDurationMs(e.graceMs)} grace)`;
-    case RULE.queueStuck:
-      return queueStuckWords(e).summary(firing);
+    default:
+      return wordsOf(e).summary(firing);
   }
 };
 
-/** The number a rule compares, with its threshold and unit (for machines). */
-export interface Measurement {
-  readonly name: string;
-  readonly value: number;
-  readonly threshold: number | null;
-  readonly unit: 'ratio' | 'count';
-  /** How value is compared with threshold when the rule fires. */
-  readonly comparison: '>' | '>=' | '<';
-}
+export type { Measurement } from '../rules/rule-module';
 
+/** The number a rule compares, with its threshold and unit (for machines). */
 export const measurementOf = (e: Evaluation): Measurement => {
   switch (e.rule) {
     case RULE.failureRate:
@@ -72,8 +61,8 @@ export const measurementOf = (e: Evaluation): Measurement => {
       return { name: 'slowShare', value: e.share, threshold: e.alertShare, unit: 'ratio', comparison: '>' };
     case RULE.missed:
       return { name: 'startedInWindow', value: e.started, threshold: 1, unit: 'count', comparison: '<' };
-    case RULE.queueStuck:
-      return queueStuckWords(e).measurement;
+    default:
+      return wordsOf(e).measurement;
   }
 };
 
@@ -95,8 +84,8 @@ export const parametersOf = (e: Evaluation): Record<string, number | null> => {
       };
     case RULE.missed:
       return { everyMs: e.everyMs, graceMs: e.graceMs };
-    case RULE.queueStuck:
-      return queueStuckWords(e).parameters;
+    default:
+      return wordsOf(e).parameters;
   }
 };
 
@@ -119,8 +108,8 @@ export const countsOf = (e: Evaluation): Record<string, number> => {
       return { slow: e.slow, measured: e.measured };
     case RULE.missed:
       return { started: e.started };
-    case RULE.queueStuck:
-      return queueStuckWords(e).counts;
+    default:
+      return wordsOf(e).counts;
   }
 };
 
@@ -132,11 +121,11 @@ const historyStatusOf = (e: Evaluation): string | undefined => {
       return 'failed';
     case RULE.stuck:
       return 'started';
-    case RULE.queueStuck:
-      return queueStuckWords(e).historyStatus;
     case RULE.slow:
     case RULE.missed:
       return undefined;
+    default:
+      return wordsOf(e).historyStatus;
   }
 };
 
@@ -164,7 +153,7 @@ export const ruleDescriptionOf = (e: Evaluation): string => {
       return `fires when more than ${formatPercent(e.alertShare ?? 0, { exact: true })} of the runs in the last ${formatDurationMs(e.windowMs)} took longer than ${formatDurationMs(e.thresholdMs)}, once at least ${e.minFinished} were measured`;
     case RULE.missed:
       return `fires when no run started within ${formatDurationMs(e.everyMs)} plus ${formatDurationMs(e.graceMs)} grace`;
-    case RULE.queueStuck:
-      return queueStuckWords(e).description;
+    default:
+      return wordsOf(e).description;
   }
 };

@@ -1,13 +1,7 @@
 import { formatCount, formatDurationMs, formatPercent, formatUtc, toSubject } from '../../shared/format';
+import { type Evaluation, wordsOf } from '../rules/registry';
 import { NOTIFICATION_KIND, RULE } from '../rules/rule';
-import {
-  countsOf,
-  historyCommandOf,
-  queueStuckWords,
-  ruleDescriptionOf,
-  scopeLabel,
-  summaryOf,
-} from './describe';
+import { countsOf, historyCommandOf, ruleDescriptionOf, scopeLabel, summaryOf } from './describe';
 import { type AlertNotification, stateOfKind } from './notification';
 
 /**
@@ -55,8 +49,8 @@ const countsLine = (n: AlertNotification): string => {
       return `${formatCount(e.slow)} of ${formatCount(e.measured)} runs took longer than ${formatDurationMs(e.thresholdMs)} (${formatPercent(e.share)})${e.p95Ms === null ? '' : `; p95 run time ${formatDurationMs(e.p95Ms)}`}`;
     case RULE.missed:
       return `${formatCount(c.started ?? 0)} runs started in the window${e.lastStartMs === null ? '' : `; the last start seen was around ${formatUtc(e.lastStartMs)}`}`;
-    case RULE.queueStuck:
-      return queueStuckWords(e).countsLine;
+    default:
+      return wordsOf(e).countsLine;
   }
 };
 
@@ -66,10 +60,27 @@ const taskIdsTitle = (n: AlertNotification): string => {
       return 'Stuck runs';
     case RULE.slow:
       return 'Example slow runs';
-    case RULE.queueStuck:
-      return queueStuckWords(n.evaluation).taskIdsTitle;
-    default:
+    case RULE.failureRate:
+    case RULE.consecutiveFailures:
+    case RULE.missed:
       return 'Example failed tasks';
+    default:
+      return wordsOf(n.evaluation).taskIdsTitle;
+  }
+};
+
+/** The runs a rule lists in the email, one line each (its example task IDs unless it says otherwise). */
+const listedOf = (e: Evaluation): readonly string[] => {
+  switch (e.rule) {
+    case RULE.failureRate:
+    case RULE.consecutiveFailures:
+    case RULE.slow:
+    case RULE.missed:
+      return e.taskIds;
+    case RULE.stuck:
+      return [];
+    default:
+      return wordsOf(e).taskIdLines;
   }
 };
 
@@ -83,11 +94,9 @@ const taskIdLines = (n: AlertNotification): string[] => {
           `  ${r.taskId}  started ${formatUtc(Date.parse(r.startedAt))} (${formatDurationMs(r.stuckForMs)} ago), attempt ${r.attempt}, ${r.status}`,
       );
   }
-  if (e.rule === RULE.queueStuck) {
-    const words = queueStuckWords(e);
-    return e.waiting.slice(0, EMAIL_TASK_IDS).map((r) => `  ${words.taskIdLine(r)}`);
-  }
-  return e.taskIds.slice(0, EMAIL_TASK_IDS).map((id) => `  ${id}`);
+  return listedOf(e)
+    .slice(0, EMAIL_TASK_IDS)
+    .map((line) => `  ${line}`);
 };
 
 /** The email text. */
@@ -118,7 +127,7 @@ export const renderEmail = (n: AlertNotification): string => {
   }
   const ids = taskIdLines(n);
   if (ids.length > 0) {
-    const total = e.rule === RULE.stuck ? e.runs.length : e.taskIds.length;
+    const total = e.rule === RULE.stuck ? e.runs.length : listedOf(e).length;
     lines.push('', `${taskIdsTitle(n)}${total > ids.length ? ` (${ids.length} of ${total})` : ''}:`, ...ids);
   }
   lines.push('', `Runbook:  ${n.runbook ?? 'none configured (deploy with -c runbookUrl=https://...)'}`);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Evaluation } from '../rules/evaluation';
+import type { Evaluation } from '../rules/registry';
 import { NOTIFICATION_KIND, type NotificationKind } from '../rules/rule';
 
 /**

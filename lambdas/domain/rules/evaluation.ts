@@ -1,6 +1,5 @@
 import type { TaskStatus } from '../../shared/contract/event';
 import type { ErrorTypeCount } from '../rollup';
-import type { QueueStuckEvaluation } from './queue-stuck';
 import type { RULE, Severity } from './rule';
 
 /**
@@ -90,10 +89,10 @@ export interface MissedEvaluation extends EvaluationBase {
   readonly lastStartMs: number | null;
 }
 
-export type Evaluation =
+/** Evaluations of the rules not yet in the registry. */
+export type LegacyEvaluation =
   | FailureRateEvaluation
   | ConsecutiveFailuresEvaluation
   | StuckEvaluation
   | SlowEvaluation
-  | MissedEvaluation
-  | QueueStuckEvaluation;
+  | MissedEvaluation;
