@@ -23,20 +23,6 @@ import { dashboardNameOf } from './monitoring/dashboard';
  * publishing to the encrypted alert topic. Part of `Taskpulse`; its props are `TaskpulseProps` fields.
  */
 
-/** Failure rate over a sliding window. */
-export interface FailureRateProps {
-  /** @default true */
-  readonly enabled?: boolean;
-  /** @default Duration.hours(1) */
-  readonly window?: Duration;
-  /** Fires above this share of failed runs (0.2 = 20%). @default 0.2 */
-  readonly threshold?: number;
-  /** Finished runs in the window before it may fire. @default 10 */
-  readonly minFinished?: number;
-  /** @default 'critical' */
-  readonly severity?: Severity;
-}
-
 /** Failures in a row, for task types where a rate says too little. */
 export interface ConsecutiveFailuresProps {
   /** @default false */
@@ -101,7 +87,6 @@ export interface AlertPolicyProps {
  * (`QueueStuckProps`: runs enqueued and never started).
  */
 export interface RuleSettingsProps extends RegisteredProps {
-  readonly failureRate?: FailureRateProps;
   readonly consecutiveFailures?: ConsecutiveFailuresProps;
   readonly stuck?: StuckProps;
   readonly slow?: SlowProps;
@@ -164,15 +149,6 @@ const defined = <T extends object>(o: T): Partial<T> | undefined => {
 /** Typed rule settings → the JSON form (milliseconds). Pure. */
 export const settingsInputOf = (p: RuleSettingsProps): PartialRuleSettings =>
   defined({
-    failureRate:
-      p.failureRate &&
-      defined({
-        enabled: p.failureRate.enabled,
-        windowMs: ms(p.failureRate.window),
-        threshold: p.failureRate.threshold,
-        minFinished: p.failureRate.minFinished,
-        severity: p.failureRate.severity,
-      }),
     consecutiveFailures:
       p.consecutiveFailures &&
       defined({

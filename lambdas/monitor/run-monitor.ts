@@ -8,7 +8,6 @@ import { type AlertState, alertStateChanged, nextAlertState } from '../domain/ru
 import type { BucketAggregate } from '../domain/rules/buckets';
 import { type MonitorConfig, type RuleSettings, settingsFor } from '../domain/rules/config';
 import { evaluateConsecutiveFailures } from '../domain/rules/consecutive-failures';
-import { evaluateFailureRate } from '../domain/rules/failure-rate';
 import { evaluateMissed } from '../domain/rules/missed';
 import { type Evaluation, RULES } from '../domain/rules/registry';
 import { NOTIFICATION_KIND, type NotificationKind, RULE, type RuleName } from '../domain/rules/rule';
@@ -103,7 +102,6 @@ const stateKey = (rule: string, scope: string) => `${rule}#${scope}`;
 /** The window a set of settings needs read back for a scope. */
 const lookbackMs = (s: RuleSettings, typeScope: boolean, cadenceMs: number): number =>
   Math.max(
-    s.failureRate.windowMs,
     s.slow.windowMs,
     s.consecutiveFailures.enabled ? s.consecutiveFailures.lookbackMs : 0,
     // Task-type scopes always read the stuck look-back: the Running gauge counts open runs over it.
@@ -148,8 +146,6 @@ const inspectScope = async (
   );
   const wants = (rule: RuleName, enabled: boolean) => enabled || active.has(rule);
   const out: Evaluation[] = [];
-  if (wants(RULE.failureRate, s.failureRate.enabled))
-    out.push(evaluateFailureRate(scope, buckets, s.failureRate, nowMs));
   if (wants(RULE.consecutiveFailures, s.consecutiveFailures.enabled))
     out.push(evaluateConsecutiveFailures(scope, buckets, s.consecutiveFailures, nowMs));
   if (wants(RULE.slow, s.slow.enabled)) out.push(evaluateSlow(scope, buckets, s.slow, nowMs));
@@ -208,12 +204,20 @@ const inspectScope = async (
 
 /** Fill in example task IDs for a notification (failed or slow runs in the window). Best effort. */
 const withExamples = async (deps: MonitorDeps, e: Evaluation): Promise<Evaluation> => {
+  const registered = RULES.find((rule) => rule.name === e.rule);
+  const isExample = registered?.isExample;
   const pick = (run: RunSummary): boolean => {
     if (run.finishedAt === undefined || Date.parse(run.finishedAt) < e.windowStartMs) return false;
+    if (isExample !== undefined) return isExample(e, run);
     if (e.rule === RULE.slow) return run.runMs !== undefined && run.runMs > e.thresholdMs;
     return run.status === 'failed';
   };
-  if (e.rule !== RULE.failureRate && e.rule !== RULE.consecutiveFailures && e.rule !== RULE.slow) return e;
+  if (
+    registered !== undefined
+      ? isExample === undefined
+      : e.rule !== RULE.consecutiveFailures && e.rule !== RULE.slow
+  )
+    return e;
   try {
     const { taskType } = parseScope(e.scope);
     const ids = await deps.runs.createdBetween(

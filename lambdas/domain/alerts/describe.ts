@@ -19,8 +19,6 @@ export const scopeLabel = (scope: string): string => {
 export const summaryOf = (e: Evaluation, state: 'ALARM' | 'OK'): string => {
   const firing = state === 'ALARM';
   switch (e.rule) {
-    case RULE.failureRate:
-      return `failure rate ${formatPercent(e.rate)} ${firing ? '>' : '<='} ${formatPercent(e.threshold, { exact: true })} (last ${formatDurationMs(e.windowMs)})`;
     case RULE.consecutiveFailures:
       return firing
         ? `${e.streak} consecutive failures (>= ${e.count})`
@@ -45,8 +43,6 @@ export type { Measurement } from '../rules/rule-module';
 /** The number a rule compares, with its threshold and unit (for machines). */
 export const measurementOf = (e: Evaluation): Measurement => {
   switch (e.rule) {
-    case RULE.failureRate:
-      return { name: 'failureRate', value: e.rate, threshold: e.threshold, unit: 'ratio', comparison: '>' };
     case RULE.consecutiveFailures:
       return {
         name: 'consecutiveFailures',
@@ -69,8 +65,6 @@ export const measurementOf = (e: Evaluation): Measurement => {
 /** Rule parameters, in milliseconds and counts (for machines and the email's "rule" line). */
 export const parametersOf = (e: Evaluation): Record<string, number | null> => {
   switch (e.rule) {
-    case RULE.failureRate:
-      return { windowMs: e.windowMs, threshold: e.threshold, minFinished: e.minFinished };
     case RULE.consecutiveFailures:
       return { count: e.count, lookbackMs: e.lookbackMs };
     case RULE.stuck:
@@ -92,14 +86,6 @@ export const parametersOf = (e: Evaluation): Record<string, number | null> => {
 /** Counts behind the measurement. */
 export const countsOf = (e: Evaluation): Record<string, number> => {
   switch (e.rule) {
-    case RULE.failureRate:
-      return {
-        finished: e.finished,
-        succeeded: e.succeeded,
-        failed: e.failed,
-        cancelled: e.cancelled,
-        retried: e.retried,
-      };
     case RULE.consecutiveFailures:
       return { streak: e.streak };
     case RULE.stuck:
@@ -116,7 +102,6 @@ export const countsOf = (e: Evaluation): Record<string, number> => {
 /** The status whose history explains the alert (for the CLI hint). */
 const historyStatusOf = (e: Evaluation): string | undefined => {
   switch (e.rule) {
-    case RULE.failureRate:
     case RULE.consecutiveFailures:
       return 'failed';
     case RULE.stuck:
@@ -143,8 +128,6 @@ export const historyCommandOf = (e: Evaluation, stackName?: string): string => {
 /** One sentence on what the rule checks, for the email. */
 export const ruleDescriptionOf = (e: Evaluation): string => {
   switch (e.rule) {
-    case RULE.failureRate:
-      return `fires when more than ${formatPercent(e.threshold, { exact: true })} of the runs that finished in the last ${formatDurationMs(e.windowMs)} failed, once at least ${e.minFinished} finished`;
     case RULE.consecutiveFailures:
       return `fires when ${e.count} or more runs failed in a row since the last success (looking back ${formatDurationMs(e.lookbackMs)})`;
     case RULE.stuck:

@@ -39,8 +39,6 @@ const countsLine = (n: AlertNotification): string => {
   const e = n.evaluation;
   const c = countsOf(e);
   switch (e.rule) {
-    case RULE.failureRate:
-      return `${formatCount(e.finished)} finished: ${formatCount(e.succeeded)} succeeded, ${formatCount(e.failed)} failed (${formatPercent(e.rate)}), ${formatCount(e.cancelled)} cancelled; ${formatCount(e.retried)} needed retries`;
     case RULE.consecutiveFailures:
       return `${formatCount(e.streak)} failures in a row${e.lastSuccessMs === null ? ` (no success in the last ${formatDurationMs(e.lookbackMs)})` : ` since the last success around ${formatUtc(e.lastSuccessMs)}`}`;
     case RULE.stuck:
@@ -60,7 +58,6 @@ const taskIdsTitle = (n: AlertNotification): string => {
       return 'Stuck runs';
     case RULE.slow:
       return 'Example slow runs';
-    case RULE.failureRate:
     case RULE.consecutiveFailures:
     case RULE.missed:
       return 'Example failed tasks';
@@ -72,7 +69,6 @@ const taskIdsTitle = (n: AlertNotification): string => {
 /** The runs a rule lists in the email, one line each (its example task IDs unless it says otherwise). */
 const listedOf = (e: Evaluation): readonly string[] => {
   switch (e.rule) {
-    case RULE.failureRate:
     case RULE.consecutiveFailures:
     case RULE.slow:
     case RULE.missed:

@@ -14,19 +14,6 @@ import { fraction, positiveMs, severity } from './rule-module';
  * field by field, so an override only names what differs.
  */
 
-const failureRateSchema = z
-  .object({
-    enabled: z.boolean(),
-    /** Sliding window the rate is measured over. */
-    windowMs: positiveMs,
-    /** Fires when failed / finished is above this. */
-    threshold: fraction,
-    /** Finished executions needed in the window before the rule may fire. */
-    minFinished: z.number().int().min(1),
-    severity,
-  })
-  .strict();
-
 const consecutiveFailuresSchema = z
   .object({
     enabled: z.boolean(),
@@ -87,7 +74,6 @@ const runbookSchema = z.string().min(1).max(500).nullable();
 
 /** Effective settings of the rules for one task type: each rule's under its key, and how alerts speak. */
 export type RuleSettings = RegisteredSettings & {
-  readonly failureRate: z.infer<typeof failureRateSchema>;
   readonly consecutiveFailures: z.infer<typeof consecutiveFailuresSchema>;
   readonly stuck: z.infer<typeof stuckSchema>;
   readonly slow: z.infer<typeof slowSchema>;
@@ -101,7 +87,6 @@ export type AlertPolicy = z.infer<typeof alertPolicySchema>;
 
 /** The defaults every task type starts from. */
 export const DEFAULT_RULE_SETTINGS: RuleSettings = {
-  failureRate: { enabled: true, windowMs: 3_600_000, threshold: 0.2, minFinished: 10, severity: 'critical' },
   consecutiveFailures: { enabled: false, count: 3, lookbackMs: 86_400_000, severity: 'critical' },
   stuck: { enabled: true, timeoutMs: 3_600_000, lookbackMs: 86_400_000, severity: 'warning' },
   slow: {
@@ -121,7 +106,6 @@ export const DEFAULT_RULE_SETTINGS: RuleSettings = {
 /** Settings where every field may be left out (defaults and overrides). */
 const partialSettingsSchema = z
   .object({
-    failureRate: failureRateSchema.partial().optional(),
     consecutiveFailures: consecutiveFailuresSchema.partial().optional(),
     stuck: stuckSchema.partial().optional(),
     slow: slowSchema.partial().optional(),
@@ -185,7 +169,6 @@ const mergeSettings = (base: RuleSettings, over: PartialRuleSettings | undefined
   over === undefined
     ? base
     : {
-        failureRate: { ...base.failureRate, ...over.failureRate },
         consecutiveFailures: { ...base.consecutiveFailures, ...over.consecutiveFailures },
         stuck: { ...base.stuck, ...over.stuck },
         slow: { ...base.slow, ...over.slow },

@@ -9,8 +9,8 @@ import {
 } from './buckets';
 import type { RuleSettings } from './config';
 import type { ConsecutiveFailuresEvaluation } from './evaluation';
-import { ALERT_TOP_ERRORS } from './failure-rate';
 import { RULE } from './rule';
+import { ALERT_TOP_ERRORS } from './rule-module';
 
 /**
  * Consecutive failures, from the aggregates: walking the buckets newest first, every failure counts

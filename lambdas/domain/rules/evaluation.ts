@@ -23,20 +23,6 @@ export interface EvaluationBase {
   readonly topErrors: readonly ErrorTypeCount[];
 }
 
-export interface FailureRateEvaluation extends EvaluationBase {
-  readonly rule: typeof RULE.failureRate;
-  readonly finished: number;
-  readonly succeeded: number;
-  readonly failed: number;
-  readonly cancelled: number;
-  readonly retried: number;
-  /** failed / finished (0 when nothing finished). */
-  readonly rate: number;
-  readonly threshold: number;
-  readonly windowMs: number;
-  readonly minFinished: number;
-}
-
 export interface ConsecutiveFailuresEvaluation extends EvaluationBase {
   readonly rule: typeof RULE.consecutiveFailures;
   /** Failures finished after the last bucket that had a success. */
@@ -91,7 +77,6 @@ export interface MissedEvaluation extends EvaluationBase {
 
 /** Evaluations of the rules not yet in the registry. */
 export type LegacyEvaluation =
-  | FailureRateEvaluation
   | ConsecutiveFailuresEvaluation
   | StuckEvaluation
   | SlowEvaluation
