@@ -23,18 +23,6 @@ import { dashboardNameOf } from './monitoring/dashboard';
  * publishing to the encrypted alert topic. Part of `Taskpulse`; its props are `TaskpulseProps` fields.
  */
 
-/** Failures in a row, for task types where a rate says too little. */
-export interface ConsecutiveFailuresProps {
-  /** @default false */
-  readonly enabled?: boolean;
-  /** @default 3 */
-  readonly count?: number;
-  /** @default Duration.days(1) */
-  readonly lookback?: Duration;
-  /** @default 'critical' */
-  readonly severity?: Severity;
-}
-
 /** Runs started without a terminal event. */
 export interface StuckProps {
   /** @default true */
@@ -87,7 +75,6 @@ export interface AlertPolicyProps {
  * (`QueueStuckProps`: runs enqueued and never started).
  */
 export interface RuleSettingsProps extends RegisteredProps {
-  readonly consecutiveFailures?: ConsecutiveFailuresProps;
   readonly stuck?: StuckProps;
   readonly slow?: SlowProps;
   readonly missed?: MissedProps;
@@ -149,14 +136,6 @@ const defined = <T extends object>(o: T): Partial<T> | undefined => {
 /** Typed rule settings → the JSON form (milliseconds). Pure. */
 export const settingsInputOf = (p: RuleSettingsProps): PartialRuleSettings =>
   defined({
-    consecutiveFailures:
-      p.consecutiveFailures &&
-      defined({
-        enabled: p.consecutiveFailures.enabled,
-        count: p.consecutiveFailures.count,
-        lookbackMs: ms(p.consecutiveFailures.lookback),
-        severity: p.consecutiveFailures.severity,
-      }),
     stuck:
       p.stuck &&
       defined({

@@ -7,7 +7,6 @@ import { type AlertMessage, toAlertMessage } from '../domain/alerts/sns-message'
 import { type AlertState, alertStateChanged, nextAlertState } from '../domain/rules/alert-state';
 import type { BucketAggregate } from '../domain/rules/buckets';
 import { type MonitorConfig, type RuleSettings, settingsFor } from '../domain/rules/config';
-import { evaluateConsecutiveFailures } from '../domain/rules/consecutive-failures';
 import { evaluateMissed } from '../domain/rules/missed';
 import { type Evaluation, RULES } from '../domain/rules/registry';
 import { NOTIFICATION_KIND, type NotificationKind, RULE, type RuleName } from '../domain/rules/rule';
@@ -103,7 +102,6 @@ const stateKey = (rule: string, scope: string) => `${rule}#${scope}`;
 const lookbackMs = (s: RuleSettings, typeScope: boolean, cadenceMs: number): number =>
   Math.max(
     s.slow.windowMs,
-    s.consecutiveFailures.enabled ? s.consecutiveFailures.lookbackMs : 0,
     // Task-type scopes always read the stuck look-back: the Running gauge counts open runs over it.
     typeScope ? s.stuck.lookbackMs : 0,
     cadenceMs,
@@ -146,8 +144,6 @@ const inspectScope = async (
   );
   const wants = (rule: RuleName, enabled: boolean) => enabled || active.has(rule);
   const out: Evaluation[] = [];
-  if (wants(RULE.consecutiveFailures, s.consecutiveFailures.enabled))
-    out.push(evaluateConsecutiveFailures(scope, buckets, s.consecutiveFailures, nowMs));
   if (wants(RULE.slow, s.slow.enabled)) out.push(evaluateSlow(scope, buckets, s.slow, nowMs));
   let stuck = 0;
   if (typeScope && wants(RULE.stuck, s.stuck.enabled)) {
@@ -210,14 +206,9 @@ const withExamples = async (deps: MonitorDeps, e: Evaluation): Promise<Evaluatio
     if (run.finishedAt === undefined || Date.parse(run.finishedAt) < e.windowStartMs) return false;
     if (isExample !== undefined) return isExample(e, run);
     if (e.rule === RULE.slow) return run.runMs !== undefined && run.runMs > e.thresholdMs;
-    return run.status === 'failed';
+    return false;
   };
-  if (
-    registered !== undefined
-      ? isExample === undefined
-      : e.rule !== RULE.consecutiveFailures && e.rule !== RULE.slow
-  )
-    return e;
+  if (registered !== undefined ? isExample === undefined : e.rule !== RULE.slow) return e;
   try {
     const { taskType } = parseScope(e.scope);
     const ids = await deps.runs.createdBetween(

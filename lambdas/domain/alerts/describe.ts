@@ -19,10 +19,6 @@ export const scopeLabel = (scope: string): string => {
 export const summaryOf = (e: Evaluation, state: 'ALARM' | 'OK'): string => {
   const firing = state === 'ALARM';
   switch (e.rule) {
-    case RULE.consecutiveFailures:
-      return firing
-        ? `${e.streak} consecutive failures (>= ${e.count})`
-        : `consecutive failures ended (${e.streak} < ${e.count})`;
     case RULE.stuck:
       return firing
         ? `${e.runs.length} run${e.runs.length === 1 ? '' : 's'} stuck > ${formatDurationMs(e.timeoutMs)}`
@@ -43,14 +39,6 @@ export type { Measurement } from '../rules/rule-module';
 /** The number a rule compares, with its threshold and unit (for machines). */
 export const measurementOf = (e: Evaluation): Measurement => {
   switch (e.rule) {
-    case RULE.consecutiveFailures:
-      return {
-        name: 'consecutiveFailures',
-        value: e.streak,
-        threshold: e.count,
-        unit: 'count',
-        comparison: '>=',
-      };
     case RULE.stuck:
       return { name: 'stuckRuns', value: e.runs.length, threshold: 1, unit: 'count', comparison: '>=' };
     case RULE.slow:
@@ -65,8 +53,6 @@ export const measurementOf = (e: Evaluation): Measurement => {
 /** Rule parameters, in milliseconds and counts (for machines and the email's "rule" line). */
 export const parametersOf = (e: Evaluation): Record<string, number | null> => {
   switch (e.rule) {
-    case RULE.consecutiveFailures:
-      return { count: e.count, lookbackMs: e.lookbackMs };
     case RULE.stuck:
       return { timeoutMs: e.timeoutMs };
     case RULE.slow:
@@ -86,8 +72,6 @@ export const parametersOf = (e: Evaluation): Record<string, number | null> => {
 /** Counts behind the measurement. */
 export const countsOf = (e: Evaluation): Record<string, number> => {
   switch (e.rule) {
-    case RULE.consecutiveFailures:
-      return { streak: e.streak };
     case RULE.stuck:
       return { stuck: e.runs.length };
     case RULE.slow:
@@ -102,8 +86,6 @@ export const countsOf = (e: Evaluation): Record<string, number> => {
 /** The status whose history explains the alert (for the CLI hint). */
 const historyStatusOf = (e: Evaluation): string | undefined => {
   switch (e.rule) {
-    case RULE.consecutiveFailures:
-      return 'failed';
     case RULE.stuck:
       return 'started';
     case RULE.slow:
@@ -128,8 +110,6 @@ export const historyCommandOf = (e: Evaluation, stackName?: string): string => {
 /** One sentence on what the rule checks, for the email. */
 export const ruleDescriptionOf = (e: Evaluation): string => {
   switch (e.rule) {
-    case RULE.consecutiveFailures:
-      return `fires when ${e.count} or more runs failed in a row since the last success (looking back ${formatDurationMs(e.lookbackMs)})`;
     case RULE.stuck:
       return `fires for every run that started more than ${formatDurationMs(e.timeoutMs)} ago without succeeding, failing or being cancelled`;
     case RULE.slow:

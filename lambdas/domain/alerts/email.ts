@@ -39,8 +39,6 @@ const countsLine = (n: AlertNotification): string => {
   const e = n.evaluation;
   const c = countsOf(e);
   switch (e.rule) {
-    case RULE.consecutiveFailures:
-      return `${formatCount(e.streak)} failures in a row${e.lastSuccessMs === null ? ` (no success in the last ${formatDurationMs(e.lookbackMs)})` : ` since the last success around ${formatUtc(e.lastSuccessMs)}`}`;
     case RULE.stuck:
       return `${formatCount(e.runs.length)} run${e.runs.length === 1 ? '' : 's'} started more than ${formatDurationMs(e.timeoutMs)} ago without a terminal event`;
     case RULE.slow:
@@ -58,7 +56,6 @@ const taskIdsTitle = (n: AlertNotification): string => {
       return 'Stuck runs';
     case RULE.slow:
       return 'Example slow runs';
-    case RULE.consecutiveFailures:
     case RULE.missed:
       return 'Example failed tasks';
     default:
@@ -69,7 +66,6 @@ const taskIdsTitle = (n: AlertNotification): string => {
 /** The runs a rule lists in the email, one line each (its example task IDs unless it says otherwise). */
 const listedOf = (e: Evaluation): readonly string[] => {
   switch (e.rule) {
-    case RULE.consecutiveFailures:
     case RULE.slow:
     case RULE.missed:
       return e.taskIds;

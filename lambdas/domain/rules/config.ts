@@ -14,17 +14,6 @@ import { fraction, positiveMs, severity } from './rule-module';
  * field by field, so an override only names what differs.
  */
 
-const consecutiveFailuresSchema = z
-  .object({
-    enabled: z.boolean(),
-    /** Fires when at least this many executions failed in a row. */
-    count: z.number().int().min(1),
-    /** How far back the streak is looked for. */
-    lookbackMs: positiveMs,
-    severity,
-  })
-  .strict();
-
 const stuckSchema = z
   .object({
     enabled: z.boolean(),
@@ -74,7 +63,6 @@ const runbookSchema = z.string().min(1).max(500).nullable();
 
 /** Effective settings of the rules for one task type: each rule's under its key, and how alerts speak. */
 export type RuleSettings = RegisteredSettings & {
-  readonly consecutiveFailures: z.infer<typeof consecutiveFailuresSchema>;
   readonly stuck: z.infer<typeof stuckSchema>;
   readonly slow: z.infer<typeof slowSchema>;
   readonly missed: z.infer<typeof missedSchema>;
@@ -87,7 +75,6 @@ export type AlertPolicy = z.infer<typeof alertPolicySchema>;
 
 /** The defaults every task type starts from. */
 export const DEFAULT_RULE_SETTINGS: RuleSettings = {
-  consecutiveFailures: { enabled: false, count: 3, lookbackMs: 86_400_000, severity: 'critical' },
   stuck: { enabled: true, timeoutMs: 3_600_000, lookbackMs: 86_400_000, severity: 'warning' },
   slow: {
     enabled: true,
@@ -106,7 +93,6 @@ export const DEFAULT_RULE_SETTINGS: RuleSettings = {
 /** Settings where every field may be left out (defaults and overrides). */
 const partialSettingsSchema = z
   .object({
-    consecutiveFailures: consecutiveFailuresSchema.partial().optional(),
     stuck: stuckSchema.partial().optional(),
     slow: slowSchema.partial().optional(),
     missed: missedSchema.partial().optional(),
@@ -169,7 +155,6 @@ const mergeSettings = (base: RuleSettings, over: PartialRuleSettings | undefined
   over === undefined
     ? base
     : {
-        consecutiveFailures: { ...base.consecutiveFailures, ...over.consecutiveFailures },
         stuck: { ...base.stuck, ...over.stuck },
         slow: { ...base.slow, ...over.slow },
         missed: { ...base.missed, ...over.missed },

@@ -23,16 +23,6 @@ export interface EvaluationBase {
   readonly topErrors: readonly ErrorTypeCount[];
 }
 
-export interface ConsecutiveFailuresEvaluation extends EvaluationBase {
-  readonly rule: typeof RULE.consecutiveFailures;
-  /** Failures finished after the last bucket that had a success. */
-  readonly streak: number;
-  readonly count: number;
-  readonly lookbackMs: number;
-  /** Start of the newest bucket with a success in the lookback, if any. */
-  readonly lastSuccessMs: number | null;
-}
-
 /** One stuck run. */
 export interface StuckRun {
   readonly taskId: string;
@@ -76,8 +66,4 @@ export interface MissedEvaluation extends EvaluationBase {
 }
 
 /** Evaluations of the rules not yet in the registry. */
-export type LegacyEvaluation =
-  | ConsecutiveFailuresEvaluation
-  | StuckEvaluation
-  | SlowEvaluation
-  | MissedEvaluation;
+export type LegacyEvaluation = StuckEvaluation | SlowEvaluation | MissedEvaluation;

@@ -1,3 +1,4 @@
+import { consecutiveFailuresRule } from './consecutive-failures';
 import type { LegacyEvaluation } from './evaluation';
 import { failureRateRule } from './failure-rate';
 import { queueStuckRule } from './queue-stuck';
@@ -8,7 +9,7 @@ import type { RuleModule, RuleWords } from './rule-module';
  * monitor (`run-monitor.ts`), the messages (`domain/alerts/describe.ts`) and the CDK props
  * (`infra/alerting.ts`) iterate over this list: adding a rule is its module and one line here.
  */
-export const RULE_MODULES = [failureRateRule, queueStuckRule] as const;
+export const RULE_MODULES = [failureRateRule, consecutiveFailuresRule, queueStuckRule] as const;
 
 /** One of the registered rule modules. */
 export type RegisteredRule = (typeof RULE_MODULES)[number];
