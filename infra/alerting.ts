@@ -35,22 +35,6 @@ export interface StuckProps {
   readonly severity?: Severity;
 }
 
-/** Slow runs: an alert when the share of runs over the threshold is above `alertShare`. */
-export interface SlowProps {
-  /** @default true */
-  readonly enabled?: boolean;
-  /** Run time above which a run is slow. @default Duration.millis(5000) */
-  readonly threshold?: Duration;
-  /** @default Duration.hours(1) */
-  readonly window?: Duration;
-  /** Alert when the slow share is above this (0.2 = 20%); `null`: never alert, only log. @default 0.1 */
-  readonly alertShare?: number | null;
-  /** @default 10 */
-  readonly minFinished?: number;
-  /** @default 'warning' */
-  readonly severity?: Severity;
-}
-
 /** Missed runs of task types with an expected cadence. */
 export interface MissedProps {
   /** Default grace after the cadence. @default Duration.hours(1) */
@@ -76,7 +60,6 @@ export interface AlertPolicyProps {
  */
 export interface RuleSettingsProps extends RegisteredProps {
   readonly stuck?: StuckProps;
-  readonly slow?: SlowProps;
   readonly missed?: MissedProps;
   readonly alerts?: AlertPolicyProps;
   /** A runbook for this task type's alerts instead of the deployment's `runbookUrl` (set it in `overrides`). @default the `runbookUrl` prop */
@@ -143,16 +126,6 @@ export const settingsInputOf = (p: RuleSettingsProps): PartialRuleSettings =>
         timeoutMs: ms(p.stuck.timeout),
         lookbackMs: ms(p.stuck.lookback),
         severity: p.stuck.severity,
-      }),
-    slow:
-      p.slow &&
-      defined({
-        enabled: p.slow.enabled,
-        thresholdMs: ms(p.slow.threshold),
-        windowMs: ms(p.slow.window),
-        alertShare: p.slow.alertShare,
-        minFinished: p.slow.minFinished,
-        severity: p.slow.severity,
       }),
     missed: p.missed && defined({ graceMs: ms(p.missed.grace), severity: p.missed.severity }),
     ...Object.fromEntries(

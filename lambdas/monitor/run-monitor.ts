@@ -12,7 +12,6 @@ import { type Evaluation, RULES } from '../domain/rules/registry';
 import { NOTIFICATION_KIND, type NotificationKind, RULE, type RuleName } from '../domain/rules/rule';
 import type { TimeRange } from '../domain/rules/rule-module';
 import { inScope, type RunSummary } from '../domain/rules/run-summary';
-import { evaluateSlow } from '../domain/rules/slow';
 import { evaluateStuck, runningOf, stuckCandidateRanges } from '../domain/rules/stuck';
 import type { AlertPublisher } from '../shared/aws/alert-publisher';
 import { parseScope } from '../shared/names/keys';
@@ -101,7 +100,6 @@ const stateKey = (rule: string, scope: string) => `${rule}#${scope}`;
 /** The window a set of settings needs read back for a scope. */
 const lookbackMs = (s: RuleSettings, typeScope: boolean, cadenceMs: number): number =>
   Math.max(
-    s.slow.windowMs,
     // Task-type scopes always read the stuck look-back: the Running gauge counts open runs over it.
     typeScope ? s.stuck.lookbackMs : 0,
     cadenceMs,
@@ -144,7 +142,6 @@ const inspectScope = async (
   );
   const wants = (rule: RuleName, enabled: boolean) => enabled || active.has(rule);
   const out: Evaluation[] = [];
-  if (wants(RULE.slow, s.slow.enabled)) out.push(evaluateSlow(scope, buckets, s.slow, nowMs));
   let stuck = 0;
   if (typeScope && wants(RULE.stuck, s.stuck.enabled)) {
     const runs: RunSummary[] = [];
@@ -198,17 +195,12 @@ const inspectScope = async (
   return { evaluations: out, gauges: { taskType, running: runningOf(buckets, s.stuck, nowMs), stuck } };
 };
 
-/** Fill in example task IDs for a notification (failed or slow runs in the window). Best effort. */
+/** Fill in example task IDs for a notification (runs its rule names as examples, in the window). Best effort. */
 const withExamples = async (deps: MonitorDeps, e: Evaluation): Promise<Evaluation> => {
-  const registered = RULES.find((rule) => rule.name === e.rule);
-  const isExample = registered?.isExample;
-  const pick = (run: RunSummary): boolean => {
-    if (run.finishedAt === undefined || Date.parse(run.finishedAt) < e.windowStartMs) return false;
-    if (isExample !== undefined) return isExample(e, run);
-    if (e.rule === RULE.slow) return run.runMs !== undefined && run.runMs > e.thresholdMs;
-    return false;
-  };
-  if (registered !== undefined ? isExample === undefined : e.rule !== RULE.slow) return e;
+  const isExample = RULES.find((rule) => rule.name === e.rule)?.isExample;
+  if (isExample === undefined) return e;
+  const pick = (run: RunSummary): boolean =>
+    run.finishedAt !== undefined && Date.parse(run.finishedAt) >= e.windowStartMs && isExample(e, run);
   try {
     const { taskType } = parseScope(e.scope);
     const ids = await deps.runs.createdBetween(
@@ -348,15 +340,8 @@ export const runMonitor = async (deps: MonitorDeps, nowMs: number): Promise<Moni
     }
     for (const evaluation of scopeEvaluations) {
       evaluations.push(evaluation);
-      if (evaluation.rule === RULE.slow && evaluation.slow > 0) {
-        logger.warn('slow runs', {
-          scope,
-          slow: evaluation.slow,
-          measured: evaluation.measured,
-          thresholdMs: evaluation.thresholdMs,
-          windowMs: evaluation.windowMs,
-        });
-      }
+      const line = RULES.find((rule) => rule.name === evaluation.rule)?.logLine?.(evaluation);
+      if (line !== undefined) logger.warn(line.message, { scope, ...line.extra });
       try {
         const settled = await settle(
           deps,

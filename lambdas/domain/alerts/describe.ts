@@ -1,4 +1,4 @@
-import { formatDurationMs, formatPercent } from '../../shared/format';
+import { formatDurationMs } from '../../shared/format';
 import { parseScope } from '../../shared/names/keys';
 import { type Evaluation, wordsOf } from '../rules/registry';
 import { RULE } from '../rules/rule';
@@ -23,8 +23,6 @@ export const summaryOf = (e: Evaluation, state: 'ALARM' | 'OK'): string => {
       return firing
         ? `${e.runs.length} run${e.runs.length === 1 ? '' : 's'} stuck > ${formatDurationMs(e.timeoutMs)}`
         : `no runs stuck > ${formatDurationMs(e.timeoutMs)}`;
-    case RULE.slow:
-      return `slow runs ${formatPercent(e.share)} ${firing ? '>' : '<='} ${formatPercent(e.alertShare ?? 0, { exact: true })} over ${formatDurationMs(e.thresholdMs)} (last ${formatDurationMs(e.windowMs)})`;
     case RULE.missed:
       return firing
         ? `missed run: none started in ${formatDurationMs(e.everyMs + e.graceMs)} (every ${formatDurationMs(e.everyMs)} + ${formatDurationMs(e.graceMs)} grace)`
@@ -41,8 +39,6 @@ export const measurementOf = (e: Evaluation): Measurement => {
   switch (e.rule) {
     case RULE.stuck:
       return { name: 'stuckRuns', value: e.runs.length, threshold: 1, unit: 'count', comparison: '>=' };
-    case RULE.slow:
-      return { name: 'slowShare', value: e.share, threshold: e.alertShare, unit: 'ratio', comparison: '>' };
     case RULE.missed:
       return { name: 'startedInWindow', value: e.started, threshold: 1, unit: 'count', comparison: '<' };
     default:
@@ -55,13 +51,6 @@ export const parametersOf = (e: Evaluation): Record<string, number | null> => {
   switch (e.rule) {
     case RULE.stuck:
       return { timeoutMs: e.timeoutMs };
-    case RULE.slow:
-      return {
-        thresholdMs: e.thresholdMs,
-        alertShare: e.alertShare,
-        windowMs: e.windowMs,
-        minFinished: e.minFinished,
-      };
     case RULE.missed:
       return { everyMs: e.everyMs, graceMs: e.graceMs };
     default:
@@ -74,8 +63,6 @@ export const countsOf = (e: Evaluation): Record<string, number> => {
   switch (e.rule) {
     case RULE.stuck:
       return { stuck: e.runs.length };
-    case RULE.slow:
-      return { slow: e.slow, measured: e.measured };
     case RULE.missed:
       return { started: e.started };
     default:
@@ -88,7 +75,6 @@ const historyStatusOf = (e: Evaluation): string | undefined => {
   switch (e.rule) {
     case RULE.stuck:
       return 'started';
-    case RULE.slow:
     case RULE.missed:
       return undefined;
     default:
@@ -112,8 +98,6 @@ export const ruleDescriptionOf = (e: Evaluation): string => {
   switch (e.rule) {
     case RULE.stuck:
       return `fires for every run that started more than ${formatDurationMs(e.timeoutMs)} ago without succeeding, failing or being cancelled`;
-    case RULE.slow:
-      return `fires when more than ${formatPercent(e.alertShare ?? 0, { exact: true })} of the runs in the last ${formatDurationMs(e.windowMs)} took longer than ${formatDurationMs(e.thresholdMs)}, once at least ${e.minFinished} were measured`;
     case RULE.missed:
       return `fires when no run started within ${formatDurationMs(e.everyMs)} plus ${formatDurationMs(e.graceMs)} grace`;
     default:

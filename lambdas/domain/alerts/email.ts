@@ -1,4 +1,4 @@
-import { formatCount, formatDurationMs, formatPercent, formatUtc, toSubject } from '../../shared/format';
+import { formatCount, formatDurationMs, formatUtc, toSubject } from '../../shared/format';
 import { type Evaluation, wordsOf } from '../rules/registry';
 import { NOTIFICATION_KIND, RULE } from '../rules/rule';
 import { countsOf, historyCommandOf, ruleDescriptionOf, scopeLabel, summaryOf } from './describe';
@@ -41,8 +41,6 @@ const countsLine = (n: AlertNotification): string => {
   switch (e.rule) {
     case RULE.stuck:
       return `${formatCount(e.runs.length)} run${e.runs.length === 1 ? '' : 's'} started more than ${formatDurationMs(e.timeoutMs)} ago without a terminal event`;
-    case RULE.slow:
-      return `${formatCount(e.slow)} of ${formatCount(e.measured)} runs took longer than ${formatDurationMs(e.thresholdMs)} (${formatPercent(e.share)})${e.p95Ms === null ? '' : `; p95 run time ${formatDurationMs(e.p95Ms)}`}`;
     case RULE.missed:
       return `${formatCount(c.started ?? 0)} runs started in the window${e.lastStartMs === null ? '' : `; the last start seen was around ${formatUtc(e.lastStartMs)}`}`;
     default:
@@ -54,8 +52,6 @@ const taskIdsTitle = (n: AlertNotification): string => {
   switch (n.evaluation.rule) {
     case RULE.stuck:
       return 'Stuck runs';
-    case RULE.slow:
-      return 'Example slow runs';
     case RULE.missed:
       return 'Example failed tasks';
     default:
@@ -66,7 +62,6 @@ const taskIdsTitle = (n: AlertNotification): string => {
 /** The runs a rule lists in the email, one line each (its example task IDs unless it says otherwise). */
 const listedOf = (e: Evaluation): readonly string[] => {
   switch (e.rule) {
-    case RULE.slow:
     case RULE.missed:
       return e.taskIds;
     case RULE.stuck:

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { taskTypeSchema } from '../../shared/contract/event';
 import { ConfigError } from '../../shared/names/env';
 import { type RegisteredSettings, RULES } from './registry';
-import { fraction, positiveMs, severity } from './rule-module';
+import { positiveMs, severity } from './rule-module';
 
 /**
  * Monitor configuration: rule thresholds with defaults, per-task-type overrides and declared cadences.
@@ -21,20 +21,6 @@ const stuckSchema = z
     timeoutMs: positiveMs,
     /** Runs created longer ago than this are no longer looked at. */
     lookbackMs: positiveMs,
-    severity,
-  })
-  .strict();
-
-const slowSchema = z
-  .object({
-    enabled: z.boolean(),
-    /** A run is slow when its run time is above this. */
-    thresholdMs: positiveMs,
-    windowMs: positiveMs,
-    /** Alert when slow / measured is above this; `null`: only count and log. */
-    alertShare: fraction.nullable(),
-    /** Runs with a run time needed in the window before the share may fire. */
-    minFinished: z.number().int().min(1),
     severity,
   })
   .strict();
@@ -64,7 +50,6 @@ const runbookSchema = z.string().min(1).max(500).nullable();
 /** Effective settings of the rules for one task type: each rule's under its key, and how alerts speak. */
 export type RuleSettings = RegisteredSettings & {
   readonly stuck: z.infer<typeof stuckSchema>;
-  readonly slow: z.infer<typeof slowSchema>;
   readonly missed: z.infer<typeof missedSchema>;
   readonly alerts: AlertPolicy;
   readonly runbook: string | null;
@@ -76,14 +61,6 @@ export type AlertPolicy = z.infer<typeof alertPolicySchema>;
 /** The defaults every task type starts from. */
 export const DEFAULT_RULE_SETTINGS: RuleSettings = {
   stuck: { enabled: true, timeoutMs: 3_600_000, lookbackMs: 86_400_000, severity: 'warning' },
-  slow: {
-    enabled: true,
-    thresholdMs: 5_000,
-    windowMs: 3_600_000,
-    alertShare: 0.1,
-    minFinished: 10,
-    severity: 'warning',
-  },
   missed: { graceMs: 3_600_000, severity: 'critical' },
   ...(Object.fromEntries(RULES.map((r) => [r.key, r.defaults])) as RegisteredSettings),
   alerts: { recoveryEvaluations: 2, reminderIntervalMs: 14_400_000, maxStateChangesPerHour: 4 },
@@ -94,7 +71,6 @@ export const DEFAULT_RULE_SETTINGS: RuleSettings = {
 const partialSettingsSchema = z
   .object({
     stuck: stuckSchema.partial().optional(),
-    slow: slowSchema.partial().optional(),
     missed: missedSchema.partial().optional(),
     ...Object.fromEntries(RULES.map((r) => [r.key, r.schema.partial().optional()])),
     alerts: alertPolicySchema.partial().optional(),
@@ -156,7 +132,6 @@ const mergeSettings = (base: RuleSettings, over: PartialRuleSettings | undefined
     ? base
     : {
         stuck: { ...base.stuck, ...over.stuck },
-        slow: { ...base.slow, ...over.slow },
         missed: { ...base.missed, ...over.missed },
         ...mergeRuleSettings(base, over),
         alerts: { ...base.alerts, ...over.alerts },

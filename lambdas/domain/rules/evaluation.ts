@@ -39,22 +39,6 @@ export interface StuckEvaluation extends EvaluationBase {
   readonly timeoutMs: number;
 }
 
-export interface SlowEvaluation extends EvaluationBase {
-  readonly rule: typeof RULE.slow;
-  /** Runs above the threshold in the window. */
-  readonly slow: number;
-  /** Runs with a run time in the window. */
-  readonly measured: number;
-  /** slow / measured (0 when nothing was measured). */
-  readonly share: number;
-  readonly thresholdMs: number;
-  /** Share above which it fires; `null`: never fires, only counted and logged. */
-  readonly alertShare: number | null;
-  readonly windowMs: number;
-  readonly minFinished: number;
-  readonly p95Ms: number | null;
-}
-
 export interface MissedEvaluation extends EvaluationBase {
   readonly rule: typeof RULE.missed;
   readonly everyMs: number;
@@ -66,4 +50,4 @@ export interface MissedEvaluation extends EvaluationBase {
 }
 
 /** Evaluations of the rules not yet in the registry. */
-export type LegacyEvaluation = StuckEvaluation | SlowEvaluation | MissedEvaluation;
+export type LegacyEvaluation = StuckEvaluation | MissedEvaluation;
