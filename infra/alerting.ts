@@ -23,18 +23,6 @@ import { dashboardNameOf } from './monitoring/dashboard';
  * publishing to the encrypted alert topic. Part of `Taskpulse`; its props are `TaskpulseProps` fields.
  */
 
-/** Runs started without a terminal event. */
-export interface StuckProps {
-  /** @default true */
-  readonly enabled?: boolean;
-  /** @default Duration.hours(1) */
-  readonly timeout?: Duration;
-  /** Runs created longer ago are not looked at. @default Duration.days(1) */
-  readonly lookback?: Duration;
-  /** @default 'warning' */
-  readonly severity?: Severity;
-}
-
 /** Missed runs of task types with an expected cadence. */
 export interface MissedProps {
   /** Default grace after the cadence. @default Duration.hours(1) */
@@ -59,7 +47,6 @@ export interface AlertPolicyProps {
  * (`QueueStuckProps`: runs enqueued and never started).
  */
 export interface RuleSettingsProps extends RegisteredProps {
-  readonly stuck?: StuckProps;
   readonly missed?: MissedProps;
   readonly alerts?: AlertPolicyProps;
   /** A runbook for this task type's alerts instead of the deployment's `runbookUrl` (set it in `overrides`). @default the `runbookUrl` prop */
@@ -119,14 +106,6 @@ const defined = <T extends object>(o: T): Partial<T> | undefined => {
 /** Typed rule settings → the JSON form (milliseconds). Pure. */
 export const settingsInputOf = (p: RuleSettingsProps): PartialRuleSettings =>
   defined({
-    stuck:
-      p.stuck &&
-      defined({
-        enabled: p.stuck.enabled,
-        timeoutMs: ms(p.stuck.timeout),
-        lookbackMs: ms(p.stuck.lookback),
-        severity: p.stuck.severity,
-      }),
     missed: p.missed && defined({ graceMs: ms(p.missed.grace), severity: p.missed.severity }),
     ...Object.fromEntries(
       RULES.map((rule) => {

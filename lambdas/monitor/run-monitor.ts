@@ -12,7 +12,7 @@ import { type Evaluation, RULES } from '../domain/rules/registry';
 import { NOTIFICATION_KIND, type NotificationKind, RULE, type RuleName } from '../domain/rules/rule';
 import type { TimeRange } from '../domain/rules/rule-module';
 import { inScope, type RunSummary } from '../domain/rules/run-summary';
-import { evaluateStuck, runningOf, stuckCandidateRanges } from '../domain/rules/stuck';
+import { runningOf } from '../domain/rules/stuck';
 import type { AlertPublisher } from '../shared/aws/alert-publisher';
 import { parseScope } from '../shared/names/keys';
 import type { AggregateReader } from '../shared/store/aggregate-reader';
@@ -100,8 +100,6 @@ const stateKey = (rule: string, scope: string) => `${rule}#${scope}`;
 /** The window a set of settings needs read back for a scope. */
 const lookbackMs = (s: RuleSettings, typeScope: boolean, cadenceMs: number): number =>
   Math.max(
-    // Task-type scopes always read the stuck look-back: the Running gauge counts open runs over it.
-    typeScope ? s.stuck.lookbackMs : 0,
     cadenceMs,
     ...RULES.map((rule) => rule.lookbackMs(settingOf(s, rule.key), { typeScope, cadenceMs })),
   );
@@ -140,19 +138,8 @@ const inspectScope = async (
     nowMs - lookbackMs(s, typeScope, cadenceMs),
     nowMs + 1,
   );
-  const wants = (rule: RuleName, enabled: boolean) => enabled || active.has(rule);
+  const _wants = (rule: RuleName, enabled: boolean) => enabled || active.has(rule);
   const out: Evaluation[] = [];
-  let stuck = 0;
-  if (typeScope && wants(RULE.stuck, s.stuck.enabled)) {
-    const runs: RunSummary[] = [];
-    for (const range of stuckCandidateRanges(buckets, s.stuck, nowMs)) {
-      const ids = await deps.runs.createdBetween(taskType, range.fromMs, range.toMs);
-      runs.push(...(await deps.runs.getRuns(ids)));
-    }
-    const evaluation = evaluateStuck(scope, runs, s.stuck, nowMs);
-    stuck = evaluation.runs.length;
-    out.push(evaluation);
-  }
   const runsCreatedIn = async (ranges: readonly TimeRange[]): Promise<RunSummary[]> => {
     const runs: RunSummary[] = [];
     for (const range of ranges) {
@@ -192,7 +179,15 @@ const inspectScope = async (
     );
   }
   if (!typeScope) return { evaluations: out };
-  return { evaluations: out, gauges: { taskType, running: runningOf(buckets, s.stuck, nowMs), stuck } };
+  const stuck = out.find((e) => e.rule === RULE.stuck);
+  return {
+    evaluations: out,
+    gauges: {
+      taskType,
+      running: runningOf(buckets, s.stuck, nowMs),
+      stuck: stuck?.rule === RULE.stuck ? stuck.runs.length : 0,
+    },
+  };
 };
 
 /** Fill in example task IDs for a notification (runs its rule names as examples, in the window). Best effort. */

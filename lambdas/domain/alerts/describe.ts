@@ -19,10 +19,6 @@ export const scopeLabel = (scope: string): string => {
 export const summaryOf = (e: Evaluation, state: 'ALARM' | 'OK'): string => {
   const firing = state === 'ALARM';
   switch (e.rule) {
-    case RULE.stuck:
-      return firing
-        ? `${e.runs.length} run${e.runs.length === 1 ? '' : 's'} stuck > ${formatDurationMs(e.timeoutMs)}`
-        : `no runs stuck > ${formatDurationMs(e.timeoutMs)}`;
     case RULE.missed:
       return firing
         ? `missed run: none started in ${formatDurationMs(e.everyMs + e.graceMs)} (every ${formatDurationMs(e.everyMs)} + ${formatDurationMs(e.graceMs)} grace)`
@@ -37,8 +33,6 @@ export type { Measurement } from '../rules/rule-module';
 /** The number a rule compares, with its threshold and unit (for machines). */
 export const measurementOf = (e: Evaluation): Measurement => {
   switch (e.rule) {
-    case RULE.stuck:
-      return { name: 'stuckRuns', value: e.runs.length, threshold: 1, unit: 'count', comparison: '>=' };
     case RULE.missed:
       return { name: 'startedInWindow', value: e.started, threshold: 1, unit: 'count', comparison: '<' };
     default:
@@ -49,8 +43,6 @@ export const measurementOf = (e: Evaluation): Measurement => {
 /** Rule parameters, in milliseconds and counts (for machines and the email's "rule" line). */
 export const parametersOf = (e: Evaluation): Record<string, number | null> => {
   switch (e.rule) {
-    case RULE.stuck:
-      return { timeoutMs: e.timeoutMs };
     case RULE.missed:
       return { everyMs: e.everyMs, graceMs: e.graceMs };
     default:
@@ -61,8 +53,6 @@ export const parametersOf = (e: Evaluation): Record<string, number | null> => {
 /** Counts behind the measurement. */
 export const countsOf = (e: Evaluation): Record<string, number> => {
   switch (e.rule) {
-    case RULE.stuck:
-      return { stuck: e.runs.length };
     case RULE.missed:
       return { started: e.started };
     default:
@@ -73,8 +63,6 @@ export const countsOf = (e: Evaluation): Record<string, number> => {
 /** The status whose history explains the alert (for the CLI hint). */
 const historyStatusOf = (e: Evaluation): string | undefined => {
   switch (e.rule) {
-    case RULE.stuck:
-      return 'started';
     case RULE.missed:
       return undefined;
     default:
@@ -96,8 +84,6 @@ export const historyCommandOf = (e: Evaluation, stackName?: string): string => {
 /** One sentence on what the rule checks, for the email. */
 export const ruleDescriptionOf = (e: Evaluation): string => {
   switch (e.rule) {
-    case RULE.stuck:
-      return `fires for every run that started more than ${formatDurationMs(e.timeoutMs)} ago without succeeding, failing or being cancelled`;
     case RULE.missed:
       return `fires when no run started within ${formatDurationMs(e.everyMs)} plus ${formatDurationMs(e.graceMs)} grace`;
     default:

@@ -39,8 +39,6 @@ const countsLine = (n: AlertNotification): string => {
   const e = n.evaluation;
   const c = countsOf(e);
   switch (e.rule) {
-    case RULE.stuck:
-      return `${formatCount(e.runs.length)} run${e.runs.length === 1 ? '' : 's'} started more than ${formatDurationMs(e.timeoutMs)} ago without a terminal event`;
     case RULE.missed:
       return `${formatCount(c.started ?? 0)} runs started in the window${e.lastStartMs === null ? '' : `; the last start seen was around ${formatUtc(e.lastStartMs)}`}`;
     default:
@@ -50,8 +48,6 @@ const countsLine = (n: AlertNotification): string => {
 
 const taskIdsTitle = (n: AlertNotification): string => {
   switch (n.evaluation.rule) {
-    case RULE.stuck:
-      return 'Stuck runs';
     case RULE.missed:
       return 'Example failed tasks';
     default:
@@ -64,8 +60,6 @@ const listedOf = (e: Evaluation): readonly string[] => {
   switch (e.rule) {
     case RULE.missed:
       return e.taskIds;
-    case RULE.stuck:
-      return [];
     default:
       return wordsOf(e).taskIdLines;
   }
@@ -73,14 +67,6 @@ const listedOf = (e: Evaluation): readonly string[] => {
 
 const taskIdLines = (n: AlertNotification): string[] => {
   const e = n.evaluation;
-  if (e.rule === RULE.stuck) {
-    return e.runs
-      .slice(0, EMAIL_TASK_IDS)
-      .map(
-        (r) =>
-          `  ${r.taskId}  started ${formatUtc(Date.parse(r.startedAt))} (${formatDurationMs(r.stuckForMs)} ago), attempt ${r.attempt}, ${r.status}`,
-      );
-  }
   return listedOf(e)
     .slice(0, EMAIL_TASK_IDS)
     .map((line) => `  ${line}`);
@@ -114,7 +100,7 @@ export const renderEmail = (n: AlertNotification): string => {
   }
   const ids = taskIdLines(n);
   if (ids.length > 0) {
-    const total = e.rule === RULE.stuck ? e.runs.length : listedOf(e).length;
+    const total = listedOf(e).length;
     lines.push('', `${taskIdsTitle(n)}${total > ids.length ? ` (${ids.length} of ${total})` : ''}:`, ...ids);
   }
   lines.push('', `Runbook:  ${n.runbook ?? 'none configured (deploy with -c runbookUrl=https://...)'}`);

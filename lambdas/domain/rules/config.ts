@@ -14,17 +14,6 @@ import { positiveMs, severity } from './rule-module';
  * field by field, so an override only names what differs.
  */
 
-const stuckSchema = z
-  .object({
-    enabled: z.boolean(),
-    /** A run is stuck when it started this long ago without a terminal event. */
-    timeoutMs: positiveMs,
-    /** Runs created longer ago than this are no longer looked at. */
-    lookbackMs: positiveMs,
-    severity,
-  })
-  .strict();
-
 const missedSchema = z
   .object({
     /** Extra time after the expected cadence before a run counts as missed. */
@@ -49,7 +38,6 @@ const runbookSchema = z.string().min(1).max(500).nullable();
 
 /** Effective settings of the rules for one task type: each rule's under its key, and how alerts speak. */
 export type RuleSettings = RegisteredSettings & {
-  readonly stuck: z.infer<typeof stuckSchema>;
   readonly missed: z.infer<typeof missedSchema>;
   readonly alerts: AlertPolicy;
   readonly runbook: string | null;
@@ -60,7 +48,6 @@ export type AlertPolicy = z.infer<typeof alertPolicySchema>;
 
 /** The defaults every task type starts from. */
 export const DEFAULT_RULE_SETTINGS: RuleSettings = {
-  stuck: { enabled: true, timeoutMs: 3_600_000, lookbackMs: 86_400_000, severity: 'warning' },
   missed: { graceMs: 3_600_000, severity: 'critical' },
   ...(Object.fromEntries(RULES.map((r) => [r.key, r.defaults])) as RegisteredSettings),
   alerts: { recoveryEvaluations: 2, reminderIntervalMs: 14_400_000, maxStateChangesPerHour: 4 },
@@ -70,7 +57,6 @@ export const DEFAULT_RULE_SETTINGS: RuleSettings = {
 /** Settings where every field may be left out (defaults and overrides). */
 const partialSettingsSchema = z
   .object({
-    stuck: stuckSchema.partial().optional(),
     missed: missedSchema.partial().optional(),
     ...Object.fromEntries(RULES.map((r) => [r.key, r.schema.partial().optional()])),
     alerts: alertPolicySchema.partial().optional(),
@@ -131,7 +117,6 @@ const mergeSettings = (base: RuleSettings, over: PartialRuleSettings | undefined
   over === undefined
     ? base
     : {
-        stuck: { ...base.stuck, ...over.stuck },
         missed: { ...base.missed, ...over.missed },
         ...mergeRuleSettings(base, over),
         alerts: { ...base.alerts, ...over.alerts },
@@ -139,8 +124,6 @@ const mergeSettings = (base: RuleSettings, over: PartialRuleSettings | undefined
       };
 
 const checkSettings = (where: string, s: RuleSettings): void => {
-  if (s.stuck.lookbackMs <= s.stuck.timeoutMs)
-    throw new ConfigError(`${where}.stuck.lookbackMs must be greater than stuck.timeoutMs`);
   for (const rule of RULES) {
     const problem = rule.check?.((s as unknown as Readonly<Record<string, unknown>>)[rule.key]);
     if (problem !== undefined) throw new ConfigError(`${where}.${rule.key}.${problem}`);

@@ -1,4 +1,3 @@
-import type { TaskStatus } from '../../shared/contract/event';
 import type { ErrorTypeCount } from '../rollup';
 import type { RULE, Severity } from './rule';
 
@@ -23,22 +22,6 @@ export interface EvaluationBase {
   readonly topErrors: readonly ErrorTypeCount[];
 }
 
-/** One stuck run. */
-export interface StuckRun {
-  readonly taskId: string;
-  readonly status: TaskStatus;
-  readonly attempt: number;
-  readonly startedAt: string;
-  readonly stuckForMs: number;
-}
-
-export interface StuckEvaluation extends EvaluationBase {
-  readonly rule: typeof RULE.stuck;
-  /** Every stuck run, oldest start first. */
-  readonly runs: readonly StuckRun[];
-  readonly timeoutMs: number;
-}
-
 export interface MissedEvaluation extends EvaluationBase {
   readonly rule: typeof RULE.missed;
   readonly everyMs: number;
@@ -50,4 +33,4 @@ export interface MissedEvaluation extends EvaluationBase {
 }
 
 /** Evaluations of the rules not yet in the registry. */
-export type LegacyEvaluation = StuckEvaluation | MissedEvaluation;
+export type LegacyEvaluation = MissedEvaluation;

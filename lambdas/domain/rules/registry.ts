@@ -4,13 +4,20 @@ import { failureRateRule } from './failure-rate';
 import { queueStuckRule } from './queue-stuck';
 import type { RuleModule, RuleWords } from './rule-module';
 import { slowRule } from './slow';
+import { stuckRule } from './stuck';
 
 /**
  * Every alert rule, in the order the monitor evaluates them. The configuration (`config.ts`), the
  * monitor (`run-monitor.ts`), the messages (`domain/alerts/describe.ts`) and the CDK props
  * (`infra/alerting.ts`) iterate over this list: adding a rule is its module and one line here.
  */
-export const RULE_MODULES = [failureRateRule, consecutiveFailuresRule, slowRule, queueStuckRule] as const;
+export const RULE_MODULES = [
+  failureRateRule,
+  consecutiveFailuresRule,
+  slowRule,
+  stuckRule,
+  queueStuckRule,
+] as const;
 
 /** One of the registered rule modules. */
 export type RegisteredRule = (typeof RULE_MODULES)[number];

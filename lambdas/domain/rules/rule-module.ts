@@ -86,6 +86,14 @@ export interface RuleWords {
   readonly taskIdsTitle: string;
   /** One line per run to list in the email (all of them; the email cuts the list). */
   readonly taskIdLines: readonly string[];
+  /** Runs with their start, for the JSON document's `runs` (the stuck rule). @default [] */
+  readonly runs?: readonly {
+    readonly taskId: string;
+    readonly status: string;
+    readonly attempt: number;
+    readonly startedAt: string;
+    readonly stuckForMs: number;
+  }[];
 }
 
 /**
