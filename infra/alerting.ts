@@ -12,7 +12,7 @@ import {
   resolveMonitorConfig,
 } from '../lambdas/domain/rules/config';
 import { type RegisteredProps, RULES } from '../lambdas/domain/rules/registry';
-import type { Severity } from '../lambdas/domain/rules/rule';
+import { definedFields, millisOf } from '../lambdas/domain/rules/rule-module';
 import { DEFAULT_SCHEDULED_ROLLUP_DAYS } from '../lambdas/rollup/request';
 import { ConfigError, ENV } from '../lambdas/shared/names/env';
 import { bindTable, TABLE_ACCESS } from './grants';
@@ -22,14 +22,6 @@ import { dashboardNameOf } from './monitoring/dashboard';
  * Daily rollups and the alert monitor: two scheduled Lambdas over the state table, the monitor
  * publishing to the encrypted alert topic. Part of `Taskpulse`; its props are `TaskpulseProps` fields.
  */
-
-/** Missed runs of task types with an expected cadence. */
-export interface MissedProps {
-  /** Default grace after the cadence. @default Duration.hours(1) */
-  readonly grace?: Duration;
-  /** @default 'critical' */
-  readonly severity?: Severity;
-}
 
 /** How alerts speak. */
 export interface AlertPolicyProps {
@@ -47,7 +39,6 @@ export interface AlertPolicyProps {
  * (`QueueStuckProps`: runs enqueued and never started).
  */
 export interface RuleSettingsProps extends RegisteredProps {
-  readonly missed?: MissedProps;
   readonly alerts?: AlertPolicyProps;
   /** A runbook for this task type's alerts instead of the deployment's `runbookUrl` (set it in `overrides`). @default the `runbookUrl` prop */
   readonly runbook?: string | null;
@@ -97,16 +88,9 @@ export const ALERTING_DEFAULTS = {
 /** Lambda environment variables are limited to 4 KB in total; the config gets most of it. */
 export const MAX_MONITOR_CONFIG_CHARS = 3_000;
 
-const ms = (d: Duration | undefined): number | undefined => d?.toMilliseconds();
-const defined = <T extends object>(o: T): Partial<T> | undefined => {
-  const out = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-  return Object.keys(out).length === 0 ? undefined : out;
-};
-
 /** Typed rule settings → the JSON form (milliseconds). Pure. */
 export const settingsInputOf = (p: RuleSettingsProps): PartialRuleSettings =>
-  defined({
-    missed: p.missed && defined({ graceMs: ms(p.missed.grace), severity: p.missed.severity }),
+  definedFields({
     ...Object.fromEntries(
       RULES.map((rule) => {
         const props = (p as Readonly<Record<string, unknown>>)[rule.key];
@@ -115,9 +99,9 @@ export const settingsInputOf = (p: RuleSettingsProps): PartialRuleSettings =>
     ),
     alerts:
       p.alerts &&
-      defined({
+      definedFields({
         recoveryEvaluations: p.alerts.recoveryEvaluations,
-        reminderIntervalMs: p.alerts.reminderInterval === null ? null : ms(p.alerts.reminderInterval),
+        reminderIntervalMs: p.alerts.reminderInterval === null ? null : millisOf(p.alerts.reminderInterval),
         maxStateChangesPerHour: p.alerts.maxStateChangesPerHour,
       }),
     runbook: p.runbook,
@@ -149,7 +133,10 @@ export const monitorConfigInputOf = (
     overrides[taskType] = overlay(overrides[taskType], settingsInputOf(o));
   const cadenceInput: NonNullable<MonitorConfigInput['cadences']> = { ...raw.cadences };
   for (const [taskType, c] of Object.entries(cadences))
-    cadenceInput[taskType] = { everyMs: c.every.toMilliseconds(), ...(c.grace && { graceMs: ms(c.grace) }) };
+    cadenceInput[taskType] = {
+      everyMs: c.every.toMilliseconds(),
+      ...(c.grace && { graceMs: millisOf(c.grace) }),
+    };
   const defaults = overlay(raw.defaults, settingsInputOf(monitor));
   return {
     version: 1,

@@ -6,8 +6,7 @@ import {
 import { type AlertMessage, toAlertMessage } from '../domain/alerts/sns-message';
 import { type AlertState, alertStateChanged, nextAlertState } from '../domain/rules/alert-state';
 import type { BucketAggregate } from '../domain/rules/buckets';
-import { type MonitorConfig, type RuleSettings, settingsFor } from '../domain/rules/config';
-import { evaluateMissed } from '../domain/rules/missed';
+import { type Cadence, type MonitorConfig, type RuleSettings, settingsFor } from '../domain/rules/config';
 import { type Evaluation, RULES } from '../domain/rules/registry';
 import { NOTIFICATION_KIND, type NotificationKind, RULE, type RuleName } from '../domain/rules/rule';
 import type { TimeRange } from '../domain/rules/rule-module';
@@ -97,12 +96,9 @@ export interface MonitorOutcome {
 const silent: MonitorLogger = { info: () => {}, warn: () => {}, error: () => {} };
 const stateKey = (rule: string, scope: string) => `${rule}#${scope}`;
 
-/** The window a set of settings needs read back for a scope. */
-const lookbackMs = (s: RuleSettings, typeScope: boolean, cadenceMs: number): number =>
-  Math.max(
-    cadenceMs,
-    ...RULES.map((rule) => rule.lookbackMs(settingOf(s, rule.key), { typeScope, cadenceMs })),
-  );
+/** The window a set of settings needs read back for a scope: the longest any rule asks for. */
+const lookbackMs = (s: RuleSettings, typeScope: boolean, cadence: Cadence | undefined): number =>
+  Math.max(0, ...RULES.map((rule) => rule.lookbackMs(settingOf(s, rule.key), { typeScope, cadence })));
 
 /** One rule's settings out of a task type's settings. */
 const settingOf = (s: RuleSettings, key: string): unknown =>
@@ -131,14 +127,11 @@ const inspectScope = async (
   const typeScope = dimension === undefined;
   const s = settingsFor(deps.config, taskType);
   const cadence = typeScope ? deps.config.cadences[taskType] : undefined;
-  const graceMs = cadence?.graceMs ?? s.missed.graceMs;
-  const cadenceMs = cadence === undefined ? 0 : cadence.everyMs + graceMs;
   const buckets: BucketAggregate[] = await deps.aggregates.readRange(
     scope,
-    nowMs - lookbackMs(s, typeScope, cadenceMs),
+    nowMs - lookbackMs(s, typeScope, cadence),
     nowMs + 1,
   );
-  const _wants = (rule: RuleName, enabled: boolean) => enabled || active.has(rule);
   const out: Evaluation[] = [];
   const runsCreatedIn = async (ranges: readonly TimeRange[]): Promise<RunSummary[]> => {
     const runs: RunSummary[] = [];
@@ -155,28 +148,12 @@ const inspectScope = async (
       typeScope,
       buckets,
       settings: settingOf(s, rule.key),
-      cadence: cadence === undefined ? undefined : { everyMs: cadence.everyMs, graceMs },
+      cadence,
       active: active.has(rule.name as RuleName),
       nowMs,
       runsCreatedIn,
     });
     if (evaluation !== undefined) out.push(evaluation);
-  }
-  if (typeScope && (cadence !== undefined || active.has(RULE.missed))) {
-    // A cadence that was removed while firing evaluates as "not missed" so the alert can recover.
-    out.push(
-      cadence === undefined
-        ? {
-            ...evaluateMissed(scope, buckets, { everyMs: 1, graceMs, severity: s.missed.severity }, nowMs),
-            firing: false,
-          }
-        : evaluateMissed(
-            scope,
-            buckets,
-            { everyMs: cadence.everyMs, graceMs, severity: s.missed.severity },
-            nowMs,
-          ),
-    );
   }
   if (!typeScope) return { evaluations: out };
   const stuck = out.find((e) => e.rule === RULE.stuck);
@@ -299,8 +276,10 @@ export const runMonitor = async (deps: MonitorDeps, nowMs: number): Promise<Moni
   const logger = deps.logger ?? silent;
   const stored = new Map((await deps.states.list()).map((s) => [stateKey(s.state.rule, s.state.scope), s]));
   const maxLookbackMs = Math.max(
-    lookbackMs(deps.config.defaults, true, 0),
-    ...Object.keys(deps.config.overrides).map((t) => lookbackMs(settingsFor(deps.config, t), true, 0)),
+    lookbackMs(deps.config.defaults, true, undefined),
+    ...Object.keys(deps.config.overrides).map((t) =>
+      lookbackMs(settingsFor(deps.config, t), true, undefined),
+    ),
   );
   const days = daysBetween(
     new Date(nowMs - maxLookbackMs).toISOString().slice(0, 10),

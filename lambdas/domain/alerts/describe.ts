@@ -1,13 +1,13 @@
-import { formatDurationMs } from '../../shared/format';
 import { parseScope } from '../../shared/names/keys';
 import { type Evaluation, wordsOf } from '../rules/registry';
-import { RULE } from '../rules/rule';
 import type { Measurement } from '../rules/rule-module';
 
 /**
- * What an evaluation means in words and numbers, per rule: the one place that knows how each rule is
- * described, shared by the subject, the email and the JSON document.
+ * What an evaluation means in words and numbers, shared by the subject, the email and the JSON document.
+ * Each rule's own words live in its module (`describe`, see `RuleWords`); these read them.
  */
+
+export type { Measurement } from '../rules/rule-module';
 
 /** `send_invoice` or `send_invoice marketplace=DE`. */
 export const scopeLabel = (scope: string): string => {
@@ -16,59 +16,17 @@ export const scopeLabel = (scope: string): string => {
 };
 
 /** The headline after the scope, e.g. `failure rate 34.5% > 20% (last 1h)`. ASCII only. */
-export const summaryOf = (e: Evaluation, state: 'ALARM' | 'OK'): string => {
-  const firing = state === 'ALARM';
-  switch (e.rule) {
-    case RULE.missed:
-      return firing
-        ? `missed run: none started in ${formatDurationMs(e.everyMs + e.graceMs)} (every ${formatDurationMs(e.everyMs)} + ${formatDurationMs(e.graceMs)} grace)`
-        : `runs started again (every ${formatDurationMs(e.everyMs)} + ${formatDurationMs(e.graceMs)} grace)`;
-    default:
-      return wordsOf(e).summary(firing);
-  }
-};
-
-export type { Measurement } from '../rules/rule-module';
+export const summaryOf = (e: Evaluation, state: 'ALARM' | 'OK'): string =>
+  wordsOf(e).summary(state === 'ALARM');
 
 /** The number a rule compares, with its threshold and unit (for machines). */
-export const measurementOf = (e: Evaluation): Measurement => {
-  switch (e.rule) {
-    case RULE.missed:
-      return { name: 'startedInWindow', value: e.started, threshold: 1, unit: 'count', comparison: '<' };
-    default:
-      return wordsOf(e).measurement;
-  }
-};
+export const measurementOf = (e: Evaluation): Measurement => wordsOf(e).measurement;
 
 /** Rule parameters, in milliseconds and counts (for machines and the email's "rule" line). */
-export const parametersOf = (e: Evaluation): Record<string, number | null> => {
-  switch (e.rule) {
-    case RULE.missed:
-      return { everyMs: e.everyMs, graceMs: e.graceMs };
-    default:
-      return wordsOf(e).parameters;
-  }
-};
+export const parametersOf = (e: Evaluation): Readonly<Record<string, number | null>> => wordsOf(e).parameters;
 
 /** Counts behind the measurement. */
-export const countsOf = (e: Evaluation): Record<string, number> => {
-  switch (e.rule) {
-    case RULE.missed:
-      return { started: e.started };
-    default:
-      return wordsOf(e).counts;
-  }
-};
-
-/** The status whose history explains the alert (for the CLI hint). */
-const historyStatusOf = (e: Evaluation): string | undefined => {
-  switch (e.rule) {
-    case RULE.missed:
-      return undefined;
-    default:
-      return wordsOf(e).historyStatus;
-  }
-};
+export const countsOf = (e: Evaluation): Readonly<Record<string, number>> => wordsOf(e).counts;
 
 /**
  * How to look at the history with the CLI, e.g.
@@ -77,16 +35,9 @@ const historyStatusOf = (e: Evaluation): string | undefined => {
  */
 export const historyCommandOf = (e: Evaluation, stackName?: string): string => {
   const { taskType } = parseScope(e.scope);
-  const status = historyStatusOf(e);
+  const status = wordsOf(e).historyStatus;
   return `taskpulse history --type ${taskType}${status === undefined ? '' : ` --status ${status}`}${stackName === undefined ? '' : ` --stack ${stackName}`}`;
 };
 
 /** One sentence on what the rule checks, for the email. */
-export const ruleDescriptionOf = (e: Evaluation): string => {
-  switch (e.rule) {
-    case RULE.missed:
-      return `fires when no run started within ${formatDurationMs(e.everyMs)} plus ${formatDurationMs(e.graceMs)} grace`;
-    default:
-      return wordsOf(e).description;
-  }
-};
+export const ruleDescriptionOf = (e: Evaluation): string => wordsOf(e).description;

@@ -1,7 +1,6 @@
 import { parseScope } from '../../shared/names/keys';
 import { wordsOf } from '../rules/registry';
 import type { NotificationKind, RuleName, Severity } from '../rules/rule';
-import { RULE } from '../rules/rule';
 import {
   countsOf,
   historyCommandOf,
@@ -91,7 +90,7 @@ export const toAlertDocument = (n: AlertNotification): AlertDocument => {
     topErrors: e.topErrors.map((t) => ({ type: t.type, count: t.count, sample: t.sample })),
     taskIds: e.taskIds.slice(0, DOCUMENT_TASK_IDS),
     taskIdsTotal: e.taskIds.length,
-    runs: (e.rule === RULE.missed ? [] : (wordsOf(e).runs ?? [])).slice(0, DOCUMENT_TASK_IDS),
+    runs: (wordsOf(e).runs ?? []).slice(0, DOCUMENT_TASK_IDS),
     firingSince: n.firingSince,
     evaluatedAt: new Date(e.evaluatedAtMs).toISOString(),
     runbook: n.runbook,

@@ -1,7 +1,7 @@
 import { formatCount, formatDurationMs, formatUtc, toSubject } from '../../shared/format';
-import { type Evaluation, wordsOf } from '../rules/registry';
-import { NOTIFICATION_KIND, RULE } from '../rules/rule';
-import { countsOf, historyCommandOf, ruleDescriptionOf, scopeLabel, summaryOf } from './describe';
+import { wordsOf } from '../rules/registry';
+import { NOTIFICATION_KIND } from '../rules/rule';
+import { historyCommandOf, ruleDescriptionOf, scopeLabel, summaryOf } from './describe';
 import { type AlertNotification, stateOfKind } from './notification';
 
 /**
@@ -35,46 +35,15 @@ const opening = (n: AlertNotification): string => {
   }
 };
 
-const countsLine = (n: AlertNotification): string => {
-  const e = n.evaluation;
-  const c = countsOf(e);
-  switch (e.rule) {
-    case RULE.missed:
-      return `${formatCount(c.started ?? 0)} runs started in the window${e.lastStartMs === null ? '' : `; the last start seen was around ${formatUtc(e.lastStartMs)}`}`;
-    default:
-      return wordsOf(e).countsLine;
-  }
-};
-
-const taskIdsTitle = (n: AlertNotification): string => {
-  switch (n.evaluation.rule) {
-    case RULE.missed:
-      return 'Example failed tasks';
-    default:
-      return wordsOf(n.evaluation).taskIdsTitle;
-  }
-};
-
-/** The runs a rule lists in the email, one line each (its example task IDs unless it says otherwise). */
-const listedOf = (e: Evaluation): readonly string[] => {
-  switch (e.rule) {
-    case RULE.missed:
-      return e.taskIds;
-    default:
-      return wordsOf(e).taskIdLines;
-  }
-};
-
-const taskIdLines = (n: AlertNotification): string[] => {
-  const e = n.evaluation;
-  return listedOf(e)
-    .slice(0, EMAIL_TASK_IDS)
+const taskIdLines = (n: AlertNotification): string[] =>
+  wordsOf(n.evaluation)
+    .taskIdLines.slice(0, EMAIL_TASK_IDS)
     .map((line) => `  ${line}`);
-};
 
 /** The email text. */
 export const renderEmail = (n: AlertNotification): string => {
   const e = n.evaluation;
+  const words = wordsOf(e);
   const state = stateOfKind(n.kind);
   const nowMs = e.evaluatedAtMs;
   const sinceMs = Date.parse(n.firingSince);
@@ -82,7 +51,7 @@ export const renderEmail = (n: AlertNotification): string => {
   lines.push(`What:     ${scopeLabel(e.scope)} ${summaryOf(e, state)}`);
   lines.push(`Rule:     ${e.rule} (${e.severity}); ${ruleDescriptionOf(e)}`);
   lines.push(`Window:   ${formatUtc(e.windowStartMs)} to ${formatUtc(e.windowEndMs)}`);
-  lines.push(`Counts:   ${countsLine(n)}`);
+  lines.push(`Counts:   ${words.countsLine}`);
   lines.push(
     state === 'OK'
       ? `Since:    recovered at ${formatUtc(nowMs)}; it had been firing since ${formatUtc(sinceMs)} (${formatDurationMs(nowMs - sinceMs)})`
@@ -100,8 +69,12 @@ export const renderEmail = (n: AlertNotification): string => {
   }
   const ids = taskIdLines(n);
   if (ids.length > 0) {
-    const total = listedOf(e).length;
-    lines.push('', `${taskIdsTitle(n)}${total > ids.length ? ` (${ids.length} of ${total})` : ''}:`, ...ids);
+    const total = words.taskIdLines.length;
+    lines.push(
+      '',
+      `${words.taskIdsTitle}${total > ids.length ? ` (${ids.length} of ${total})` : ''}:`,
+      ...ids,
+    );
   }
   lines.push('', `Runbook:  ${n.runbook ?? 'none configured (deploy with -c runbookUrl=https://...)'}`);
   if (n.deployment?.dashboardUrl !== undefined) lines.push(`Dashboard: ${n.deployment.dashboardUrl}`);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { taskTypeSchema } from '../../shared/contract/event';
 import { ConfigError } from '../../shared/names/env';
 import { type RegisteredSettings, RULES } from './registry';
-import { positiveMs, severity } from './rule-module';
+import { positiveMs } from './rule-module';
 
 /**
  * Monitor configuration: rule thresholds with defaults, per-task-type overrides and declared cadences.
@@ -13,14 +13,6 @@ import { positiveMs, severity } from './rule-module';
  * the effective settings of a task type are `DEFAULT_RULE_SETTINGS` ← `defaults` ← `overrides[type]`,
  * field by field, so an override only names what differs.
  */
-
-const missedSchema = z
-  .object({
-    /** Extra time after the expected cadence before a run counts as missed. */
-    graceMs: positiveMs,
-    severity,
-  })
-  .strict();
 
 const alertPolicySchema = z
   .object({
@@ -38,7 +30,6 @@ const runbookSchema = z.string().min(1).max(500).nullable();
 
 /** Effective settings of the rules for one task type: each rule's under its key, and how alerts speak. */
 export type RuleSettings = RegisteredSettings & {
-  readonly missed: z.infer<typeof missedSchema>;
   readonly alerts: AlertPolicy;
   readonly runbook: string | null;
 };
@@ -48,7 +39,6 @@ export type AlertPolicy = z.infer<typeof alertPolicySchema>;
 
 /** The defaults every task type starts from. */
 export const DEFAULT_RULE_SETTINGS: RuleSettings = {
-  missed: { graceMs: 3_600_000, severity: 'critical' },
   ...(Object.fromEntries(RULES.map((r) => [r.key, r.defaults])) as RegisteredSettings),
   alerts: { recoveryEvaluations: 2, reminderIntervalMs: 14_400_000, maxStateChangesPerHour: 4 },
   runbook: null,
@@ -57,7 +47,6 @@ export const DEFAULT_RULE_SETTINGS: RuleSettings = {
 /** Settings where every field may be left out (defaults and overrides). */
 const partialSettingsSchema = z
   .object({
-    missed: missedSchema.partial().optional(),
     ...Object.fromEntries(RULES.map((r) => [r.key, r.schema.partial().optional()])),
     alerts: alertPolicySchema.partial().optional(),
     runbook: runbookSchema.optional(),
@@ -117,7 +106,6 @@ const mergeSettings = (base: RuleSettings, over: PartialRuleSettings | undefined
   over === undefined
     ? base
     : {
-        missed: { ...base.missed, ...over.missed },
         ...mergeRuleSettings(base, over),
         alerts: { ...base.alerts, ...over.alerts },
         runbook: over.runbook === undefined ? base.runbook : over.runbook,

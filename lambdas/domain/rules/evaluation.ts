@@ -1,5 +1,5 @@
 import type { ErrorTypeCount } from '../rollup';
-import type { RULE, Severity } from './rule';
+import type { Severity } from './rule';
 
 /**
  * The outcome of evaluating one rule on one scope at one instant: whether it fires, and what a person
@@ -21,16 +21,3 @@ export interface EvaluationBase {
   /** Most frequent error types in the window, with a sample message each. */
   readonly topErrors: readonly ErrorTypeCount[];
 }
-
-export interface MissedEvaluation extends EvaluationBase {
-  readonly rule: typeof RULE.missed;
-  readonly everyMs: number;
-  readonly graceMs: number;
-  /** Runs started in the window (`everyMs + graceMs` back from now). */
-  readonly started: number;
-  /** Start of the newest bucket with a start among the buckets read, if any. */
-  readonly lastStartMs: number | null;
-}
-
-/** Evaluations of the rules not yet in the registry. */
-export type LegacyEvaluation = MissedEvaluation;

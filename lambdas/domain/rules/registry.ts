@@ -1,6 +1,6 @@
 import { consecutiveFailuresRule } from './consecutive-failures';
-import type { LegacyEvaluation } from './evaluation';
 import { failureRateRule } from './failure-rate';
+import { missedRule } from './missed';
 import { queueStuckRule } from './queue-stuck';
 import type { RuleModule, RuleWords } from './rule-module';
 import { slowRule } from './slow';
@@ -17,6 +17,7 @@ export const RULE_MODULES = [
   slowRule,
   stuckRule,
   queueStuckRule,
+  missedRule,
 ] as const;
 
 /** One of the registered rule modules. */
@@ -33,7 +34,7 @@ type PropsOf<M extends AnyRule> = Parameters<M['settingsFromProps']>[0];
 export type RegisteredEvaluation = EvaluationOf<RegisteredRule>;
 
 /** The outcome of evaluating one rule on one scope at one instant. */
-export type Evaluation = LegacyEvaluation | RegisteredEvaluation;
+export type Evaluation = RegisteredEvaluation;
 
 /** Each registered rule's settings under its key (`queueStuck: {…}`). */
 export type RegisteredSettings = { readonly [M in RegisteredRule as M['key']]: SettingsOf<M> };

@@ -38,6 +38,13 @@ export interface TimeRange {
   readonly toMs: number;
 }
 
+/** A task type's declared cadence (`cadences` in the monitor configuration), ms. */
+export interface DeclaredCadence {
+  readonly everyMs: number;
+  /** @default the task type's `missed.graceMs` */
+  readonly graceMs?: number;
+}
+
 /** What the monitor hands a rule when it evaluates one scope at one instant. */
 export interface RuleInput<S> {
   readonly scope: string;
@@ -48,8 +55,8 @@ export interface RuleInput<S> {
   readonly buckets: readonly BucketAggregate[];
   /** This rule's effective settings for the task type. */
   readonly settings: S;
-  /** The task type's declared cadence with its grace resolved, if it has one (task-type scopes only). */
-  readonly cadence: { readonly everyMs: number; readonly graceMs: number } | undefined;
+  /** The task type's declared cadence, if it has one (task-type scopes only). */
+  readonly cadence: DeclaredCadence | undefined;
   /** A stored alert of this rule on this scope is firing or has a message pending: evaluate it even when disabled, so it can recover. */
   readonly active: boolean;
   readonly nowMs: number;
@@ -123,7 +130,7 @@ export interface RuleModule<
   /** How far back this rule needs aggregate buckets of a scope, ms (0: none). */
   readonly lookbackMs: (
     settings: S,
-    scope: { readonly typeScope: boolean; readonly cadenceMs: number },
+    scope: { readonly typeScope: boolean; readonly cadence: DeclaredCadence | undefined },
   ) => number;
   /** Evaluate one scope; `undefined` when the rule does not apply to it (disabled and not active, wrong scope). */
   readonly evaluate: (input: RuleInput<S>) => E | undefined | Promise<E | undefined>;
