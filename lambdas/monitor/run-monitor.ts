@@ -7,8 +7,8 @@ import { type AlertMessage, toAlertMessage } from '../domain/alerts/sns-message'
 import { type AlertState, alertStateChanged, nextAlertState } from '../domain/rules/alert-state';
 import type { BucketAggregate } from '../domain/rules/buckets';
 import { type Cadence, type MonitorConfig, type RuleSettings, settingsFor } from '../domain/rules/config';
-import { type Evaluation, RULES } from '../domain/rules/registry';
-import { NOTIFICATION_KIND, type NotificationKind, RULE, type RuleName } from '../domain/rules/rule';
+import { type Evaluation, RULE, RULES, type RuleName } from '../domain/rules/registry';
+import { NOTIFICATION_KIND, type NotificationKind } from '../domain/rules/rule';
 import type { TimeRange } from '../domain/rules/rule-module';
 import { inScope, type RunSummary } from '../domain/rules/run-summary';
 import { runningOf } from '../domain/rules/stuck';

@@ -1,6 +1,6 @@
 import { parseScope } from '../../shared/names/keys';
-import { wordsOf } from '../rules/registry';
-import type { NotificationKind, RuleName, Severity } from '../rules/rule';
+import { type RuleName, wordsOf } from '../rules/registry';
+import type { NotificationKind, Severity } from '../rules/rule';
 import {
   countsOf,
   historyCommandOf,

@@ -11,7 +11,6 @@ import {
   summarizeBuckets,
 } from './buckets';
 import type { EvaluationBase } from './evaluation';
-import { RULE } from './rule';
 import {
   ALERT_TOP_ERRORS,
   definedFields,
@@ -26,6 +25,9 @@ import {
  * The consecutive-failures rule, in one module: its settings (schema, defaults, CDK props), its
  * evaluation and how it is described in messages.
  */
+
+/** The rule's name in alert keys, message attributes and documents: part of the public contract, never renamed. */
+export const RULE_NAME = 'consecutive-failures';
 
 /** Settings of the rule (`consecutiveFailures` in the monitor configuration). */
 export const consecutiveFailuresSchema = z
@@ -50,7 +52,7 @@ export const CONSECUTIVE_FAILURES_DEFAULTS: ConsecutiveFailuresSettings = {
 };
 
 export interface ConsecutiveFailuresEvaluation extends EvaluationBase {
-  readonly rule: typeof RULE.consecutiveFailures;
+  readonly rule: typeof RULE_NAME;
   /** Failures finished after the last bucket that had a success. */
   readonly streak: number;
   readonly count: number;
@@ -90,7 +92,7 @@ export const evaluateConsecutiveFailures = (
     }
   }
   return {
-    rule: RULE.consecutiveFailures,
+    rule: RULE_NAME,
     scope,
     severity: settings.severity,
     firing: settings.enabled && streak >= settings.count,
@@ -143,7 +145,7 @@ export interface ConsecutiveFailuresProps {
 /** The rule module (see `registry.ts`). */
 export const consecutiveFailuresRule = defineRule({
   key: 'consecutiveFailures',
-  name: RULE.consecutiveFailures,
+  name: RULE_NAME,
   schema: consecutiveFailuresSchema,
   defaults: CONSECUTIVE_FAILURES_DEFAULTS,
   lookbackMs: (s: ConsecutiveFailuresSettings) => (s.enabled ? s.lookbackMs : 0),

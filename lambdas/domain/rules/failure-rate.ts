@@ -4,7 +4,6 @@ import { formatCount, formatDurationMs, formatPercent } from '../../shared/forma
 import { topErrorsOf } from '../rollup';
 import { alignedStartMs, type BucketAggregate, bucketsOverlapping, summarizeBuckets } from './buckets';
 import type { EvaluationBase } from './evaluation';
-import { RULE } from './rule';
 import {
   ALERT_TOP_ERRORS,
   definedFields,
@@ -20,6 +19,9 @@ import {
  * The failure-rate rule, in one module: its settings (schema, defaults, CDK props), its evaluation and
  * how it is described in messages.
  */
+
+/** The rule's name in alert keys, message attributes and documents: part of the public contract, never renamed. */
+export const RULE_NAME = 'failure-rate';
 
 /** Settings of the rule (`failureRate` in the monitor configuration). */
 export const failureRateSchema = z
@@ -47,7 +49,7 @@ export const FAILURE_RATE_DEFAULTS: FailureRateSettings = {
 };
 
 export interface FailureRateEvaluation extends EvaluationBase {
-  readonly rule: typeof RULE.failureRate;
+  readonly rule: typeof RULE_NAME;
   readonly finished: number;
   readonly succeeded: number;
   readonly failed: number;
@@ -77,7 +79,7 @@ export const evaluateFailureRate = (
   const failed = Math.max(0, s.byStatus.failed ?? 0);
   const rate = finished > 0 ? failed / finished : 0;
   return {
-    rule: RULE.failureRate,
+    rule: RULE_NAME,
     scope,
     severity: settings.severity,
     firing: settings.enabled && finished >= settings.minFinished && rate > settings.threshold,
@@ -135,7 +137,7 @@ export interface FailureRateProps {
 /** The rule module (see `registry.ts`). */
 export const failureRateRule = defineRule({
   key: 'failureRate',
-  name: RULE.failureRate,
+  name: RULE_NAME,
   schema: failureRateSchema,
   defaults: FAILURE_RATE_DEFAULTS,
   lookbackMs: (s: FailureRateSettings) => s.windowMs,

@@ -4,7 +4,7 @@ import { formatCount, formatDurationMs, formatUtc } from '../../shared/format';
 import { AGG_FIELD } from '../aggregate';
 import { alignedStartMs, type BucketAggregate, bucketsOverlapping, counterOf } from './buckets';
 import type { EvaluationBase } from './evaluation';
-import { RULE, type Severity } from './rule';
+import type { Severity } from './rule';
 import { definedFields, defineRule, millisOf, positiveMs, type RuleWords, severity } from './rule-module';
 
 /**
@@ -12,6 +12,9 @@ import { definedFields, defineRule, millisOf, positiveMs, type RuleWords, severi
  * how it is described in messages. It applies to task types with a declared cadence (`cadences` in
  * the monitor configuration, `expectedCadences` in the CDK props); it has no `enabled` switch.
  */
+
+/** The rule's name in alert keys, message attributes and documents: part of the public contract, never renamed. */
+export const RULE_NAME = 'missed';
 
 /** Settings of the rule (`missed` in the monitor configuration). */
 export const missedSchema = z
@@ -28,7 +31,7 @@ export type MissedSettings = z.infer<typeof missedSchema>;
 export const MISSED_DEFAULTS: MissedSettings = { graceMs: 3_600_000, severity: 'critical' };
 
 export interface MissedEvaluation extends EvaluationBase {
-  readonly rule: typeof RULE.missed;
+  readonly rule: typeof RULE_NAME;
   readonly everyMs: number;
   readonly graceMs: number;
   /** Runs started in the window (`everyMs + graceMs` back from now). */
@@ -56,7 +59,7 @@ export const evaluateMissed = (
   const withStarts = buckets.filter((b) => b.startMs < nowMs && counterOf(b, AGG_FIELD.started) > 0);
   const lastStartMs = withStarts.length === 0 ? null : Math.max(...withStarts.map((b) => b.startMs));
   return {
-    rule: RULE.missed,
+    rule: RULE_NAME,
     scope,
     severity: cadence.severity,
     firing: started === 0,
@@ -103,7 +106,7 @@ export interface MissedProps {
 /** The rule module (see `registry.ts`). */
 export const missedRule = defineRule({
   key: 'missed',
-  name: RULE.missed,
+  name: RULE_NAME,
   schema: missedSchema,
   defaults: MISSED_DEFAULTS,
   lookbackMs: (s: MissedSettings, { cadence }) =>

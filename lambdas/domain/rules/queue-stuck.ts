@@ -4,7 +4,7 @@ import { formatDurationMs } from '../../shared/format';
 import { AGG_FIELD } from '../aggregate';
 import { alignedStartMs, type BucketAggregate, rangesWithCounter } from './buckets';
 import type { EvaluationBase } from './evaluation';
-import { RULE, SEVERITIES } from './rule';
+import { SEVERITIES } from './rule';
 import { definedFields, defineRule, millisOf } from './rule-module';
 import type { RunSummary } from './run-summary';
 
@@ -17,6 +17,9 @@ import type { RunSummary } from './run-summary';
  * counters (enqueued, not started, not finished; counted in the bucket of creation) name the
  * creation-time ranges that may hold such a run, and only those are read from the history.
  */
+
+/** The rule's name in alert keys, message attributes and documents: part of the public contract, never renamed. */
+export const RULE_NAME = 'queue-stuck';
 
 /** Settings of the rule (`queueStuck` in the monitor configuration). */
 export const queueStuckSchema = z
@@ -48,7 +51,7 @@ export interface WaitingRun {
 }
 
 export interface QueueStuckEvaluation extends EvaluationBase {
-  readonly rule: typeof RULE.queueStuck;
+  readonly rule: typeof RULE_NAME;
   /** Every execution waiting longer than the timeout, oldest first. */
   readonly waiting: readonly WaitingRun[];
   readonly timeoutMs: number;
@@ -92,7 +95,7 @@ export const evaluateQueueStuck = (
     }))
     .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
   return {
-    rule: RULE.queueStuck,
+    rule: RULE_NAME,
     scope,
     severity: settings.severity,
     firing: settings.enabled && waiting.length > 0,
@@ -152,7 +155,7 @@ export interface QueueStuckProps {
 /** The rule module (see `registry.ts`). */
 export const queueStuckRule = defineRule({
   key: 'queueStuck',
-  name: RULE.queueStuck,
+  name: RULE_NAME,
   schema: queueStuckSchema,
   defaults: QUEUE_STUCK_DEFAULTS,
   check: (s: QueueStuckSettings) =>

@@ -23,6 +23,17 @@ export const RULE_MODULES = [
 /** One of the registered rule modules. */
 export type RegisteredRule = (typeof RULE_MODULES)[number];
 
+/**
+ * Rule names by settings key (`RULE.queueStuck` = `'queue-stuck'`). They appear in alert state keys
+ * (`AL` / `<rule>#<scope>`), SNS message attributes and the JSON alert document: add, never rename.
+ */
+export const RULE = Object.fromEntries(RULE_MODULES.map((r) => [r.key, r.name])) as {
+  readonly [M in RegisteredRule as M['key']]: M['name'];
+};
+
+/** The name of a registered rule. */
+export type RuleName = RegisteredRule['name'];
+
 /** The evaluation type of a rule module. */
 type EvaluationOf<M extends AnyRule> = Exclude<Awaited<ReturnType<M['evaluate']>>, undefined>;
 /** The settings type of a rule module. */

@@ -4,7 +4,6 @@ import { formatCount, formatDurationMs, formatPercent } from '../../shared/forma
 import { countAbove, quantileOf } from '../histogram';
 import { alignedStartMs, type BucketAggregate, bucketsOverlapping, summarizeBuckets } from './buckets';
 import type { EvaluationBase } from './evaluation';
-import { RULE } from './rule';
 import {
   definedFields,
   defineRule,
@@ -19,6 +18,9 @@ import {
  * The slow rule, in one module: its settings (schema, defaults, CDK props), its evaluation and how it
  * is described in messages.
  */
+
+/** The rule's name in alert keys, message attributes and documents: part of the public contract, never renamed. */
+export const RULE_NAME = 'slow';
 
 /** Settings of the rule (`slow` in the monitor configuration). */
 export const slowSchema = z
@@ -48,7 +50,7 @@ export const SLOW_DEFAULTS: SlowSettings = {
 };
 
 export interface SlowEvaluation extends EvaluationBase {
-  readonly rule: typeof RULE.slow;
+  readonly rule: typeof RULE_NAME;
   /** Runs above the threshold in the window. */
   readonly slow: number;
   /** Runs with a run time in the window. */
@@ -82,7 +84,7 @@ export const evaluateSlow = (
   const slow = Math.min(measured, countAbove(s.run.histogram, settings.thresholdMs));
   const share = measured > 0 ? slow / measured : 0;
   return {
-    rule: RULE.slow,
+    rule: RULE_NAME,
     scope,
     severity: settings.severity,
     firing:
@@ -144,7 +146,7 @@ export interface SlowProps {
 /** The rule module (see `registry.ts`). */
 export const slowRule = defineRule({
   key: 'slow',
-  name: RULE.slow,
+  name: RULE_NAME,
   schema: slowSchema,
   defaults: SLOW_DEFAULTS,
   lookbackMs: (s: SlowSettings) => s.windowMs,

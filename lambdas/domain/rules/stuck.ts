@@ -11,7 +11,6 @@ import {
   rangesWithCounter,
 } from './buckets';
 import type { EvaluationBase } from './evaluation';
-import { RULE } from './rule';
 import {
   definedFields,
   defineRule,
@@ -35,6 +34,9 @@ import { attemptStartOf, inScope, isStuck, type RunSummary } from './run-summary
  * 2. `evaluateStuck`: given the runs created in those ranges (read through the byType index), every run
  *    that started `timeoutMs` ago or more without a terminal event, each on its own.
  */
+
+/** The rule's name in alert keys, message attributes and documents: part of the public contract, never renamed. */
+export const RULE_NAME = 'stuck';
 
 /** Settings of the rule (`stuck` in the monitor configuration). */
 export const stuckSchema = z
@@ -68,7 +70,7 @@ export interface StuckRun {
 }
 
 export interface StuckEvaluation extends EvaluationBase {
-  readonly rule: typeof RULE.stuck;
+  readonly rule: typeof RULE_NAME;
   /** Every stuck run, oldest start first. */
   readonly runs: readonly StuckRun[];
   readonly timeoutMs: number;
@@ -121,7 +123,7 @@ export const evaluateStuck = (
     .sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0));
   const oldest = stuck[0];
   return {
-    rule: RULE.stuck,
+    rule: RULE_NAME,
     scope,
     severity: settings.severity,
     firing: settings.enabled && stuck.length > 0,
@@ -173,7 +175,7 @@ export interface StuckProps {
 /** The rule module (see `registry.ts`). */
 export const stuckRule = defineRule({
   key: 'stuck',
-  name: RULE.stuck,
+  name: RULE_NAME,
   schema: stuckSchema,
   defaults: STUCK_DEFAULTS,
   check: (s: StuckSettings) =>
