@@ -11,7 +11,8 @@ import {
   type PartialRuleSettings,
   resolveMonitorConfig,
 } from '../lambdas/domain/rules/config';
-import type { Severity } from '../lambdas/domain/rules/rule';
+import { type RegisteredProps, RULES } from '../lambdas/domain/rules/registry';
+import { definedFields, millisOf } from '../lambdas/domain/rules/rule-module';
 import { DEFAULT_SCHEDULED_ROLLUP_DAYS } from '../lambdas/rollup/request';
 import { ConfigError, ENV } from '../lambdas/shared/names/env';
 import { bindTable, TABLE_ACCESS } from './grants';
@@ -21,68 +22,6 @@ import { dashboardNameOf } from './monitoring/dashboard';
  * Daily rollups and the alert monitor: two scheduled Lambdas over the state table, the monitor
  * publishing to the encrypted alert topic. Part of `Taskpulse`; its props are `TaskpulseProps` fields.
  */
-
-/** Failure rate over a sliding window. */
-export interface FailureRateProps {
-  /** @default true */
-  readonly enabled?: boolean;
-  /** @default Duration.hours(1) */
-  readonly window?: Duration;
-  /** Fires above this share of failed runs (0.2 = 20%). @default 0.2 */
-  readonly threshold?: number;
-  /** Finished runs in the window before it may fire. @default 10 */
-  readonly minFinished?: number;
-  /** @default 'critical' */
-  readonly severity?: Severity;
-}
-
-/** Failures in a row, for task types where a rate says too little. */
-export interface ConsecutiveFailuresProps {
-  /** @default false */
-  readonly enabled?: boolean;
-  /** @default 3 */
-  readonly count?: number;
-  /** @default Duration.days(1) */
-  readonly lookback?: Duration;
-  /** @default 'critical' */
-  readonly severity?: Severity;
-}
-
-/** Runs started without a terminal event. */
-export interface StuckProps {
-  /** @default true */
-  readonly enabled?: boolean;
-  /** @default Duration.hours(1) */
-  readonly timeout?: Duration;
-  /** Runs created longer ago are not looked at. @default Duration.days(1) */
-  readonly lookback?: Duration;
-  /** @default 'warning' */
-  readonly severity?: Severity;
-}
-
-/** Slow runs: an alert when the share of runs over the threshold is above `alertShare`. */
-export interface SlowProps {
-  /** @default true */
-  readonly enabled?: boolean;
-  /** Run time above which a run is slow. @default Duration.millis(5000) */
-  readonly threshold?: Duration;
-  /** @default Duration.hours(1) */
-  readonly window?: Duration;
-  /** Alert when the slow share is above this (0.2 = 20%); `null`: never alert, only log. @default 0.1 */
-  readonly alertShare?: number | null;
-  /** @default 10 */
-  readonly minFinished?: number;
-  /** @default 'warning' */
-  readonly severity?: Severity;
-}
-
-/** Missed runs of task types with an expected cadence. */
-export interface MissedProps {
-  /** Default grace after the cadence. @default Duration.hours(1) */
-  readonly grace?: Duration;
-  /** @default 'critical' */
-  readonly severity?: Severity;
-}
 
 /** How alerts speak. */
 export interface AlertPolicyProps {
@@ -94,15 +33,12 @@ export interface AlertPolicyProps {
   readonly maxStateChangesPerHour?: number;
 }
 
-/** Rule settings; every field optional (defaults, or a task type's override). */
-export interface RuleSettingsProps {
-  readonly failureRate?: FailureRateProps;
-  readonly consecutiveFailures?: ConsecutiveFailuresProps;
-  readonly stuck?: StuckProps;
-  readonly slow?: SlowProps;
-  readonly missed?: MissedProps;
-  /** Runs enqueued and never started (`queue-stuck`). @default on, 30 minutes, 1 day look-back, warning */
-  readonly queueStuck?: StuckProps;
+/**
+ * Rule settings; every field optional (defaults, or a task type's override). The rules of the
+ * registry (`lambdas/domain/rules/registry.ts`) bring their own props, e.g. `queueStuck`
+ * (`QueueStuckProps`: runs enqueued and never started).
+ */
+export interface RuleSettingsProps extends RegisteredProps {
   readonly alerts?: AlertPolicyProps;
   /** A runbook for this task type's alerts instead of the deployment's `runbookUrl` (set it in `overrides`). @default the `runbookUrl` prop */
   readonly runbook?: string | null;
@@ -152,64 +88,20 @@ export const ALERTING_DEFAULTS = {
 /** Lambda environment variables are limited to 4 KB in total; the config gets most of it. */
 export const MAX_MONITOR_CONFIG_CHARS = 3_000;
 
-const ms = (d: Duration | undefined): number | undefined => d?.toMilliseconds();
-const defined = <T extends object>(o: T): Partial<T> | undefined => {
-  const out = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-  return Object.keys(out).length === 0 ? undefined : out;
-};
-
 /** Typed rule settings → the JSON form (milliseconds). Pure. */
 export const settingsInputOf = (p: RuleSettingsProps): PartialRuleSettings =>
-  defined({
-    failureRate:
-      p.failureRate &&
-      defined({
-        enabled: p.failureRate.enabled,
-        windowMs: ms(p.failureRate.window),
-        threshold: p.failureRate.threshold,
-        minFinished: p.failureRate.minFinished,
-        severity: p.failureRate.severity,
+  definedFields({
+    ...Object.fromEntries(
+      RULES.map((rule) => {
+        const props = (p as Readonly<Record<string, unknown>>)[rule.key];
+        return [rule.key, props === undefined ? undefined : rule.settingsFromProps(props)];
       }),
-    consecutiveFailures:
-      p.consecutiveFailures &&
-      defined({
-        enabled: p.consecutiveFailures.enabled,
-        count: p.consecutiveFailures.count,
-        lookbackMs: ms(p.consecutiveFailures.lookback),
-        severity: p.consecutiveFailures.severity,
-      }),
-    stuck:
-      p.stuck &&
-      defined({
-        enabled: p.stuck.enabled,
-        timeoutMs: ms(p.stuck.timeout),
-        lookbackMs: ms(p.stuck.lookback),
-        severity: p.stuck.severity,
-      }),
-    slow:
-      p.slow &&
-      defined({
-        enabled: p.slow.enabled,
-        thresholdMs: ms(p.slow.threshold),
-        windowMs: ms(p.slow.window),
-        alertShare: p.slow.alertShare,
-        minFinished: p.slow.minFinished,
-        severity: p.slow.severity,
-      }),
-    missed: p.missed && defined({ graceMs: ms(p.missed.grace), severity: p.missed.severity }),
-    queueStuck:
-      p.queueStuck &&
-      defined({
-        enabled: p.queueStuck.enabled,
-        timeoutMs: ms(p.queueStuck.timeout),
-        lookbackMs: ms(p.queueStuck.lookback),
-        severity: p.queueStuck.severity,
-      }),
+    ),
     alerts:
       p.alerts &&
-      defined({
+      definedFields({
         recoveryEvaluations: p.alerts.recoveryEvaluations,
-        reminderIntervalMs: p.alerts.reminderInterval === null ? null : ms(p.alerts.reminderInterval),
+        reminderIntervalMs: p.alerts.reminderInterval === null ? null : millisOf(p.alerts.reminderInterval),
         maxStateChangesPerHour: p.alerts.maxStateChangesPerHour,
       }),
     runbook: p.runbook,
@@ -241,7 +133,10 @@ export const monitorConfigInputOf = (
     overrides[taskType] = overlay(overrides[taskType], settingsInputOf(o));
   const cadenceInput: NonNullable<MonitorConfigInput['cadences']> = { ...raw.cadences };
   for (const [taskType, c] of Object.entries(cadences))
-    cadenceInput[taskType] = { everyMs: c.every.toMilliseconds(), ...(c.grace && { graceMs: ms(c.grace) }) };
+    cadenceInput[taskType] = {
+      everyMs: c.every.toMilliseconds(),
+      ...(c.grace && { graceMs: millisOf(c.grace) }),
+    };
   const defaults = overlay(raw.defaults, settingsInputOf(monitor));
   return {
     version: 1,

@@ -1,6 +1,6 @@
-import type { AlertPublisher } from '../lambdas/alerts/publisher';
-import type { AlertMessage } from '../lambdas/alerts/sns-message';
+import type { AlertMessage } from '../lambdas/domain/alerts/sns-message';
 import { createMonitorHandler } from '../lambdas/monitor/handler-factory';
+import type { AlertPublisher } from '../lambdas/shared/aws/alert-publisher';
 import type { AnyHandler, HandlerModule } from './function-registry';
 
 /**

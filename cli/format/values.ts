@@ -1,4 +1,4 @@
-import { formatCount, formatDurationMs, formatPercent } from '../../lambdas/alerts/format';
+import { formatCount, formatDurationMs, formatPercent } from '../../lambdas/shared/format';
 
 /**
  * Formatting of single values in the CLI's tables: durations, ratios, counts and UTC times. Numbers

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { formatUtc, toSubject } from '../alerts/format';
-import { ALERT_ATTRIBUTE, type AlertMessage, JSON_PROTOCOLS } from '../alerts/sns-message';
+import { ALERT_ATTRIBUTE, type AlertMessage, JSON_PROTOCOLS } from '../domain/alerts/sns-message';
 import type { Severity } from '../domain/rules/rule';
+import { formatUtc, toSubject } from '../shared/format';
 import { DIMENSION } from '../shared/names/metrics';
 import { readSeverityTag } from './severity';
 
 /**
  * A CloudWatch alarm notification turned into a Taskpulse alert message: the same per-protocol bodies
- * and the same message attributes as the monitor's alerts (`lambdas/alerts/sns-message.ts`), so a
+ * and the same message attributes as the monitor's alerts (`lambdas/domain/alerts/sns-message.ts`), so a
  * subscription filtered on `severity` (or `stage`, `kind`, `state`) receives alarms too.
  */
 

@@ -1,5 +1,5 @@
 import type { SNSEvent } from 'aws-lambda';
-import type { AlertPublisher } from '../alerts/publisher';
+import type { AlertPublisher } from '../shared/aws/alert-publisher';
 import { formatAlarm, parseAlarmNotification } from './format-alarm';
 
 export interface AlarmFormatDeps {

@@ -1,5 +1,5 @@
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SnsAlertPublisher } from '../alerts/publisher';
+import { SnsAlertPublisher } from '../shared/aws/alert-publisher';
 import { ENV, requireEnv } from '../shared/names/env';
 import { createAlarmFormatHandler } from './handler-factory';
 

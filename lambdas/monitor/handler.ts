@@ -1,8 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SNSClient } from '@aws-sdk/client-sns';
-import type { AlertDeployment } from '../alerts/notification';
-import { SnsAlertPublisher } from '../alerts/publisher';
+import type { AlertDeployment } from '../domain/alerts/notification';
 import { parseMonitorConfig } from '../domain/rules/config';
+import { SnsAlertPublisher } from '../shared/aws/alert-publisher';
 import { documentClient } from '../shared/aws/clients';
 import { ENV, optionalEnv, requireEnv } from '../shared/names/env';
 import { DEFAULT_METRICS_NAMESPACE } from '../shared/names/metrics';

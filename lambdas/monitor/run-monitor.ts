@@ -1,18 +1,18 @@
-import { type AlertDeployment, type AlertNotification, notificationIdOf } from '../alerts/notification';
-import type { AlertPublisher } from '../alerts/publisher';
-import { type AlertMessage, toAlertMessage } from '../alerts/sns-message';
+import {
+  type AlertDeployment,
+  type AlertNotification,
+  notificationIdOf,
+} from '../domain/alerts/notification';
+import { type AlertMessage, toAlertMessage } from '../domain/alerts/sns-message';
 import { type AlertState, alertStateChanged, nextAlertState } from '../domain/rules/alert-state';
 import type { BucketAggregate } from '../domain/rules/buckets';
-import { type MonitorConfig, type RuleSettings, settingsFor } from '../domain/rules/config';
-import { evaluateConsecutiveFailures } from '../domain/rules/consecutive-failures';
-import type { Evaluation } from '../domain/rules/evaluation';
-import { evaluateFailureRate } from '../domain/rules/failure-rate';
-import { evaluateMissed } from '../domain/rules/missed';
-import { evaluateQueueStuck, queueStuckCandidateRanges } from '../domain/rules/queue-stuck';
-import { NOTIFICATION_KIND, type NotificationKind, RULE, type RuleName } from '../domain/rules/rule';
+import { type Cadence, type MonitorConfig, type RuleSettings, settingsFor } from '../domain/rules/config';
+import { type Evaluation, RULE, RULES, type RuleName } from '../domain/rules/registry';
+import { NOTIFICATION_KIND, type NotificationKind } from '../domain/rules/rule';
+import type { TimeRange } from '../domain/rules/rule-module';
 import { inScope, type RunSummary } from '../domain/rules/run-summary';
-import { evaluateSlow } from '../domain/rules/slow';
-import { evaluateStuck, runningOf, stuckCandidateRanges } from '../domain/rules/stuck';
+import { runningOf } from '../domain/rules/stuck';
+import type { AlertPublisher } from '../shared/aws/alert-publisher';
 import { parseScope } from '../shared/names/keys';
 import type { AggregateReader } from '../shared/store/aggregate-reader';
 import {
@@ -96,17 +96,13 @@ export interface MonitorOutcome {
 const silent: MonitorLogger = { info: () => {}, warn: () => {}, error: () => {} };
 const stateKey = (rule: string, scope: string) => `${rule}#${scope}`;
 
-/** The window a set of settings needs read back for a scope. */
-const lookbackMs = (s: RuleSettings, typeScope: boolean, cadenceMs: number): number =>
-  Math.max(
-    s.failureRate.windowMs,
-    s.slow.windowMs,
-    s.consecutiveFailures.enabled ? s.consecutiveFailures.lookbackMs : 0,
-    // Task-type scopes always read the stuck look-back: the Running gauge counts open runs over it.
-    typeScope ? s.stuck.lookbackMs : 0,
-    typeScope && s.queueStuck.enabled ? s.queueStuck.lookbackMs : 0,
-    cadenceMs,
-  );
+/** The window a set of settings needs read back for a scope: the longest any rule asks for. */
+const lookbackMs = (s: RuleSettings, typeScope: boolean, cadence: Cadence | undefined): number =>
+  Math.max(0, ...RULES.map((rule) => rule.lookbackMs(settingOf(s, rule.key), { typeScope, cadence })));
+
+/** One rule's settings out of a task type's settings. */
+const settingOf = (s: RuleSettings, key: string): unknown =>
+  (s as unknown as Readonly<Record<string, unknown>>)[key];
 
 /**
  * Evaluate every applicable rule on one scope at `nowMs`. Reads aggregates (and, for stuck-run
@@ -131,67 +127,52 @@ const inspectScope = async (
   const typeScope = dimension === undefined;
   const s = settingsFor(deps.config, taskType);
   const cadence = typeScope ? deps.config.cadences[taskType] : undefined;
-  const graceMs = cadence?.graceMs ?? s.missed.graceMs;
-  const cadenceMs = cadence === undefined ? 0 : cadence.everyMs + graceMs;
   const buckets: BucketAggregate[] = await deps.aggregates.readRange(
     scope,
-    nowMs - lookbackMs(s, typeScope, cadenceMs),
+    nowMs - lookbackMs(s, typeScope, cadence),
     nowMs + 1,
   );
-  const wants = (rule: RuleName, enabled: boolean) => enabled || active.has(rule);
   const out: Evaluation[] = [];
-  if (wants(RULE.failureRate, s.failureRate.enabled))
-    out.push(evaluateFailureRate(scope, buckets, s.failureRate, nowMs));
-  if (wants(RULE.consecutiveFailures, s.consecutiveFailures.enabled))
-    out.push(evaluateConsecutiveFailures(scope, buckets, s.consecutiveFailures, nowMs));
-  if (wants(RULE.slow, s.slow.enabled)) out.push(evaluateSlow(scope, buckets, s.slow, nowMs));
-  let stuck = 0;
-  if (typeScope && wants(RULE.stuck, s.stuck.enabled)) {
+  const runsCreatedIn = async (ranges: readonly TimeRange[]): Promise<RunSummary[]> => {
     const runs: RunSummary[] = [];
-    for (const range of stuckCandidateRanges(buckets, s.stuck, nowMs)) {
+    for (const range of ranges) {
       const ids = await deps.runs.createdBetween(taskType, range.fromMs, range.toMs);
       runs.push(...(await deps.runs.getRuns(ids)));
     }
-    const evaluation = evaluateStuck(scope, runs, s.stuck, nowMs);
-    stuck = evaluation.runs.length;
-    out.push(evaluation);
-  }
-  if (typeScope && wants(RULE.queueStuck, s.queueStuck.enabled)) {
-    const runs: RunSummary[] = [];
-    for (const range of queueStuckCandidateRanges(buckets, s.queueStuck, nowMs)) {
-      const ids = await deps.runs.createdBetween(taskType, range.fromMs, range.toMs);
-      runs.push(...(await deps.runs.getRuns(ids)));
-    }
-    out.push(evaluateQueueStuck(scope, runs, s.queueStuck, nowMs));
-  }
-  if (typeScope && (cadence !== undefined || active.has(RULE.missed))) {
-    // A cadence that was removed while firing evaluates as "not missed" so the alert can recover.
-    out.push(
-      cadence === undefined
-        ? {
-            ...evaluateMissed(scope, buckets, { everyMs: 1, graceMs, severity: s.missed.severity }, nowMs),
-            firing: false,
-          }
-        : evaluateMissed(
-            scope,
-            buckets,
-            { everyMs: cadence.everyMs, graceMs, severity: s.missed.severity },
-            nowMs,
-          ),
-    );
+    return runs;
+  };
+  for (const rule of RULES) {
+    const evaluation = await rule.evaluate({
+      scope,
+      taskType,
+      typeScope,
+      buckets,
+      settings: settingOf(s, rule.key),
+      cadence,
+      active: active.has(rule.name as RuleName),
+      nowMs,
+      runsCreatedIn,
+    });
+    if (evaluation !== undefined) out.push(evaluation);
   }
   if (!typeScope) return { evaluations: out };
-  return { evaluations: out, gauges: { taskType, running: runningOf(buckets, s.stuck, nowMs), stuck } };
+  const stuck = out.find((e) => e.rule === RULE.stuck);
+  return {
+    evaluations: out,
+    gauges: {
+      taskType,
+      running: runningOf(buckets, s.stuck, nowMs),
+      stuck: stuck?.rule === RULE.stuck ? stuck.runs.length : 0,
+    },
+  };
 };
 
-/** Fill in example task IDs for a notification (failed or slow runs in the window). Best effort. */
+/** Fill in example task IDs for a notification (runs its rule names as examples, in the window). Best effort. */
 const withExamples = async (deps: MonitorDeps, e: Evaluation): Promise<Evaluation> => {
-  const pick = (run: RunSummary): boolean => {
-    if (run.finishedAt === undefined || Date.parse(run.finishedAt) < e.windowStartMs) return false;
-    if (e.rule === RULE.slow) return run.runMs !== undefined && run.runMs > e.thresholdMs;
-    return run.status === 'failed';
-  };
-  if (e.rule !== RULE.failureRate && e.rule !== RULE.consecutiveFailures && e.rule !== RULE.slow) return e;
+  const isExample = RULES.find((rule) => rule.name === e.rule)?.isExample;
+  if (isExample === undefined) return e;
+  const pick = (run: RunSummary): boolean =>
+    run.finishedAt !== undefined && Date.parse(run.finishedAt) >= e.windowStartMs && isExample(e, run);
   try {
     const { taskType } = parseScope(e.scope);
     const ids = await deps.runs.createdBetween(
@@ -295,8 +276,10 @@ export const runMonitor = async (deps: MonitorDeps, nowMs: number): Promise<Moni
   const logger = deps.logger ?? silent;
   const stored = new Map((await deps.states.list()).map((s) => [stateKey(s.state.rule, s.state.scope), s]));
   const maxLookbackMs = Math.max(
-    lookbackMs(deps.config.defaults, true, 0),
-    ...Object.keys(deps.config.overrides).map((t) => lookbackMs(settingsFor(deps.config, t), true, 0)),
+    lookbackMs(deps.config.defaults, true, undefined),
+    ...Object.keys(deps.config.overrides).map((t) =>
+      lookbackMs(settingsFor(deps.config, t), true, undefined),
+    ),
   );
   const days = daysBetween(
     new Date(nowMs - maxLookbackMs).toISOString().slice(0, 10),
@@ -331,15 +314,8 @@ export const runMonitor = async (deps: MonitorDeps, nowMs: number): Promise<Moni
     }
     for (const evaluation of scopeEvaluations) {
       evaluations.push(evaluation);
-      if (evaluation.rule === RULE.slow && evaluation.slow > 0) {
-        logger.warn('slow runs', {
-          scope,
-          slow: evaluation.slow,
-          measured: evaluation.measured,
-          thresholdMs: evaluation.thresholdMs,
-          windowMs: evaluation.windowMs,
-        });
-      }
+      const line = RULES.find((rule) => rule.name === evaluation.rule)?.logLine?.(evaluation);
+      if (line !== undefined) logger.warn(line.message, { scope, ...line.extra });
       try {
         const settled = await settle(
           deps,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { renderEmail, renderSubject } from '../../lambdas/alerts/email';
-import type { AlertNotification } from '../../lambdas/alerts/notification';
-import type { AlertPublisher } from '../../lambdas/alerts/publisher';
-import { type AlertMessage, toAlertMessage } from '../../lambdas/alerts/sns-message';
+import { renderEmail, renderSubject } from '../../lambdas/domain/alerts/email';
+import type { AlertNotification } from '../../lambdas/domain/alerts/notification';
+import { type AlertMessage, toAlertMessage } from '../../lambdas/domain/alerts/sns-message';
+import type { AlertPublisher } from '../../lambdas/shared/aws/alert-publisher';
 import { type AlertEmail, formatAlert, printingPublisher } from '../../local/alert-email';
 import { ALERT_NOW_MS, failureRateEvaluation } from '../support/alerts';
 

@@ -1,11 +1,6 @@
 import type { AlertPolicy } from './config';
-import {
-  ALERT_STATUS,
-  type AlertStatus,
-  NOTIFICATION_KIND,
-  type NotificationKind,
-  type RuleName,
-} from './rule';
+import type { RuleName } from './registry';
+import { ALERT_STATUS, type AlertStatus, NOTIFICATION_KIND, type NotificationKind } from './rule';
 
 /**
  * The alert state machine: one state per rule × scope, moved by each evaluation. Alerts are state

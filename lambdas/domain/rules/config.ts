@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { taskTypeSchema } from '../../shared/contract/event';
 import { ConfigError } from '../../shared/names/env';
-import { QUEUE_STUCK_DEFAULTS, queueStuckSchema } from './queue-stuck';
-import { SEVERITIES } from './rule';
+import { type RegisteredSettings, RULES } from './registry';
+import { positiveMs } from './rule-module';
 
 /**
  * Monitor configuration: rule thresholds with defaults, per-task-type overrides and declared cadences.
@@ -13,67 +13,6 @@ import { SEVERITIES } from './rule';
  * the effective settings of a task type are `DEFAULT_RULE_SETTINGS` ← `defaults` ← `overrides[type]`,
  * field by field, so an override only names what differs.
  */
-
-const positiveMs = z.number().int('must be whole milliseconds').positive('must be positive');
-const fraction = z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
-const severity = z.enum(SEVERITIES);
-
-const failureRateSchema = z
-  .object({
-    enabled: z.boolean(),
-    /** Sliding window the rate is measured over. */
-    windowMs: positiveMs,
-    /** Fires when failed / finished is above this. */
-    threshold: fraction,
-    /** Finished executions needed in the window before the rule may fire. */
-    minFinished: z.number().int().min(1),
-    severity,
-  })
-  .strict();
-
-const consecutiveFailuresSchema = z
-  .object({
-    enabled: z.boolean(),
-    /** Fires when at least this many executions failed in a row. */
-    count: z.number().int().min(1),
-    /** How far back the streak is looked for. */
-    lookbackMs: positiveMs,
-    severity,
-  })
-  .strict();
-
-const stuckSchema = z
-  .object({
-    enabled: z.boolean(),
-    /** A run is stuck when it started this long ago without a terminal event. */
-    timeoutMs: positiveMs,
-    /** Runs created longer ago than this are no longer looked at. */
-    lookbackMs: positiveMs,
-    severity,
-  })
-  .strict();
-
-const slowSchema = z
-  .object({
-    enabled: z.boolean(),
-    /** A run is slow when its run time is above this. */
-    thresholdMs: positiveMs,
-    windowMs: positiveMs,
-    /** Alert when slow / measured is above this; `null`: only count and log. */
-    alertShare: fraction.nullable(),
-    /** Runs with a run time needed in the window before the share may fire. */
-    minFinished: z.number().int().min(1),
-    severity,
-  })
-  .strict();
-
-const missedSchema = z
-  .object({
-    /** Extra time after the expected cadence before a run counts as missed. */
-    graceMs: positiveMs,
-    severity,
-  })
-  .strict();
 
 const alertPolicySchema = z
   .object({
@@ -86,48 +25,21 @@ const alertPolicySchema = z
   })
   .strict();
 
-const settingsShape = {
-  failureRate: failureRateSchema,
-  consecutiveFailures: consecutiveFailuresSchema,
-  stuck: stuckSchema,
-  slow: slowSchema,
-  missed: missedSchema,
-  queueStuck: queueStuckSchema,
-  alerts: alertPolicySchema,
-  /** Runbook URL or text shown in every notification; `null`: none. */
-  runbook: z.string().min(1).max(500).nullable(),
-} as const;
+/** Runbook URL or text shown in every notification; `null`: none. */
+const runbookSchema = z.string().min(1).max(500).nullable();
 
-/** Effective settings of the rules for one task type. */
-export interface RuleSettings {
-  readonly failureRate: z.infer<typeof failureRateSchema>;
-  readonly consecutiveFailures: z.infer<typeof consecutiveFailuresSchema>;
-  readonly stuck: z.infer<typeof stuckSchema>;
-  readonly slow: z.infer<typeof slowSchema>;
-  readonly missed: z.infer<typeof missedSchema>;
-  readonly queueStuck: z.infer<typeof queueStuckSchema>;
+/** Effective settings of the rules for one task type: each rule's under its key, and how alerts speak. */
+export type RuleSettings = RegisteredSettings & {
   readonly alerts: AlertPolicy;
   readonly runbook: string | null;
-}
+};
 
 /** How alert states move and how often they speak. */
 export type AlertPolicy = z.infer<typeof alertPolicySchema>;
 
 /** The defaults every task type starts from. */
 export const DEFAULT_RULE_SETTINGS: RuleSettings = {
-  failureRate: { enabled: true, windowMs: 3_600_000, threshold: 0.2, minFinished: 10, severity: 'critical' },
-  consecutiveFailures: { enabled: false, count: 3, lookbackMs: 86_400_000, severity: 'critical' },
-  stuck: { enabled: true, timeoutMs: 3_600_000, lookbackMs: 86_400_000, severity: 'warning' },
-  slow: {
-    enabled: true,
-    thresholdMs: 5_000,
-    windowMs: 3_600_000,
-    alertShare: 0.1,
-    minFinished: 10,
-    severity: 'warning',
-  },
-  missed: { graceMs: 3_600_000, severity: 'critical' },
-  queueStuck: QUEUE_STUCK_DEFAULTS,
+  ...(Object.fromEntries(RULES.map((r) => [r.key, r.defaults])) as RegisteredSettings),
   alerts: { recoveryEvaluations: 2, reminderIntervalMs: 14_400_000, maxStateChangesPerHour: 4 },
   runbook: null,
 };
@@ -135,18 +47,16 @@ export const DEFAULT_RULE_SETTINGS: RuleSettings = {
 /** Settings where every field may be left out (defaults and overrides). */
 const partialSettingsSchema = z
   .object({
-    failureRate: failureRateSchema.partial().optional(),
-    consecutiveFailures: consecutiveFailuresSchema.partial().optional(),
-    stuck: stuckSchema.partial().optional(),
-    slow: slowSchema.partial().optional(),
-    missed: missedSchema.partial().optional(),
-    queueStuck: queueStuckSchema.partial().optional(),
+    ...Object.fromEntries(RULES.map((r) => [r.key, r.schema.partial().optional()])),
     alerts: alertPolicySchema.partial().optional(),
-    runbook: settingsShape.runbook.optional(),
+    runbook: runbookSchema.optional(),
   })
   .strict();
 
-export type PartialRuleSettings = z.infer<typeof partialSettingsSchema>;
+/** Settings where every field may be left out: each rule's and the alert policy's fields one by one. */
+export type PartialRuleSettings = {
+  -readonly [K in Exclude<keyof RuleSettings, 'runbook'>]?: Partial<RuleSettings[K]>;
+} & { runbook?: string | null };
 
 const cadenceSchema = z
   .object({
@@ -171,7 +81,12 @@ export const monitorConfigSchema = z
   .strict();
 
 /** What callers (CDK, local mode) write; every field optional. */
-export type MonitorConfigInput = z.infer<typeof monitorConfigSchema>;
+export interface MonitorConfigInput {
+  version?: 1;
+  defaults?: PartialRuleSettings;
+  overrides?: Record<string, PartialRuleSettings>;
+  cadences?: Record<string, Cadence>;
+}
 
 /** The parsed configuration. Use `settingsFor` to get a task type's effective settings. */
 export interface MonitorConfig {
@@ -180,25 +95,27 @@ export interface MonitorConfig {
   readonly cadences: Readonly<Record<string, Cadence>>;
 }
 
+/** Each registered rule's settings: `base` ← `over`, field by field. */
+const mergeRuleSettings = (base: RuleSettings, over: PartialRuleSettings): RegisteredSettings => {
+  const b = base as unknown as Readonly<Record<string, object>>;
+  const o = over as Readonly<Record<string, object | undefined>>;
+  return Object.fromEntries(RULES.map((r) => [r.key, { ...b[r.key], ...o[r.key] }])) as RegisteredSettings;
+};
+
 const mergeSettings = (base: RuleSettings, over: PartialRuleSettings | undefined): RuleSettings =>
   over === undefined
     ? base
     : {
-        failureRate: { ...base.failureRate, ...over.failureRate },
-        consecutiveFailures: { ...base.consecutiveFailures, ...over.consecutiveFailures },
-        stuck: { ...base.stuck, ...over.stuck },
-        slow: { ...base.slow, ...over.slow },
-        missed: { ...base.missed, ...over.missed },
-        queueStuck: { ...base.queueStuck, ...over.queueStuck },
+        ...mergeRuleSettings(base, over),
         alerts: { ...base.alerts, ...over.alerts },
         runbook: over.runbook === undefined ? base.runbook : over.runbook,
       };
 
 const checkSettings = (where: string, s: RuleSettings): void => {
-  if (s.stuck.lookbackMs <= s.stuck.timeoutMs)
-    throw new ConfigError(`${where}.stuck.lookbackMs must be greater than stuck.timeoutMs`);
-  if (s.queueStuck.lookbackMs <= s.queueStuck.timeoutMs)
-    throw new ConfigError(`${where}.queueStuck.lookbackMs must be greater than queueStuck.timeoutMs`);
+  for (const rule of RULES) {
+    const problem = rule.check?.((s as unknown as Readonly<Record<string, unknown>>)[rule.key]);
+    if (problem !== undefined) throw new ConfigError(`${where}.${rule.key}.${problem}`);
+  }
 };
 
 /** The effective settings of a task type: defaults ← its override. Pure. */
@@ -217,10 +134,11 @@ export const resolveMonitorConfig = (input: unknown, source = 'monitor config'):
       .join('; ');
     throw new ConfigError(`${source} is invalid: ${issues}`);
   }
+  const data = parsed.data as MonitorConfigInput;
   const config: MonitorConfig = {
-    defaults: mergeSettings(DEFAULT_RULE_SETTINGS, parsed.data.defaults),
-    overrides: parsed.data.overrides ?? {},
-    cadences: parsed.data.cadences ?? {},
+    defaults: mergeSettings(DEFAULT_RULE_SETTINGS, data.defaults),
+    overrides: data.overrides ?? {},
+    cadences: data.cadences ?? {},
   };
   checkSettings('defaults', config.defaults);
   for (const taskType of Object.keys(config.overrides))

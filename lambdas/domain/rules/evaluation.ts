@@ -1,7 +1,5 @@
-import type { TaskStatus } from '../../shared/contract/event';
 import type { ErrorTypeCount } from '../rollup';
-import type { QueueStuckEvaluation } from './queue-stuck';
-import type { RULE, Severity } from './rule';
+import type { Severity } from './rule';
 
 /**
  * The outcome of evaluating one rule on one scope at one instant: whether it fires, and what a person
@@ -23,77 +21,3 @@ export interface EvaluationBase {
   /** Most frequent error types in the window, with a sample message each. */
   readonly topErrors: readonly ErrorTypeCount[];
 }
-
-export interface FailureRateEvaluation extends EvaluationBase {
-  readonly rule: typeof RULE.failureRate;
-  readonly finished: number;
-  readonly succeeded: number;
-  readonly failed: number;
-  readonly cancelled: number;
-  readonly retried: number;
-  /** failed / finished (0 when nothing finished). */
-  readonly rate: number;
-  readonly threshold: number;
-  readonly windowMs: number;
-  readonly minFinished: number;
-}
-
-export interface ConsecutiveFailuresEvaluation extends EvaluationBase {
-  readonly rule: typeof RULE.consecutiveFailures;
-  /** Failures finished after the last bucket that had a success. */
-  readonly streak: number;
-  readonly count: number;
-  readonly lookbackMs: number;
-  /** Start of the newest bucket with a success in the lookback, if any. */
-  readonly lastSuccessMs: number | null;
-}
-
-/** One stuck run. */
-export interface StuckRun {
-  readonly taskId: string;
-  readonly status: TaskStatus;
-  readonly attempt: number;
-  readonly startedAt: string;
-  readonly stuckForMs: number;
-}
-
-export interface StuckEvaluation extends EvaluationBase {
-  readonly rule: typeof RULE.stuck;
-  /** Every stuck run, oldest start first. */
-  readonly runs: readonly StuckRun[];
-  readonly timeoutMs: number;
-}
-
-export interface SlowEvaluation extends EvaluationBase {
-  readonly rule: typeof RULE.slow;
-  /** Runs above the threshold in the window. */
-  readonly slow: number;
-  /** Runs with a run time in the window. */
-  readonly measured: number;
-  /** slow / measured (0 when nothing was measured). */
-  readonly share: number;
-  readonly thresholdMs: number;
-  /** Share above which it fires; `null`: never fires, only counted and logged. */
-  readonly alertShare: number | null;
-  readonly windowMs: number;
-  readonly minFinished: number;
-  readonly p95Ms: number | null;
-}
-
-export interface MissedEvaluation extends EvaluationBase {
-  readonly rule: typeof RULE.missed;
-  readonly everyMs: number;
-  readonly graceMs: number;
-  /** Runs started in the window (`everyMs + graceMs` back from now). */
-  readonly started: number;
-  /** Start of the newest bucket with a start among the buckets read, if any. */
-  readonly lastStartMs: number | null;
-}
-
-export type Evaluation =
-  | FailureRateEvaluation
-  | ConsecutiveFailuresEvaluation
-  | StuckEvaluation
-  | SlowEvaluation
-  | MissedEvaluation
-  | QueueStuckEvaluation;

@@ -1,19 +1,25 @@
+import type { Duration } from 'aws-cdk-lib';
 import { z } from 'zod';
+import { formatDurationMs } from '../../shared/format';
 import { AGG_FIELD } from '../aggregate';
 import { alignedStartMs, type BucketAggregate, rangesWithCounter } from './buckets';
 import type { EvaluationBase } from './evaluation';
-import { RULE, SEVERITIES } from './rule';
+import { SEVERITIES } from './rule';
+import { definedFields, defineRule, millisOf } from './rule-module';
 import type { RunSummary } from './run-summary';
 
 /**
- * The queue-stuck rule, in one module: its settings (schema and defaults), its evaluation and how it
- * is described in messages. It fires for executions that were enqueued and never started within
+ * The queue-stuck rule, in one module: its settings (schema, defaults, CDK props), its evaluation and
+ * how it is described in messages. It fires for executions that were enqueued and never started within
  * `timeoutMs` (a stopped worker, a stuck queue), listing their task IDs.
  *
  * Reads stay proportional to what is waiting, as for the stuck rule: the aggregates' `waiting`
  * counters (enqueued, not started, not finished; counted in the bucket of creation) name the
  * creation-time ranges that may hold such a run, and only those are read from the history.
  */
+
+/** The rule's name in alert keys, message attributes and documents: part of the public contract, never renamed. */
+export const RULE_NAME = 'queue-stuck';
 
 /** Settings of the rule (`queueStuck` in the monitor configuration). */
 export const queueStuckSchema = z
@@ -45,7 +51,7 @@ export interface WaitingRun {
 }
 
 export interface QueueStuckEvaluation extends EvaluationBase {
-  readonly rule: typeof RULE.queueStuck;
+  readonly rule: typeof RULE_NAME;
   /** Every execution waiting longer than the timeout, oldest first. */
   readonly waiting: readonly WaitingRun[];
   readonly timeoutMs: number;
@@ -89,7 +95,7 @@ export const evaluateQueueStuck = (
     }))
     .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
   return {
-    rule: RULE.queueStuck,
+    rule: RULE_NAME,
     scope,
     severity: settings.severity,
     firing: settings.enabled && waiting.length > 0,
@@ -106,13 +112,10 @@ export const evaluateQueueStuck = (
   };
 };
 
-/** How the rule reads in messages (subject, email, JSON document, CLI); `format` keeps units alike. */
-export const describeQueueStuck = (
-  e: QueueStuckEvaluation,
-  format: { readonly duration: (ms: number) => string },
-) => {
+/** How the rule reads in messages (subject, email, JSON document, CLI). */
+export const describeQueueStuck = (e: QueueStuckEvaluation) => {
   const n = e.waiting.length;
-  const timeout = format.duration(e.timeoutMs);
+  const timeout = formatDurationMs(e.timeoutMs);
   return {
     summary: (firing: boolean) =>
       firing
@@ -131,7 +134,46 @@ export const describeQueueStuck = (
     countsLine: `${n} run${n === 1 ? '' : 's'} enqueued more than ${timeout} ago without a start`,
     historyStatus: 'enqueued',
     taskIdsTitle: 'Runs waiting in the queue',
-    taskIdLine: (r: WaitingRun) =>
-      `${r.taskId}  enqueued ${r.createdAt} (${format.duration(r.waitingForMs)} ago)`,
+    taskIdLines: e.waiting.map(
+      (r) => `${r.taskId}  enqueued ${r.createdAt} (${formatDurationMs(r.waitingForMs)} ago)`,
+    ),
   };
 };
+
+/** CDK props of the rule (`monitor.queueStuck`). */
+export interface QueueStuckProps {
+  /** @default true */
+  readonly enabled?: boolean;
+  /** @default Duration.minutes(30) */
+  readonly timeout?: Duration;
+  /** Runs created longer ago are not looked at. @default Duration.days(1) */
+  readonly lookback?: Duration;
+  /** @default 'warning' */
+  readonly severity?: QueueStuckSettings['severity'];
+}
+
+/** The rule module (see `registry.ts`). */
+export const queueStuckRule = defineRule({
+  key: 'queueStuck',
+  name: RULE_NAME,
+  schema: queueStuckSchema,
+  defaults: QUEUE_STUCK_DEFAULTS,
+  check: (s: QueueStuckSettings) =>
+    s.lookbackMs <= s.timeoutMs ? 'lookbackMs must be greater than queueStuck.timeoutMs' : undefined,
+  lookbackMs: (s, { typeScope }) => (typeScope && s.enabled ? s.lookbackMs : 0),
+  evaluate: async (input) => {
+    if (!input.typeScope || !(input.settings.enabled || input.active)) return undefined;
+    const runs = await input.runsCreatedIn(
+      queueStuckCandidateRanges(input.buckets, input.settings, input.nowMs),
+    );
+    return evaluateQueueStuck(input.scope, runs, input.settings, input.nowMs);
+  },
+  describe: describeQueueStuck,
+  settingsFromProps: (p: QueueStuckProps) =>
+    definedFields({
+      enabled: p.enabled,
+      timeoutMs: millisOf(p.timeout),
+      lookbackMs: millisOf(p.lookback),
+      severity: p.severity,
+    }),
+});

@@ -1,28 +1,9 @@
 /**
- * Names shared by the monitor's rules, alert states and notifications. They appear in alert state
- * keys (`AL` / `<rule>#<scope>`), in SNS message attributes (subscription filter policies match on them)
- * and in the JSON alert document, so they are part of the public contract: add, never rename.
+ * Names shared by the monitor's rules, alert states and notifications. They appear in alert states,
+ * in SNS message attributes (subscription filter policies match on them) and in the JSON alert
+ * document, so they are part of the public contract: add, never rename. Rule names are each rule
+ * module's `RULE_NAME`, collected in `registry.ts` (`RULE`, `RuleName`).
  */
-
-/** The rules the monitor evaluates. */
-export const RULE = {
-  /** Share of failed executions over a sliding window. */
-  failureRate: 'failure-rate',
-  /** Failures in a row since the last success. */
-  consecutiveFailures: 'consecutive-failures',
-  /** Runs started without a terminal event after a timeout. */
-  stuck: 'stuck',
-  /** Share of runs slower than a threshold above a configured share (default: 10% over 5 s). */
-  slow: 'slow',
-  /** A task type with a declared cadence that has not started in time. */
-  missed: 'missed',
-  /** Runs enqueued and not started after a timeout (a stuck queue or stopped workers). */
-  queueStuck: 'queue-stuck',
-} as const;
-
-export type RuleName = (typeof RULE)[keyof typeof RULE];
-
-export const RULE_NAMES: readonly RuleName[] = Object.values(RULE);
 
 /** How urgent an alert is; a subscription filter policy can select on it. */
 export const SEVERITIES = ['critical', 'warning', 'info'] as const;

@@ -1,3 +1,7 @@
+import type { Duration } from 'aws-cdk-lib';
+import { z } from 'zod';
+import type { TaskStatus } from '../../shared/contract/event';
+import { formatCount, formatDurationMs, formatUtc } from '../../shared/format';
 import { AGG_FIELD } from '../aggregate';
 import {
   alignedStartMs,
@@ -6,12 +10,22 @@ import {
   counterOf,
   rangesWithCounter,
 } from './buckets';
-import type { RuleSettings } from './config';
-import type { StuckEvaluation, StuckRun } from './evaluation';
-import { RULE } from './rule';
+import type { EvaluationBase } from './evaluation';
+import {
+  definedFields,
+  defineRule,
+  millisOf,
+  positiveMs,
+  type RuleWords,
+  severity,
+  type TimeRange,
+} from './rule-module';
 import { attemptStartOf, inScope, isStuck, type RunSummary } from './run-summary';
 
 /**
+ * The stuck rule, in one module: its settings (schema, defaults, CDK props), its evaluation and how it
+ * is described in messages.
+ *
  * Stuck runs, in two steps so that reads stay proportional to what is open, not to traffic:
  * 1. `stuckCandidateRanges`: from the aggregates' `open` counters (started, not finished, counted in the
  *    bucket of creation), the creation-time ranges that may hold a stuck run: buckets with `open > 0`
@@ -21,16 +35,51 @@ import { attemptStartOf, inScope, isStuck, type RunSummary } from './run-summary
  *    that started `timeoutMs` ago or more without a terminal event, each on its own.
  */
 
-/** A creation-time range `[fromMs, toMs)` to look up runs in. */
-export interface TimeRange {
-  readonly fromMs: number;
-  readonly toMs: number;
+/** The rule's name in alert keys, message attributes and documents: part of the public contract, never renamed. */
+export const RULE_NAME = 'stuck';
+
+/** Settings of the rule (`stuck` in the monitor configuration). */
+export const stuckSchema = z
+  .object({
+    enabled: z.boolean(),
+    /** A run is stuck when it started this long ago without a terminal event. */
+    timeoutMs: positiveMs,
+    /** Runs created longer ago than this are no longer looked at. */
+    lookbackMs: positiveMs,
+    severity,
+  })
+  .strict();
+
+export type StuckSettings = z.infer<typeof stuckSchema>;
+
+/** On; started an hour ago without a terminal event, looking back one day; a warning. */
+export const STUCK_DEFAULTS: StuckSettings = {
+  enabled: true,
+  timeoutMs: 3_600_000,
+  lookbackMs: 86_400_000,
+  severity: 'warning',
+};
+
+/** One stuck run. */
+export interface StuckRun {
+  readonly taskId: string;
+  readonly status: TaskStatus;
+  readonly attempt: number;
+  readonly startedAt: string;
+  readonly stuckForMs: number;
+}
+
+export interface StuckEvaluation extends EvaluationBase {
+  readonly rule: typeof RULE_NAME;
+  /** Every stuck run, oldest start first. */
+  readonly runs: readonly StuckRun[];
+  readonly timeoutMs: number;
 }
 
 /** Ranges of adjacent candidate buckets, oldest first. Pure. */
 export const stuckCandidateRanges = (
   buckets: readonly BucketAggregate[],
-  settings: RuleSettings['stuck'],
+  settings: StuckSettings,
   nowMs: number,
 ): TimeRange[] => {
   if (!settings.enabled) return [];
@@ -43,7 +92,7 @@ export const stuckCandidateRanges = (
  */
 export const runningOf = (
   buckets: readonly BucketAggregate[],
-  settings: RuleSettings['stuck'],
+  settings: StuckSettings,
   nowMs: number,
 ): number =>
   bucketsOverlapping(buckets, nowMs - settings.lookbackMs, nowMs + 1).reduce(
@@ -55,7 +104,7 @@ export const runningOf = (
 export const evaluateStuck = (
   scope: string,
   runs: readonly RunSummary[],
-  settings: RuleSettings['stuck'],
+  settings: StuckSettings,
   nowMs: number,
 ): StuckEvaluation => {
   const distinct = [...new Map(runs.map((run) => [run.taskId, run])).values()];
@@ -74,7 +123,7 @@ export const evaluateStuck = (
     .sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0));
   const oldest = stuck[0];
   return {
-    rule: RULE.stuck,
+    rule: RULE_NAME,
     scope,
     severity: settings.severity,
     firing: settings.enabled && stuck.length > 0,
@@ -88,3 +137,62 @@ export const evaluateStuck = (
     timeoutMs: settings.timeoutMs,
   };
 };
+
+/** How the rule reads in messages (subject, email, JSON document, CLI). */
+export const describeStuck = (e: StuckEvaluation): RuleWords => {
+  const n = e.runs.length;
+  const timeout = formatDurationMs(e.timeoutMs);
+  return {
+    summary: (firing) =>
+      firing ? `${n} run${n === 1 ? '' : 's'} stuck > ${timeout}` : `no runs stuck > ${timeout}`,
+    measurement: { name: 'stuckRuns', value: n, threshold: 1, unit: 'count', comparison: '>=' },
+    parameters: { timeoutMs: e.timeoutMs },
+    counts: { stuck: n },
+    description: `fires for every run that started more than ${timeout} ago without succeeding, failing or being cancelled`,
+    countsLine: `${formatCount(n)} run${n === 1 ? '' : 's'} started more than ${timeout} ago without a terminal event`,
+    historyStatus: 'started',
+    taskIdsTitle: 'Stuck runs',
+    taskIdLines: e.runs.map(
+      (r) =>
+        `${r.taskId}  started ${formatUtc(Date.parse(r.startedAt))} (${formatDurationMs(r.stuckForMs)} ago), attempt ${r.attempt}, ${r.status}`,
+    ),
+    runs: e.runs,
+  };
+};
+
+/** Runs started without a terminal event (CDK props, `monitor.stuck`). */
+export interface StuckProps {
+  /** @default true */
+  readonly enabled?: boolean;
+  /** @default Duration.hours(1) */
+  readonly timeout?: Duration;
+  /** Runs created longer ago are not looked at. @default Duration.days(1) */
+  readonly lookback?: Duration;
+  /** @default 'warning' */
+  readonly severity?: StuckSettings['severity'];
+}
+
+/** The rule module (see `registry.ts`). */
+export const stuckRule = defineRule({
+  key: 'stuck',
+  name: RULE_NAME,
+  schema: stuckSchema,
+  defaults: STUCK_DEFAULTS,
+  check: (s: StuckSettings) =>
+    s.lookbackMs <= s.timeoutMs ? 'lookbackMs must be greater than stuck.timeoutMs' : undefined,
+  // Task-type scopes always read the stuck look-back: the monitor's Running gauge counts open runs over it.
+  lookbackMs: (s, { typeScope }) => (typeScope ? s.lookbackMs : 0),
+  evaluate: async (input) => {
+    if (!input.typeScope || !(input.settings.enabled || input.active)) return undefined;
+    const runs = await input.runsCreatedIn(stuckCandidateRanges(input.buckets, input.settings, input.nowMs));
+    return evaluateStuck(input.scope, runs, input.settings, input.nowMs);
+  },
+  describe: describeStuck,
+  settingsFromProps: (p: StuckProps) =>
+    definedFields({
+      enabled: p.enabled,
+      timeoutMs: millisOf(p.timeout),
+      lookbackMs: millisOf(p.lookback),
+      severity: p.severity,
+    }),
+});

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { AlertMessage } from '../../alerts/sns-message';
+import type { AlertMessage } from '../../domain/alerts/sns-message';
 import type { AlertState } from '../../domain/rules/alert-state';
 import { isConditionalCheckFailed, StoreError, VersionConflictError } from '../errors';
 import { ALERT_STATE_PARTITION, alertStateKey } from '../names/keys';

@@ -9,7 +9,7 @@ import type { SNSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AlarmDocument } from '../../../lambdas/alarm-format/format-alarm';
 import { createAlarmFormatHandler } from '../../../lambdas/alarm-format/handler-factory';
-import { SnsAlertPublisher } from '../../../lambdas/alerts/publisher';
+import { SnsAlertPublisher } from '../../../lambdas/shared/aws/alert-publisher';
 import { motoClientConfig, uniqueName } from '../../support/aws';
 import { alarmNotification } from './alarm-notification';
 

@@ -8,7 +8,7 @@ import {
   parseAlarmNotification,
 } from '../../../lambdas/alarm-format/format-alarm';
 import { readSeverityTag, withSeverityTag } from '../../../lambdas/alarm-format/severity';
-import { ALERT_ATTRIBUTE } from '../../../lambdas/alerts/sns-message';
+import { ALERT_ATTRIBUTE } from '../../../lambdas/domain/alerts/sns-message';
 import { alarmNotification, failureRateTrigger } from './alarm-notification';
 
 const format = (overrides: Record<string, unknown> = {}, raw?: string) =>

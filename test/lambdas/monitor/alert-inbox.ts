@@ -6,8 +6,8 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { AlertDocument } from '../../../lambdas/alerts/document';
-import { SnsAlertPublisher } from '../../../lambdas/alerts/publisher';
+import type { AlertDocument } from '../../../lambdas/domain/alerts/document';
+import { SnsAlertPublisher } from '../../../lambdas/shared/aws/alert-publisher';
 import { motoClientConfig, uniqueName } from '../../support/aws';
 
 /**

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertPublisher } from '../../../lambdas/alerts/publisher';
-import type { AlertMessage } from '../../../lambdas/alerts/sns-message';
+import type { AlertMessage } from '../../../lambdas/domain/alerts/sns-message';
 import { resolveMonitorConfig } from '../../../lambdas/domain/rules/config';
 import { type MonitorDeps, PUBLISH_CLAIM_LEASE_MS, runMonitor } from '../../../lambdas/monitor/run-monitor';
+import type { AlertPublisher } from '../../../lambdas/shared/aws/alert-publisher';
 import { DynamoAggregateReader } from '../../../lambdas/shared/store/aggregate-reader';
 import { DynamoAlertStateStore } from '../../../lambdas/shared/store/alert-state-store';
 import { DynamoRunLookup } from '../../../lambdas/shared/store/run-lookup';

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertPublisher } from '../../../lambdas/alerts/publisher';
-import type { AlertMessage } from '../../../lambdas/alerts/sns-message';
 import { AGG_FIELD } from '../../../lambdas/domain/aggregate';
+import type { AlertMessage } from '../../../lambdas/domain/alerts/sns-message';
 import { binOf } from '../../../lambdas/domain/histogram';
 import type { AlertState } from '../../../lambdas/domain/rules/alert-state';
 import type { BucketAggregate } from '../../../lambdas/domain/rules/buckets';
 import { resolveMonitorConfig } from '../../../lambdas/domain/rules/config';
 import { createMonitorHandler, MonitorRunError } from '../../../lambdas/monitor/handler-factory';
 import { type MonitorDeps, type MonitorLogger, runMonitor } from '../../../lambdas/monitor/run-monitor';
+import type { AlertPublisher } from '../../../lambdas/shared/aws/alert-publisher';
 import type { AggregateReader } from '../../../lambdas/shared/store/aggregate-reader';
 import {
   AlertStateConflictError,

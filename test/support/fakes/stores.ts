@@ -1,10 +1,10 @@
-import type { AlertDocument } from '../../../lambdas/alerts/document';
-import type { AlertPublisher } from '../../../lambdas/alerts/publisher';
-import type { AlertMessage } from '../../../lambdas/alerts/sns-message';
+import type { AlertDocument } from '../../../lambdas/domain/alerts/document';
+import type { AlertMessage } from '../../../lambdas/domain/alerts/sns-message';
 import type { Rollup } from '../../../lambdas/domain/rollup';
 import type { AlertState } from '../../../lambdas/domain/rules/alert-state';
 import { BUCKET_MS, type BucketAggregate } from '../../../lambdas/domain/rules/buckets';
 import type { RunSummary } from '../../../lambdas/domain/rules/run-summary';
+import type { AlertPublisher } from '../../../lambdas/shared/aws/alert-publisher';
 import type { AggregateReader } from '../../../lambdas/shared/store/aggregate-reader';
 import {
   AlertStateConflictError,

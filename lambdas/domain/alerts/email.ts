@@ -1,13 +1,7 @@
-import { NOTIFICATION_KIND, RULE } from '../domain/rules/rule';
-import {
-  countsOf,
-  historyCommandOf,
-  queueStuckWords,
-  ruleDescriptionOf,
-  scopeLabel,
-  summaryOf,
-} from './describe';
-import { formatCount, formatDurationMs, formatPercent, formatUtc, toSubject } from './format';
+import { formatCount, formatDurationMs, formatUtc, toSubject } from '../../shared/format';
+import { wordsOf } from '../rules/registry';
+import { NOTIFICATION_KIND } from '../rules/rule';
+import { historyCommandOf, ruleDescriptionOf, scopeLabel, summaryOf } from './describe';
 import { type AlertNotification, stateOfKind } from './notification';
 
 /**
@@ -41,58 +35,15 @@ const opening = (n: AlertNotification): string => {
   }
 };
 
-const countsLine = (n: AlertNotification): string => {
-  const e = n.evaluation;
-  const c = countsOf(e);
-  switch (e.rule) {
-    case RULE.failureRate:
-      return `${formatCount(e.finished)} finished: ${formatCount(e.succeeded)} succeeded, ${formatCount(e.failed)} failed (${formatPercent(e.rate)}), ${formatCount(e.cancelled)} cancelled; ${formatCount(e.retried)} needed retries`;
-    case RULE.consecutiveFailures:
-      return `${formatCount(e.streak)} failures in a row${e.lastSuccessMs === null ? ` (no success in the last ${formatDurationMs(e.lookbackMs)})` : ` since the last success around ${formatUtc(e.lastSuccessMs)}`}`;
-    case RULE.stuck:
-      return `${formatCount(e.runs.length)} run${e.runs.length === 1 ? '' : 's'} started more than ${formatDurationMs(e.timeoutMs)} ago without a terminal event`;
-    case RULE.slow:
-      return `${formatCount(e.slow)} of ${formatCount(e.measured)} runs took longer than ${formatDurationMs(e.thresholdMs)} (${formatPercent(e.share)})${e.p95Ms === null ? '' : `; p95 run time ${formatDurationMs(e.p95Ms)}`}`;
-    case RULE.missed:
-      return `${formatCount(c.started ?? 0)} runs started in the window${e.lastStartMs === null ? '' : `; the last start seen was around ${formatUtc(e.lastStartMs)}`}`;
-    case RULE.queueStuck:
-      return queueStuckWords(e).countsLine;
-  }
-};
-
-const taskIdsTitle = (n: AlertNotification): string => {
-  switch (n.evaluation.rule) {
-    case RULE.stuck:
-      return 'Stuck runs';
-    case RULE.slow:
-      return 'Example slow runs';
-    case RULE.queueStuck:
-      return queueStuckWords(n.evaluation).taskIdsTitle;
-    default:
-      return 'Example failed tasks';
-  }
-};
-
-const taskIdLines = (n: AlertNotification): string[] => {
-  const e = n.evaluation;
-  if (e.rule === RULE.stuck) {
-    return e.runs
-      .slice(0, EMAIL_TASK_IDS)
-      .map(
-        (r) =>
-          `  ${r.taskId}  started ${formatUtc(Date.parse(r.startedAt))} (${formatDurationMs(r.stuckForMs)} ago), attempt ${r.attempt}, ${r.status}`,
-      );
-  }
-  if (e.rule === RULE.queueStuck) {
-    const words = queueStuckWords(e);
-    return e.waiting.slice(0, EMAIL_TASK_IDS).map((r) => `  ${words.taskIdLine(r)}`);
-  }
-  return e.taskIds.slice(0, EMAIL_TASK_IDS).map((id) => `  ${id}`);
-};
+const taskIdLines = (n: AlertNotification): string[] =>
+  wordsOf(n.evaluation)
+    .taskIdLines.slice(0, EMAIL_TASK_IDS)
+    .map((line) => `  ${line}`);
 
 /** The email text. */
 export const renderEmail = (n: AlertNotification): string => {
   const e = n.evaluation;
+  const words = wordsOf(e);
   const state = stateOfKind(n.kind);
   const nowMs = e.evaluatedAtMs;
   const sinceMs = Date.parse(n.firingSince);
@@ -100,7 +51,7 @@ export const renderEmail = (n: AlertNotification): string => {
   lines.push(`What:     ${scopeLabel(e.scope)} ${summaryOf(e, state)}`);
   lines.push(`Rule:     ${e.rule} (${e.severity}); ${ruleDescriptionOf(e)}`);
   lines.push(`Window:   ${formatUtc(e.windowStartMs)} to ${formatUtc(e.windowEndMs)}`);
-  lines.push(`Counts:   ${countsLine(n)}`);
+  lines.push(`Counts:   ${words.countsLine}`);
   lines.push(
     state === 'OK'
       ? `Since:    recovered at ${formatUtc(nowMs)}; it had been firing since ${formatUtc(sinceMs)} (${formatDurationMs(nowMs - sinceMs)})`
@@ -118,8 +69,12 @@ export const renderEmail = (n: AlertNotification): string => {
   }
   const ids = taskIdLines(n);
   if (ids.length > 0) {
-    const total = e.rule === RULE.stuck ? e.runs.length : e.taskIds.length;
-    lines.push('', `${taskIdsTitle(n)}${total > ids.length ? ` (${ids.length} of ${total})` : ''}:`, ...ids);
+    const total = words.taskIdLines.length;
+    lines.push(
+      '',
+      `${words.taskIdsTitle}${total > ids.length ? ` (${ids.length} of ${total})` : ''}:`,
+      ...ids,
+    );
   }
   lines.push('', `Runbook:  ${n.runbook ?? 'none configured (deploy with -c runbookUrl=https://...)'}`);
   if (n.deployment?.dashboardUrl !== undefined) lines.push(`Dashboard: ${n.deployment.dashboardUrl}`);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Evaluation } from '../domain/rules/evaluation';
-import { NOTIFICATION_KIND, type NotificationKind } from '../domain/rules/rule';
+import type { Evaluation } from '../rules/registry';
+import { NOTIFICATION_KIND, type NotificationKind } from '../rules/rule';
 
 /**
  * Where an alert came from, for the links and commands in it: the deployment's stack name and console

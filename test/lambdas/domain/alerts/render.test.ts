@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { toAlertDocument } from '../../../lambdas/alerts/document';
-import { renderEmail, renderSubject } from '../../../lambdas/alerts/email';
-import { formatDurationMs, formatPercent, toSubject } from '../../../lambdas/alerts/format';
-import type { AlertNotification } from '../../../lambdas/alerts/notification';
-import { JSON_PROTOCOLS, toAlertMessage } from '../../../lambdas/alerts/sns-message';
-import { DEFAULT_RULE_SETTINGS } from '../../../lambdas/domain/rules/config';
-import { evaluateStuck } from '../../../lambdas/domain/rules/stuck';
-import { ALERT_NOW_MS, failureRateEvaluation } from '../../support/alerts';
+import { toAlertDocument } from '../../../../lambdas/domain/alerts/document';
+import { renderEmail, renderSubject } from '../../../../lambdas/domain/alerts/email';
+import type { AlertNotification } from '../../../../lambdas/domain/alerts/notification';
+import { JSON_PROTOCOLS, toAlertMessage } from '../../../../lambdas/domain/alerts/sns-message';
+import { DEFAULT_RULE_SETTINGS } from '../../../../lambdas/domain/rules/config';
+import { evaluateStuck } from '../../../../lambdas/domain/rules/stuck';
+import { formatDurationMs, formatPercent, toSubject } from '../../../../lambdas/shared/format';
+import { ALERT_NOW_MS, failureRateEvaluation } from '../../../support/alerts';
 
 const NOW = ALERT_NOW_MS;
 

@@ -1,6 +1,6 @@
-import type { NotificationKind, RuleName, Severity } from '../domain/rules/rule';
-import { RULE } from '../domain/rules/rule';
-import { parseScope } from '../shared/names/keys';
+import { parseScope } from '../../shared/names/keys';
+import { type RuleName, wordsOf } from '../rules/registry';
+import type { NotificationKind, Severity } from '../rules/rule';
 import {
   countsOf,
   historyCommandOf,
@@ -90,7 +90,7 @@ export const toAlertDocument = (n: AlertNotification): AlertDocument => {
     topErrors: e.topErrors.map((t) => ({ type: t.type, count: t.count, sample: t.sample })),
     taskIds: e.taskIds.slice(0, DOCUMENT_TASK_IDS),
     taskIdsTotal: e.taskIds.length,
-    runs: e.rule === RULE.stuck ? e.runs.slice(0, DOCUMENT_TASK_IDS) : [],
+    runs: (wordsOf(e).runs ?? []).slice(0, DOCUMENT_TASK_IDS),
     firingSince: n.firingSince,
     evaluatedAt: new Date(e.evaluatedAtMs).toISOString(),
     runbook: n.runbook,

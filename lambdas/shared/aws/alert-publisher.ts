@@ -1,5 +1,5 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { AlertMessage } from './sns-message';
+import type { AlertMessage } from '../../domain/alerts/sns-message';
 
 /** Sends alert messages. One SNS adapter below; tests and local mode may use it against moto. */
 export interface AlertPublisher {
