@@ -84,12 +84,24 @@ describe('duplicate monitor invocations against moto_server (SNS topic → SQS s
 
   it('two runs for the same time started together send one ALARM', async () => {
     const { inbox, depsWith, alarms } = await setUp();
+    // Count what the runs hand to SNS: on a loaded machine the SDK may retry a Publish whose answer was
+    // lost, which delivers the same notification twice (at-least-once, same notificationId); the
+    // defect under test is two runs each publishing the transition.
+    const published: string[] = [];
+    const counting: AlertPublisher = {
+      publish: async (m: AlertMessage) => {
+        await inbox.publisher.publish(m);
+        published.push(m.attributes.kind ?? '');
+      },
+    };
     const outcomes = await Promise.all([
-      runMonitor(depsWith(inbox.publisher), NOW),
-      runMonitor(depsWith(inbox.publisher), NOW),
+      runMonitor(depsWith(counting), NOW),
+      runMonitor(depsWith(counting), NOW),
     ]);
     expect(outcomes.flatMap((o) => o.failures)).toEqual([]);
-    expect(await alarms()).toHaveLength(1);
+    expect(published.filter((kind) => kind === 'ALARM')).toHaveLength(1);
+    const received = await alarms();
+    expect(new Set(received.map((m) => m.attributes.notificationId)).size).toBe(1);
   });
 
   it('a run repeated after it finished sends nothing new', async () => {
