@@ -31,7 +31,7 @@ export const ENV = {
   logsUrl: 'TASKPULSE_LOGS_URL',
 } as const;
 
-export type EnvName = (typeof ENV)[keyof typeof ENV];
+type EnvName = (typeof ENV)[keyof typeof ENV];
 
 /** Raised at cold start when configuration is missing or malformed. */
 export class ConfigError extends Error {
