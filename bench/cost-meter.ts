@@ -12,7 +12,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
  */
 
 /** Size of one attribute value, bytes. */
-export const valueSize = (v: AttributeValue): number => {
+const valueSize = (v: AttributeValue): number => {
   if (v.S !== undefined) return Buffer.byteLength(v.S, 'utf8');
   if (v.N !== undefined) return Math.ceil(v.N.replace(/^-|\.|e.*$/gi, '').replace(/^0+/, '').length / 2) + 1;
   if (v.B !== undefined) return v.B.length;
@@ -30,17 +30,17 @@ export const valueSize = (v: AttributeValue): number => {
 };
 
 /** Size of an item, bytes. */
-export const itemSize = (item: Record<string, AttributeValue> | undefined): number =>
+const itemSize = (item: Record<string, AttributeValue> | undefined): number =>
   item === undefined
     ? 0
     : Object.entries(item).reduce((sum, [k, v]) => sum + Buffer.byteLength(k, 'utf8') + valueSize(v), 0);
 
 /** Write units of one item write (not in a transaction). */
-export const writeUnits = (before: number, after: number): number =>
+const writeUnits = (before: number, after: number): number =>
   Math.max(1, Math.ceil(Math.max(before, after) / 1024));
 
 /** Index writes caused by an item write, for KEYS_ONLY indexes keyed by the given attribute pairs. */
-export const indexWrites = (
+const indexWrites = (
   before: Record<string, AttributeValue> | undefined,
   after: Record<string, AttributeValue> | undefined,
   indexKeys: readonly (readonly [string, string])[],
@@ -68,7 +68,7 @@ export interface CostTotals {
   writeUnitsByTable: Record<string, number>;
 }
 
-export const emptyTotals = (): CostTotals => ({
+const emptyTotals = (): CostTotals => ({
   requests: {},
   tableWriteUnits: 0,
   indexWriteUnits: 0,
@@ -87,7 +87,7 @@ interface WriteOp {
 }
 
 /** Index key pairs per table name, for `indexWrites`. */
-export type IndexLayout = Record<string, readonly (readonly [string, string])[]>;
+type IndexLayout = Record<string, readonly (readonly [string, string])[]>;
 
 const keyOfItem = (item: Key): Key => ({ pk: item.pk!, sk: item.sk! });
 

@@ -7,7 +7,7 @@ import { AwsAccessError, CliError, ResourceNotFoundError } from './errors';
  */
 
 /** What the explanation may mention. */
-export interface ExplainContext {
+interface ExplainContext {
   /** `local` when the command ran against local mode's emulator. */
   readonly kind?: 'aws' | 'local';
   /** Endpoint in use, if not AWS's own. */

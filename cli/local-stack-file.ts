@@ -12,16 +12,16 @@ import { CliError } from './errors';
  */
 
 /** Default place of the file, relative to the working directory (the repository root under npm). */
-export const LOCAL_STACK_FILE = path.join('.taskpulse', 'local-stack.json');
+const LOCAL_STACK_FILE = path.join('.taskpulse', 'local-stack.json');
 
 /** Overrides the place of the file. */
-export const LOCAL_STACK_FILE_ENV = 'TASKPULSE_LOCAL_STACK_FILE';
+const LOCAL_STACK_FILE_ENV = 'TASKPULSE_LOCAL_STACK_FILE';
 
 /** Version of the file's shape; bump on an incompatible change. */
-export const LOCAL_STACK_FILE_VERSION = 1;
+const LOCAL_STACK_FILE_VERSION = 1;
 
 /** What the file holds. */
-export interface LocalStackFile {
+interface LocalStackFile {
   readonly version: typeof LOCAL_STACK_FILE_VERSION;
   /** Emulator endpoint, e.g. `http://127.0.0.1:5000`. */
   readonly endpoint: string;
@@ -46,7 +46,7 @@ export const localStackFilePath = (
 };
 
 /** Where and for whom `writeLocalStackFile` writes. */
-export interface WriteLocalStackFileOptions {
+interface WriteLocalStackFileOptions {
   /** @default localStackFilePath() */
   readonly path?: string;
   /** Recorded so the CLI can tell when local mode has stopped. @default process.pid */

@@ -22,7 +22,7 @@ import type { CliIo } from './io';
  */
 
 /** Every command, in the order `--help` lists them. */
-export const COMMANDS: readonly CommandModule[] = [
+const COMMANDS: readonly CommandModule[] = [
   emitCommand,
   statsCommand,
   failuresCommand,

@@ -15,7 +15,7 @@ import { localStackFilePath, readLocalStackFile } from './local-stack-file';
  */
 
 /** Environment variables of the CLI besides the AWS SDK's own. */
-export const CLI_ENV = {
+const CLI_ENV = {
   stack: 'TASKPULSE_STACK',
   stage: ENV.stage,
   queueUrl: SDK_ENV.queueUrl,

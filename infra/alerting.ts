@@ -86,10 +86,10 @@ export const ALERTING_DEFAULTS = {
 } as const;
 
 /** Lambda environment variables are limited to 4 KB in total; the config gets most of it. */
-export const MAX_MONITOR_CONFIG_CHARS = 3_000;
+const MAX_MONITOR_CONFIG_CHARS = 3_000;
 
 /** Typed rule settings → the JSON form (milliseconds). Pure. */
-export const settingsInputOf = (p: RuleSettingsProps): PartialRuleSettings =>
+const settingsInputOf = (p: RuleSettingsProps): PartialRuleSettings =>
   definedFields({
     ...Object.fromEntries(
       RULES.map((rule) => {

@@ -16,7 +16,7 @@ import { PARTITION } from '../lambdas/shared/names/keys';
  */
 
 /** A DynamoDB data action, as IAM spells it. */
-export type DynamoAction =
+type DynamoAction =
   | 'dynamodb:GetItem'
   | 'dynamodb:BatchGetItem'
   | 'dynamodb:Query'
@@ -26,7 +26,7 @@ export type DynamoAction =
   | 'dynamodb:BatchWriteItem';
 
 /** One function's access to one table. */
-export interface TableAccess {
+interface TableAccess {
   /** Read actions, on the table. */
   readonly read: readonly DynamoAction[];
   /** Also allow `dynamodb:Query` on the table's secondary indexes. @default false */

@@ -28,7 +28,7 @@ import type { MonitoringOptions } from './monitoring/options';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Path of a Lambda entry file under `lambdas/`. */
-export const lambdaEntry = (relative: string): string => path.join(here, '..', 'lambdas', relative);
+const lambdaEntry = (relative: string): string => path.join(here, '..', 'lambdas', relative);
 
 /** Tuning of the SQS → ingest event source mapping. */
 export interface IngestOptions {
@@ -74,7 +74,7 @@ export interface TaskpulseProps extends TaskpulseAlertingProps {
 }
 
 /** Defaults of TaskpulseProps, applied under the caller's props (never over them). */
-export const TASKPULSE_DEFAULTS = {
+const TASKPULSE_DEFAULTS = {
   stage: 'dev',
   historyRetention: Duration.days(DEFAULTS.historyTtlDays),
   aggregateRetention: Duration.days(DEFAULTS.aggregateTtlDays),

@@ -13,7 +13,7 @@ import type { TortureStack } from './stack';
  */
 
 /** A key-sorted JSON string, so objects with the same content compare equal. */
-export const canonical = (value: unknown): string =>
+const canonical = (value: unknown): string =>
   JSON.stringify(value, (_k, v: unknown) =>
     v !== null && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(
@@ -102,7 +102,7 @@ const withoutSampleText = (rollup: Record<string, unknown>): Record<string, unkn
   ) as Record<string, unknown>;
 
 /** Keys whose values differ between two maps (present in one only, or with other content). */
-export const differingKeys = (a: ReadonlyMap<string, unknown>, b: ReadonlyMap<string, unknown>): string[] => {
+const differingKeys = (a: ReadonlyMap<string, unknown>, b: ReadonlyMap<string, unknown>): string[] => {
   const out: string[] = [];
   for (const key of new Set([...a.keys(), ...b.keys()]))
     if (canonical(a.get(key)) !== canonical(b.get(key))) out.push(key);
@@ -136,14 +136,14 @@ export const diffSnapshots = (a: Snapshot, b: Snapshot) => {
 };
 
 /** The executions the events make, by taskId (order-independent, as the ingest must be). */
-export const oracleExecutions = (events: readonly TaskEvent[]): Map<string, Execution> => {
+const oracleExecutions = (events: readonly TaskEvent[]): Map<string, Execution> => {
   const byTask = new Map<string, TaskEvent[]>();
   for (const e of events) byTask.set(e.taskId, [...(byTask.get(e.taskId) ?? []), e]);
   return new Map([...byTask].map(([taskId, group]) => [taskId, mergeEvents(undefined, group).execution!]));
 };
 
 /** How a snapshot departs from the oracle. */
-export interface OracleReport {
+interface OracleReport {
   /** Executions missing, plus finished executions missing from the task-type aggregates. */
   readonly lost: number;
   /** Finished executions counted more than once in the task-type aggregates. */

@@ -19,7 +19,7 @@ export interface QueuedMessage {
   readonly sentAtMs: number;
 }
 
-export interface DeliveryOptions {
+interface DeliveryOptions {
   /** Seeded uniform generator in [0, 1). */
   readonly rand: () => number;
   /** Largest batch (the mapping's `BatchSize`). */
@@ -34,7 +34,7 @@ export interface DeliveryOptions {
   readonly between?: { readonly every: number; readonly run: () => Promise<void> };
 }
 
-export interface DeliveryResult {
+interface DeliveryResult {
   /** Handler invocations. */
   readonly invocations: number;
   /** Records handed to the handler (each redelivery counts). */
@@ -48,7 +48,7 @@ export interface DeliveryResult {
 }
 
 /** The SQS event the mapping would build for a batch. */
-export const sqsEventOf = (
+const sqsEventOf = (
   batch: readonly { message: QueuedMessage; receives: number }[],
   region = 'us-east-1',
 ): SQSEvent => ({

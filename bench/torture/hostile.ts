@@ -13,7 +13,7 @@ import { createTortureStack } from './stack';
  */
 
 /** What must become of a message. */
-export type Expectation =
+type Expectation =
   /** Quarantined with a reason; nothing stored from it. */
   | 'quarantine'
   /** Its event is stored in its execution. */
@@ -23,7 +23,7 @@ export type Expectation =
   /** One of the two messages of an eventId conflict: exactly one of the pair is quarantined. */
   | 'conflict';
 
-export interface HostileMessage extends QueuedMessage {
+interface HostileMessage extends QueuedMessage {
   readonly category: string;
   readonly expect: Expectation;
   /** The event of a valid message (store, accounted, conflict). */
@@ -87,7 +87,7 @@ const STORABLE_OR_REJECTED = new Set(['unstorable-number', 'deep-nesting']);
  * ending with its terminal event; a tenth eventId conflicts; the rest spread over the bad categories),
  * plus `count / 2` valid neighbours (lifecycles and unicode-rich events).
  */
-export const hostileMessages = (seed: number, count: number): HostileMessage[] => {
+const hostileMessages = (seed: number, count: number): HostileMessage[] => {
   const rand = seededRandom(seed);
   const out: HostileMessage[] = [];
   const add = (category: string, expect: Expectation, body: string, event?: TaskEvent) =>

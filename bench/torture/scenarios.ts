@@ -64,7 +64,7 @@ export const messagesOf = (events: readonly TaskEvent[], prefix: string): Queued
   }));
 
 /** The UTC days the events span, first to last. */
-export const daysOf = (events: readonly TaskEvent[]): [string, string] => {
+const daysOf = (events: readonly TaskEvent[]): [string, string] => {
   const days = events.map((e) => dayOf(e.occurredAt)).sort();
   return [days[0]!, days[days.length - 1]!];
 };
@@ -105,7 +105,7 @@ const runPipeline = async (
 };
 
 /** The in-order reference of R1 (also used by the test to compare other runs with). */
-export const referenceRun = async (
+const referenceRun = async (
   endpoint: string,
   events: readonly TaskEvent[],
   messages: readonly QueuedMessage[],

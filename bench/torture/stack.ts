@@ -35,7 +35,7 @@ import type { FaultInjector, FaultPlacement } from '../../test/support/faults';
  */
 
 /** How a torture stack is built. */
-export interface TortureStackOptions {
+interface TortureStackOptions {
   readonly endpoint: string;
   /** The ingest clock, ms since the epoch (events are judged against it). */
   readonly nowMs: number;

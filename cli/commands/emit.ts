@@ -34,7 +34,7 @@ interface EmitOptions extends TargetOptions {
 }
 
 /** Source put on events the CLI sends when neither `--source` nor `TASKPULSE_SOURCE` says otherwise. */
-export const CLI_SOURCE = 'taskpulse-cli';
+const CLI_SOURCE = 'taskpulse-cli';
 
 const parseJson = (text: string, what: string): unknown => {
   try {

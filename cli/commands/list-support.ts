@@ -10,7 +10,7 @@ import type { Target, TargetOptions } from '../target';
 /** What `history` and `failures` share: the listing dependencies and `--next` handling. */
 
 /** Listing dependencies over a target's history and state tables. */
-export const listDepsOf = async (target: Target, clients: Clients): Promise<ExecutionListDeps> => {
+const listDepsOf = async (target: Target, clients: Clients): Promise<ExecutionListDeps> => {
   const historyTable = await target.resource('historyTable');
   return {
     doc: clients.doc,

@@ -7,7 +7,7 @@ import type { CliWritable } from '../io';
  */
 
 /** What one redraw shows. */
-export interface ProgressState {
+interface ProgressState {
   readonly label: string;
   readonly done: number;
   /** Expected total; `undefined` or 0 when unknown (only the count is shown). */
@@ -32,7 +32,7 @@ export const renderProgress = (state: ProgressState, width: number = BAR_WIDTH):
 };
 
 /** A progress bar bound to a stream. */
-export interface Progress {
+interface Progress {
   update(state: Omit<ProgressState, 'label'>): void;
   /** Clear the line (the caller prints the result). */
   done(): void;

@@ -4,7 +4,7 @@
  */
 
 /** How a column is laid out. */
-export interface Column {
+interface Column {
   readonly header: string;
   /** Numbers read best right-aligned. @default 'left' */
   readonly align?: 'left' | 'right';

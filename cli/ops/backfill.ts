@@ -65,7 +65,7 @@ export const inProcessRunner =
   (from, to) =>
     runRollup(deps, from, to);
 
-export interface BackfillOptions {
+interface BackfillOptions {
   readonly from: string;
   readonly to: string;
   readonly run: RollupRunner;

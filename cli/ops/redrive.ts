@@ -23,7 +23,7 @@ import {
  * one whose send failed nor one this run sent that came back to the DLQ (it failed again).
  */
 
-export interface RedriveOptions {
+interface RedriveOptions {
   readonly sqs: Pick<SQSClient, 'send'>;
   readonly fromUrl: string;
   readonly toUrl: string;
@@ -44,7 +44,7 @@ export interface RedriveOptions {
   readonly signal?: AbortSignal;
 }
 
-export interface RedriveProgress {
+interface RedriveProgress {
   /** Sent to the events queue and deleted from the DLQ. */
   readonly moved: number;
   /** Could not be sent: still in the DLQ. */

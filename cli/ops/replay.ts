@@ -13,7 +13,7 @@ import { sendBatch } from './redrive';
  */
 
 /** Why an item is not sent. */
-export const SKIP_REASON = {
+const SKIP_REASON = {
   /** The stored body was cut by the ingest; only an edited body can be sent. */
   truncated: 'truncated',
   /** The body still breaks the contract (sent only with `force`). */
@@ -37,7 +37,7 @@ export interface ReplayStep {
   readonly action: 'send' | SkipReason;
 }
 
-export interface ReplayPlanOptions {
+interface ReplayPlanOptions {
   readonly nowMs: number;
   /** A body to send instead of the stored one (only with one item). */
   readonly body?: string;
@@ -67,13 +67,13 @@ export const planReplay = (
   });
 
 /** What happened to one sent step. */
-export interface ReplaySent {
+interface ReplaySent {
   readonly step: ReplayStep;
   /** The new SQS message id. */
   readonly messageId: string;
 }
 
-export interface ReplayResult {
+interface ReplayResult {
   readonly sent: readonly ReplaySent[];
   /** Steps SQS did not accept, still only in the quarantine. */
   readonly failed: readonly ReplayStep[];

@@ -52,7 +52,7 @@ export const newEventsOf = (before: Execution | undefined, after: Execution | un
     });
 };
 
-export interface FollowOptions {
+interface FollowOptions {
   readonly dynamodb: Pick<DynamoDBClient, 'send'>;
   readonly streams: Pick<DynamoDBStreamsClient, 'send'>;
   readonly historyTable: string;

@@ -54,14 +54,14 @@ export interface ExecutionListDeps {
 }
 
 /** Most index keys read for one page when a filter drops rows; then the page ends early with a token. */
-export const MAX_SCANNED_PER_PAGE = 5_000;
+const MAX_SCANNED_PER_PAGE = 5_000;
 
 /** True for statuses the byStatus index holds. */
-export const isIndexedStatus = (status: TaskStatus | null): boolean =>
+const isIndexedStatus = (status: TaskStatus | null): boolean =>
   status !== null && (INDEXED_FINAL_STATUSES as readonly string[]).includes(status);
 
 /** The row of a run. Pure. */
-export const toExecutionRow = (run: RunSummary): ExecutionRow => ({
+const toExecutionRow = (run: RunSummary): ExecutionRow => ({
   taskId: run.taskId,
   taskType: run.taskType,
   status: run.status,
@@ -76,7 +76,7 @@ export const toExecutionRow = (run: RunSummary): ExecutionRow => ({
 });
 
 /** Whether a row passes the filters the index did not apply. Pure. */
-export const matchesQuery = (row: ExecutionRow, query: ExecutionQuery): boolean =>
+const matchesQuery = (row: ExecutionRow, query: ExecutionQuery): boolean =>
   (query.taskType === null || row.taskType === query.taskType) &&
   (query.status === null || row.status === query.status);
 

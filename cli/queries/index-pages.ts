@@ -12,7 +12,7 @@ import { daysBetween } from '../../lambdas/shared/time';
  */
 
 /** One of the two history indexes, with its key attributes. */
-export const INDEX_KEYS = {
+const INDEX_KEYS = {
   [INDEX.byType]: { name: INDEX.byType, pk: ATTR.gsi1pk, sk: ATTR.gsi1sk },
   [INDEX.byStatus]: { name: INDEX.byStatus, pk: ATTR.gsi2pk, sk: ATTR.gsi2sk },
 } as const;
@@ -31,16 +31,13 @@ export interface IndexQuery {
 }
 
 /** Sort keys of one page, newest first, and whether older ones exist. */
-export interface IndexPage {
+interface IndexPage {
   readonly sortKeys: readonly string[];
   readonly more: boolean;
 }
 
 /** The taskId in a sort key `<ISO time>#<taskId>`. */
 export const taskIdOfSortKey = (sortKey: string): string => sortKey.slice(sortKey.indexOf('#') + 1);
-
-/** The time in a sort key `<ISO time>#<taskId>`. */
-export const timeOfSortKey = (sortKey: string): string => sortKey.slice(0, sortKey.indexOf('#'));
 
 /** Every partition of the given prefixes' shards: `byTypePartition(type, day, shard)` for each shard. */
 export const shardedPartitions = (
@@ -49,7 +46,7 @@ export const shardedPartitions = (
 ): string[] => Array.from({ length: shards }, (_, shard) => keysOf(shard)).flat();
 
 /** Newest first by sort key. Pure. */
-export const newestFirst = (a: string, b: string): number => (a < b ? 1 : a > b ? -1 : 0);
+const newestFirst = (a: string, b: string): number => (a < b ? 1 : a > b ? -1 : 0);
 
 /** Queries run at once (one partition each). */
 const CONCURRENCY = 16;

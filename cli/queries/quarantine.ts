@@ -11,7 +11,7 @@ import { UsageError } from '../errors';
  */
 
 /** Attributes the CLI adds to a quarantine item when it replays it (written and read only here). */
-export const REPLAY_ATTR = {
+const REPLAY_ATTR = {
   /** When the message was last sent back to the events queue, UTC ISO. */
   replayedAt: 'replayedAt',
   /** The SQS message id of that send (the new message's quarantine item, if any, has this id). */
@@ -39,7 +39,7 @@ const KNOWN_ATTRIBUTES = new Set<string>([
 ]);
 
 /** What the body says about where the message came from, read best effort (it may not be JSON). */
-export interface QuarantineOrigin {
+interface QuarantineOrigin {
   readonly source: string | null;
   readonly taskType: string | null;
   readonly taskId: string | null;
@@ -76,7 +76,7 @@ export interface QuarantineItemWithBody extends QuarantineItem {
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 /** The origin fields of a body, when it is a JSON object. Pure. */
-export const originOf = (body: string): QuarantineOrigin => {
+const originOf = (body: string): QuarantineOrigin => {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -115,7 +115,7 @@ export const withoutBody = ({ body: _b, bodySha256: _h, ...rest }: QuarantineIte
   rest;
 
 /** The key of an id `<sentAt>#<messageId>`; a usage error for anything else. Pure. */
-export const keyOfQuarantineId = (id: string): { pk: string; sk: string } => {
+const keyOfQuarantineId = (id: string): { pk: string; sk: string } => {
   const cut = id.indexOf('#');
   const sentAt = cut < 0 ? '' : id.slice(0, cut);
   const messageId = cut < 0 ? '' : id.slice(cut + 1);
@@ -177,7 +177,7 @@ const queryPartition = async (
 };
 
 /** A page of quarantined messages, newest first. */
-export interface QuarantinePage {
+interface QuarantinePage {
   readonly items: readonly QuarantineItemWithBody[];
   /** Id of the last item when older ones exist in the range (the cursor of the next page), else null. */
   readonly cursor: string | null;

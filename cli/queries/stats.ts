@@ -9,7 +9,7 @@ import type { RollupStore } from '../../lambdas/shared/store/rollup-store';
  */
 
 /** One scope on one day. */
-export interface DailyStats {
+interface DailyStats {
   readonly day: string;
   readonly total: number;
   readonly succeeded: number;
@@ -56,7 +56,7 @@ export interface StatsReport {
 }
 
 /** Which scopes to show. */
-export interface StatsFilter {
+interface StatsFilter {
   /** Only this task type. @default every type */
   readonly taskType?: string | null;
   /** Per value of this configured dimension instead of per task type. @default per task type */

@@ -20,7 +20,7 @@ import {
  */
 
 /** Statistics the timing graphs use; CloudWatch percentiles need the millisecond samples EMF sends. */
-export type TimingStatistic = 'p50' | 'p95' | 'p99' | 'Average' | 'Maximum';
+type TimingStatistic = 'p50' | 'p95' | 'p99' | 'Average' | 'Maximum';
 
 /** Timing metrics of the ingest Lambda. */
 export type TimingMetricName =

@@ -44,7 +44,7 @@ export const RUNBOOK_PLACEHOLDER =
   'https://example.com/taskpulse-runbook (set the runbookUrl prop or context)';
 
 /** Defaults of MonitoringOptions, applied under the caller's values. */
-export const MONITORING_DEFAULTS = {
+const MONITORING_DEFAULTS = {
   dashboardTaskTypes: [] as readonly string[],
   runbookUrl: RUNBOOK_PLACEHOLDER,
   alarms: {

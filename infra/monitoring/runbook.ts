@@ -20,7 +20,7 @@ export const queryCommands = (stackName: string): { command: string; what: strin
 ];
 
 /** CloudWatch's limit on an alarm description. */
-export const MAX_ALARM_DESCRIPTION_CHARS = 1024;
+const MAX_ALARM_DESCRIPTION_CHARS = 1024;
 
 /** `text` cut to what CloudWatch accepts as an alarm description. */
 export const fitAlarmDescription = (text: string): string =>

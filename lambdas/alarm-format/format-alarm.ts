@@ -30,7 +30,7 @@ const AlarmNotificationSchema = z.looseObject({
   StateChangeTime: z.string().optional(),
   Trigger: z.unknown().optional(),
 });
-export type AlarmNotification = z.infer<typeof AlarmNotificationSchema>;
+type AlarmNotification = z.infer<typeof AlarmNotificationSchema>;
 
 /** The JSON document of an alarm, for machine subscribers. */
 export interface AlarmDocument {

@@ -2,7 +2,7 @@ import type { SNSEvent } from 'aws-lambda';
 import type { AlertPublisher } from '../shared/aws/alert-publisher';
 import { formatAlarm, parseAlarmNotification } from './format-alarm';
 
-export interface AlarmFormatDeps {
+interface AlarmFormatDeps {
   readonly publisher: AlertPublisher;
   readonly stage: string;
 }

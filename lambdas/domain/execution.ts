@@ -130,7 +130,7 @@ const minIso = (values: readonly string[]): string | undefined =>
  * The first `maxUnits` UTF-16 units of a text, one fewer when the cut would split a surrogate pair:
  * half a pair is not Unicode, and DynamoDB refuses it. Pure.
  */
-export const cutText = (text: string, maxUnits: number): string => {
+const cutText = (text: string, maxUnits: number): string => {
   if (text.length <= maxUnits) return text;
   const code = text.charCodeAt(maxUnits - 1);
   return text.slice(0, code >= 0xd800 && code <= 0xdbff ? maxUnits - 1 : maxUnits);
@@ -149,7 +149,7 @@ const canonicalJson = (value: unknown): string =>
  * key order and of the UTC offset `occurredAt` was written in: 11 base64url characters (66 bits of
  * SHA-256), enough to tell a changed event from a redelivery at ~15 bytes per stored event. Pure.
  */
-export const contentHashOf = (event: TaskEvent): string =>
+const contentHashOf = (event: TaskEvent): string =>
   createHash('sha256')
     .update(canonicalJson({ ...event, occurredAt: toUtcIso(event.occurredAt) }))
     .digest('base64url')
@@ -241,13 +241,13 @@ export const deriveExecution = (
 };
 
 /** An event the merge did not take, with the quarantine reason. */
-export interface RejectedEvent {
+interface RejectedEvent {
   readonly event: TaskEvent;
   readonly rejection: Rejection;
 }
 
 /** Outcome of merging events into an execution. `rejected` holds the incoming objects themselves. */
-export type MergeResult =
+type MergeResult =
   | {
       readonly changed: false;
       readonly execution: Execution | undefined;

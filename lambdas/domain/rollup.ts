@@ -14,7 +14,7 @@ import { type Histogram, quantileOf, RELATIVE_ACCURACY } from './histogram';
 export const ROLLUP_SCHEMA_VERSION = 1;
 
 /** Error types listed in a rollup, most frequent first. */
-export const TOP_ERROR_TYPES = 5;
+const TOP_ERROR_TYPES = 5;
 
 /** Distribution of a duration, in milliseconds. `count`, `sumMs` and `avgMs` are exact. */
 export interface DurationStats {

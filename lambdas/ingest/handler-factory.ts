@@ -4,7 +4,7 @@ import type { HistoryStore } from '../shared/store/history-store';
 import { type IngestOutcome, ingestBatch } from './ingest-batch';
 
 /** Dependencies of the ingest handler, bound once per container (or per test). */
-export interface IngestDeps {
+interface IngestDeps {
   readonly store: HistoryStore;
   readonly ttlDays: number;
   readonly logger: Logger;

@@ -14,14 +14,14 @@ import type { HistoryStore, QuarantineRecord, StoredExecution } from '../shared/
  */
 
 /** One message as the ingest path sees it. */
-export interface IngestRecord {
+interface IngestRecord {
   readonly messageId: string;
   readonly body: string;
   /** SQS `SentTimestamp`, ms: stable across redeliveries, so a quarantine record is written once. */
   readonly sentAtMs: number;
 }
 
-export interface IngestOptions {
+interface IngestOptions {
   readonly nowMs: number;
   /** Days quarantine records are kept. */
   readonly ttlDays: number;
@@ -56,10 +56,10 @@ export interface IngestOutcome {
 }
 
 /** Bytes of a raw body kept in a quarantine item (DynamoDB items are at most 400 KB). */
-export const QUARANTINE_BODY_LIMIT = 64 * 1024;
+const QUARANTINE_BODY_LIMIT = 64 * 1024;
 
 /** A quarantine record for a message, with its reason. Pure. */
-export const toQuarantineRecord = (
+const toQuarantineRecord = (
   record: IngestRecord,
   rejection: Rejection,
   nowMs: number,

@@ -48,7 +48,7 @@ export interface MetricRecord {
   readonly metrics: readonly MetricSample[];
 }
 
-export interface MetricRecordOptions {
+interface MetricRecordOptions {
   /** Deployment stage, the `Stage` dimension of every record. */
   readonly stage: string;
   /** Ingest clock, ms. */
@@ -121,7 +121,7 @@ interface Tally {
  * `Retrying` once per distinct `retrying` event at its time; `Succeeded` / `Failed` / `Cancelled`
  * once at `finishedAt` for the final status (the rollups' `byStatus`). Pure.
  */
-export const tallyOf = (x: Execution | undefined): Tally[] => {
+const tallyOf = (x: Execution | undefined): Tally[] => {
   if (x === undefined) return [];
   const out: Tally[] = [];
   if (x.enqueuedAt !== undefined) out.push({ status: 'enqueued', atMs: Date.parse(x.enqueuedAt) });
@@ -243,7 +243,7 @@ const withoutOverlapWarnings = (logger: MetricsLogger): MetricsLogger => ({
 });
 
 /** Configuration of the ingest metrics, read from the environment once at cold start. */
-export interface IngestMetricsConfig {
+interface IngestMetricsConfig {
   readonly namespace: string;
   readonly stage: string;
   readonly dimensionKeys: readonly string[];
@@ -261,7 +261,7 @@ export const metricsConfigFromEnv = (env: NodeJS.ProcessEnv = process.env): Inge
 });
 
 /** A Powertools Metrics instance for the ingest records: our namespace, no `service` dimension. */
-export const createIngestMetrics = (namespace: string, logger: MetricsLogger = console): Metrics => {
+const createIngestMetrics = (namespace: string, logger: MetricsLogger = console): Metrics => {
   const metrics = new Metrics({
     namespace,
     serviceName: 'taskpulse-ingest',

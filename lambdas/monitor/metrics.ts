@@ -11,7 +11,7 @@ import type { TaskGauges } from './run-monitor';
  */
 
 /** The EMF records of one monitor run. Pure. */
-export const toMonitorMetricRecords = (
+const toMonitorMetricRecords = (
   gauges: readonly TaskGauges[],
   options: { readonly stage: string; readonly nowMs: number },
 ): MetricRecord[] => {

@@ -62,7 +62,7 @@ export interface MonitorDeps {
  */
 export const PUBLISH_CLAIM_LEASE_MS = 180_000;
 /** Example task IDs looked up for a notification. */
-export const EXAMPLE_TASK_IDS = 5;
+const EXAMPLE_TASK_IDS = 5;
 /** Newest executions read to find examples. */
 const EXAMPLE_CANDIDATES = 100;
 /** How long before a window an execution may have been created and still finish inside it. */

@@ -6,7 +6,7 @@ import { isScheduledRequest, rollupRangeOf } from './request';
 import { type RollupOutcome, runRollup, runScheduledRollup } from './run-rollup';
 
 /** Dependencies of the rollup handler, bound once per container (or per test). */
-export interface RollupHandlerDeps {
+interface RollupHandlerDeps {
   readonly aggregates: AggregateReader;
   readonly rollups: RollupStore;
   /** Dirty-day marks; a scheduled run also recomputes those days. Without it, only the range. */

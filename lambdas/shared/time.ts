@@ -1,7 +1,7 @@
 import { BUCKET_MINUTES } from './names/keys';
 
 /** One aggregate time bucket: its UTC day, its slot within the day (`HH:MM`) and its bounds. */
-export interface Bucket {
+interface Bucket {
   readonly day: string;
   readonly slot: string;
   readonly startMs: number;
@@ -15,13 +15,6 @@ export const bucketOf = (ms: number): Bucket => {
   const startMs = Math.floor(ms / BUCKET_MS) * BUCKET_MS;
   const iso = new Date(startMs).toISOString();
   return { day: iso.slice(0, 10), slot: iso.slice(11, 16), startMs, endMs: startMs + BUCKET_MS };
-};
-
-/** Every bucket that overlaps `[fromMs, toMs)`, oldest first. */
-export const bucketsBetween = (fromMs: number, toMs: number): Bucket[] => {
-  const out: Bucket[] = [];
-  for (let ms = bucketOf(fromMs).startMs; ms < toMs; ms += BUCKET_MS) out.push(bucketOf(ms));
-  return out;
 };
 
 /** Start of a UTC day `YYYY-MM-DD`, epoch ms. Throws on a malformed day. */

@@ -17,7 +17,7 @@ const THROTTLING_ERROR_NAMES: ReadonlySet<string> = new Set([
 ]);
 
 /** What to do with the entries of a request that threw. */
-export type SendErrorAction = 'retry' | 'reject';
+type SendErrorAction = 'retry' | 'reject';
 
 interface SdkErrorShape {
   readonly name?: unknown;
@@ -46,7 +46,7 @@ export const classifySendError = (error: unknown): SendErrorAction => {
 };
 
 /** The parts of a `SendMessageBatch` result the sender reads. */
-export interface BatchResultLike {
+interface BatchResultLike {
   readonly Successful?: readonly { readonly Id?: string }[];
   readonly Failed?: readonly {
     readonly Id?: string;

@@ -82,7 +82,7 @@ export interface Taskpulse {
 }
 
 /** Test seams of `createTaskpulse`; producers never need them. */
-export interface TaskpulseInternals {
+interface TaskpulseInternals {
   readonly env?: NodeJS.ProcessEnv;
   readonly random?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;

@@ -31,7 +31,7 @@ export interface TaskpulseStats {
 }
 
 /** What the sender needs besides its options; `random` and `sleep` are injectable for tests. */
-export interface SenderDeps {
+interface SenderDeps {
   readonly sqs: SqsSender;
   readonly options: ResolvedOptions;
   readonly onDrop: (report: DropReport) => void;

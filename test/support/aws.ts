@@ -15,7 +15,7 @@ export const motoClientConfig = () => ({
  * The emulator's address. Only the integration project starts moto (vitest.config.ts); a test that
  * reaches here from another project is misnamed, so say how to fix it instead of timing out.
  */
-export const motoEndpoint = (): string => {
+const motoEndpoint = (): string => {
   const endpoint = inject('motoEndpoint');
   if (!endpoint) {
     throw new Error(

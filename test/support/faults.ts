@@ -24,7 +24,7 @@ import { createHash } from 'node:crypto';
  */
 
 /** The kinds of fault the injector produces. */
-export const FAULT_KINDS = ['throttle', 'timeout', 'reset', 'lostAnswer'] as const;
+const FAULT_KINDS = ['throttle', 'timeout', 'reset', 'lostAnswer'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** One SDK call as the injector sees it (after the document client marshalled its input). */
@@ -40,7 +40,7 @@ export interface FaultCall {
 }
 
 /** How an injector chooses its faults. */
-export interface FaultPlan {
+interface FaultPlan {
   /** Seed of every decision. */
   readonly seed: number;
   /**
@@ -93,7 +93,7 @@ const sdkError = (
   });
 
 /** The error a call fails with for a fault kind (the `lostAnswer` error is drawn by `variant`). */
-export const faultError = (kind: FaultKind, client: string, variant = 0): Error => {
+const faultError = (kind: FaultKind, client: string, variant = 0): Error => {
   switch (kind) {
     case 'throttle':
       return client === 'DynamoDBClient'

@@ -71,7 +71,7 @@ export interface TestPipeline {
 }
 
 /** Options of `createTestPipeline`. */
-export interface TestPipelineOptions {
+interface TestPipelineOptions {
   /** The ingest clock. */
   readonly nowMs: number;
   /** Configured aggregate dimensions. @default ['marketplace'] */

@@ -20,7 +20,7 @@ import { type AlertNotification, stateOfKind } from './notification';
 export const ALERT_DOCUMENT_SCHEMA = 'taskpulse.alert/v1';
 
 /** Task IDs carried by one document at most (SNS messages are limited to 256 KB). */
-export const DOCUMENT_TASK_IDS = 200;
+const DOCUMENT_TASK_IDS = 200;
 
 export interface AlertDocument {
   readonly schema: typeof ALERT_DOCUMENT_SCHEMA;

@@ -10,9 +10,9 @@ import { type AlertNotification, stateOfKind } from './notification';
  */
 
 /** SNS subject limit. */
-export const MAX_SUBJECT_CHARS = 100;
+const MAX_SUBJECT_CHARS = 100;
 /** Task IDs listed in an email (the JSON document carries more). */
-export const EMAIL_TASK_IDS = 10;
+const EMAIL_TASK_IDS = 10;
 
 /** `[ALARM] send_invoice failure rate 34.5% > 20% (last 1h)`: ASCII, at most 100 characters. */
 export const renderSubject = (n: AlertNotification): string =>

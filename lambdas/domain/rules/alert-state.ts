@@ -50,7 +50,7 @@ export const initialAlertState = (rule: RuleName, scope: string, nowMs: number):
 });
 
 /** The next state and the notification to send, if any. */
-export interface AlertTransition {
+interface AlertTransition {
   readonly state: AlertState;
   readonly notification?: NotificationKind;
 }

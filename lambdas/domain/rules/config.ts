@@ -71,7 +71,7 @@ const cadenceSchema = z
 export type Cadence = z.infer<typeof cadenceSchema>;
 
 /** The JSON document in `ENV.monitorConfig`. */
-export const monitorConfigSchema = z
+const monitorConfigSchema = z
   .object({
     version: z.literal(1).optional(),
     defaults: partialSettingsSchema.optional(),

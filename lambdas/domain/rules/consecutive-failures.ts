@@ -27,10 +27,10 @@ import {
  */
 
 /** The rule's name in alert keys, message attributes and documents: part of the public contract, never renamed. */
-export const RULE_NAME = 'consecutive-failures';
+const RULE_NAME = 'consecutive-failures';
 
 /** Settings of the rule (`consecutiveFailures` in the monitor configuration). */
-export const consecutiveFailuresSchema = z
+const consecutiveFailuresSchema = z
   .object({
     enabled: z.boolean(),
     /** Fires when at least this many executions failed in a row. */
@@ -41,17 +41,17 @@ export const consecutiveFailuresSchema = z
   })
   .strict();
 
-export type ConsecutiveFailuresSettings = z.infer<typeof consecutiveFailuresSchema>;
+type ConsecutiveFailuresSettings = z.infer<typeof consecutiveFailuresSchema>;
 
 /** Off; 3 failures in a row within a day; critical. */
-export const CONSECUTIVE_FAILURES_DEFAULTS: ConsecutiveFailuresSettings = {
+const CONSECUTIVE_FAILURES_DEFAULTS: ConsecutiveFailuresSettings = {
   enabled: false,
   count: 3,
   lookbackMs: 86_400_000,
   severity: 'critical',
 };
 
-export interface ConsecutiveFailuresEvaluation extends EvaluationBase {
+interface ConsecutiveFailuresEvaluation extends EvaluationBase {
   readonly rule: typeof RULE_NAME;
   /** Failures finished after the last bucket that had a success. */
   readonly streak: number;
@@ -109,7 +109,7 @@ export const evaluateConsecutiveFailures = (
 };
 
 /** How the rule reads in messages (subject, email, JSON document, CLI). */
-export const describeConsecutiveFailures = (e: ConsecutiveFailuresEvaluation): RuleWords => ({
+const describeConsecutiveFailures = (e: ConsecutiveFailuresEvaluation): RuleWords => ({
   summary: (firing) =>
     firing
       ? `${e.streak} consecutive failures (>= ${e.count})`

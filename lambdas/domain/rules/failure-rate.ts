@@ -21,10 +21,10 @@ import {
  */
 
 /** The rule's name in alert keys, message attributes and documents: part of the public contract, never renamed. */
-export const RULE_NAME = 'failure-rate';
+const RULE_NAME = 'failure-rate';
 
 /** Settings of the rule (`failureRate` in the monitor configuration). */
-export const failureRateSchema = z
+const failureRateSchema = z
   .object({
     enabled: z.boolean(),
     /** Sliding window the rate is measured over. */
@@ -37,10 +37,10 @@ export const failureRateSchema = z
   })
   .strict();
 
-export type FailureRateSettings = z.infer<typeof failureRateSchema>;
+type FailureRateSettings = z.infer<typeof failureRateSchema>;
 
 /** On; above 20% failed over the last hour, once 10 finished; critical. */
-export const FAILURE_RATE_DEFAULTS: FailureRateSettings = {
+const FAILURE_RATE_DEFAULTS: FailureRateSettings = {
   enabled: true,
   windowMs: 3_600_000,
   threshold: 0.2,
@@ -48,7 +48,7 @@ export const FAILURE_RATE_DEFAULTS: FailureRateSettings = {
   severity: 'critical',
 };
 
-export interface FailureRateEvaluation extends EvaluationBase {
+interface FailureRateEvaluation extends EvaluationBase {
   readonly rule: typeof RULE_NAME;
   readonly finished: number;
   readonly succeeded: number;
@@ -101,7 +101,7 @@ export const evaluateFailureRate = (
 };
 
 /** How the rule reads in messages (subject, email, JSON document, CLI). */
-export const describeFailureRate = (e: FailureRateEvaluation): RuleWords => ({
+const describeFailureRate = (e: FailureRateEvaluation): RuleWords => ({
   summary: (firing) =>
     `failure rate ${formatPercent(e.rate)} ${firing ? '>' : '<='} ${formatPercent(e.threshold, { exact: true })} (last ${formatDurationMs(e.windowMs)})`,
   measurement: { name: 'failureRate', value: e.rate, threshold: e.threshold, unit: 'ratio', comparison: '>' },

@@ -14,10 +14,10 @@ import { definedFields, defineRule, millisOf, positiveMs, type RuleWords, severi
  */
 
 /** The rule's name in alert keys, message attributes and documents: part of the public contract, never renamed. */
-export const RULE_NAME = 'missed';
+const RULE_NAME = 'missed';
 
 /** Settings of the rule (`missed` in the monitor configuration). */
-export const missedSchema = z
+const missedSchema = z
   .object({
     /** Extra time after the expected cadence before a run counts as missed. */
     graceMs: positiveMs,
@@ -25,12 +25,12 @@ export const missedSchema = z
   })
   .strict();
 
-export type MissedSettings = z.infer<typeof missedSchema>;
+type MissedSettings = z.infer<typeof missedSchema>;
 
 /** One hour of grace after the cadence; critical. */
-export const MISSED_DEFAULTS: MissedSettings = { graceMs: 3_600_000, severity: 'critical' };
+const MISSED_DEFAULTS: MissedSettings = { graceMs: 3_600_000, severity: 'critical' };
 
-export interface MissedEvaluation extends EvaluationBase {
+interface MissedEvaluation extends EvaluationBase {
   readonly rule: typeof RULE_NAME;
   readonly everyMs: number;
   readonly graceMs: number;
@@ -76,7 +76,7 @@ export const evaluateMissed = (
 };
 
 /** How the rule reads in messages (subject, email, JSON document, CLI). */
-export const describeMissed = (e: MissedEvaluation): RuleWords => {
+const describeMissed = (e: MissedEvaluation): RuleWords => {
   const every = formatDurationMs(e.everyMs);
   const grace = formatDurationMs(e.graceMs);
   return {

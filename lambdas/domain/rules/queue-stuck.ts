@@ -19,10 +19,10 @@ import type { RunSummary } from './run-summary';
  */
 
 /** The rule's name in alert keys, message attributes and documents: part of the public contract, never renamed. */
-export const RULE_NAME = 'queue-stuck';
+const RULE_NAME = 'queue-stuck';
 
 /** Settings of the rule (`queueStuck` in the monitor configuration). */
-export const queueStuckSchema = z
+const queueStuckSchema = z
   .object({
     enabled: z.boolean(),
     /** An execution is stuck in the queue when it was enqueued this long ago and has not started. */
@@ -33,10 +33,10 @@ export const queueStuckSchema = z
   })
   .strict();
 
-export type QueueStuckSettings = z.infer<typeof queueStuckSchema>;
+type QueueStuckSettings = z.infer<typeof queueStuckSchema>;
 
 /** On; 30 minutes in the queue; looking back one day; a warning. */
-export const QUEUE_STUCK_DEFAULTS: QueueStuckSettings = {
+const QUEUE_STUCK_DEFAULTS: QueueStuckSettings = {
   enabled: true,
   timeoutMs: 1_800_000,
   lookbackMs: 86_400_000,
@@ -44,13 +44,13 @@ export const QUEUE_STUCK_DEFAULTS: QueueStuckSettings = {
 };
 
 /** One execution waiting in the queue. */
-export interface WaitingRun {
+interface WaitingRun {
   readonly taskId: string;
   readonly createdAt: string;
   readonly waitingForMs: number;
 }
 
-export interface QueueStuckEvaluation extends EvaluationBase {
+interface QueueStuckEvaluation extends EvaluationBase {
   readonly rule: typeof RULE_NAME;
   /** Every execution waiting longer than the timeout, oldest first. */
   readonly waiting: readonly WaitingRun[];
@@ -58,7 +58,7 @@ export interface QueueStuckEvaluation extends EvaluationBase {
 }
 
 /** Creation-time ranges `[fromMs, toMs)` that may hold a run waiting longer than the timeout. Pure. */
-export const queueStuckCandidateRanges = (
+const queueStuckCandidateRanges = (
   buckets: readonly BucketAggregate[],
   settings: QueueStuckSettings,
   nowMs: number,
@@ -79,7 +79,7 @@ const isWaiting = (run: RunSummary, nowMs: number, timeoutMs: number): boolean =
   nowMs - Date.parse(run.createdAt) >= timeoutMs;
 
 /** Evaluate a task type from the runs created in its candidate ranges. Pure. */
-export const evaluateQueueStuck = (
+const evaluateQueueStuck = (
   scope: string,
   runs: readonly RunSummary[],
   settings: QueueStuckSettings,
@@ -113,7 +113,7 @@ export const evaluateQueueStuck = (
 };
 
 /** How the rule reads in messages (subject, email, JSON document, CLI). */
-export const describeQueueStuck = (e: QueueStuckEvaluation) => {
+const describeQueueStuck = (e: QueueStuckEvaluation) => {
   const n = e.waiting.length;
   const timeout = formatDurationMs(e.timeoutMs);
   return {

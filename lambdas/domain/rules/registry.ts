@@ -11,7 +11,7 @@ import { stuckRule } from './stuck';
  * monitor (`run-monitor.ts`), the messages (`domain/alerts/describe.ts`) and the CDK props
  * (`infra/alerting.ts`) iterate over this list: adding a rule is its module and one line here.
  */
-export const RULE_MODULES = [
+const RULE_MODULES = [
   failureRateRule,
   consecutiveFailuresRule,
   slowRule,
@@ -58,7 +58,7 @@ export type RegisteredProps = { readonly [M in RegisteredRule as M['key']]?: Pro
  * is only ever called with the settings and evaluations of its own rule (looked up by key or name).
  */
 // biome-ignore lint/suspicious/noExplicitAny: one module's functions called with that module's own values
-export type AnyRule = RuleModule<string, string, any, any, any>;
+type AnyRule = RuleModule<string, string, any, any, any>;
 
 /** The registered rules, as `AnyRule`. */
 export const RULES: readonly AnyRule[] = RULE_MODULES;
@@ -66,7 +66,7 @@ export const RULES: readonly AnyRule[] = RULE_MODULES;
 const byName = new Map<string, AnyRule>(RULES.map((r) => [r.name, r]));
 
 /** The module of a registered rule name; throws for an unknown name (a programming error). */
-export const ruleNamed = (name: string): AnyRule => {
+const ruleNamed = (name: string): AnyRule => {
   const rule = byName.get(name);
   if (rule === undefined) throw new Error(`no alert rule named ${name}`);
   return rule;

@@ -20,10 +20,10 @@ import {
  */
 
 /** The rule's name in alert keys, message attributes and documents: part of the public contract, never renamed. */
-export const RULE_NAME = 'slow';
+const RULE_NAME = 'slow';
 
 /** Settings of the rule (`slow` in the monitor configuration). */
-export const slowSchema = z
+const slowSchema = z
   .object({
     enabled: z.boolean(),
     /** A run is slow when its run time is above this. */
@@ -37,10 +37,10 @@ export const slowSchema = z
   })
   .strict();
 
-export type SlowSettings = z.infer<typeof slowSchema>;
+type SlowSettings = z.infer<typeof slowSchema>;
 
 /** On; more than 10% of the last hour's runs over 5 s, once 10 were measured; a warning. */
-export const SLOW_DEFAULTS: SlowSettings = {
+const SLOW_DEFAULTS: SlowSettings = {
   enabled: true,
   thresholdMs: 5_000,
   windowMs: 3_600_000,
@@ -49,7 +49,7 @@ export const SLOW_DEFAULTS: SlowSettings = {
   severity: 'warning',
 };
 
-export interface SlowEvaluation extends EvaluationBase {
+interface SlowEvaluation extends EvaluationBase {
   readonly rule: typeof RULE_NAME;
   /** Runs above the threshold in the window. */
   readonly slow: number;
@@ -109,7 +109,7 @@ export const evaluateSlow = (
 };
 
 /** How the rule reads in messages (subject, email, JSON document, CLI). */
-export const describeSlow = (e: SlowEvaluation): RuleWords => ({
+const describeSlow = (e: SlowEvaluation): RuleWords => ({
   summary: (firing) =>
     `slow runs ${formatPercent(e.share)} ${firing ? '>' : '<='} ${formatPercent(e.alertShare ?? 0, { exact: true })} over ${formatDurationMs(e.thresholdMs)} (last ${formatDurationMs(e.windowMs)})`,
   measurement: { name: 'slowShare', value: e.share, threshold: e.alertShare, unit: 'ratio', comparison: '>' },

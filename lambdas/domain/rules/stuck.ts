@@ -36,10 +36,10 @@ import { attemptStartOf, inScope, isStuck, type RunSummary } from './run-summary
  */
 
 /** The rule's name in alert keys, message attributes and documents: part of the public contract, never renamed. */
-export const RULE_NAME = 'stuck';
+const RULE_NAME = 'stuck';
 
 /** Settings of the rule (`stuck` in the monitor configuration). */
-export const stuckSchema = z
+const stuckSchema = z
   .object({
     enabled: z.boolean(),
     /** A run is stuck when it started this long ago without a terminal event. */
@@ -50,10 +50,10 @@ export const stuckSchema = z
   })
   .strict();
 
-export type StuckSettings = z.infer<typeof stuckSchema>;
+type StuckSettings = z.infer<typeof stuckSchema>;
 
 /** On; started an hour ago without a terminal event, looking back one day; a warning. */
-export const STUCK_DEFAULTS: StuckSettings = {
+const STUCK_DEFAULTS: StuckSettings = {
   enabled: true,
   timeoutMs: 3_600_000,
   lookbackMs: 86_400_000,
@@ -61,7 +61,7 @@ export const STUCK_DEFAULTS: StuckSettings = {
 };
 
 /** One stuck run. */
-export interface StuckRun {
+interface StuckRun {
   readonly taskId: string;
   readonly status: TaskStatus;
   readonly attempt: number;
@@ -69,7 +69,7 @@ export interface StuckRun {
   readonly stuckForMs: number;
 }
 
-export interface StuckEvaluation extends EvaluationBase {
+interface StuckEvaluation extends EvaluationBase {
   readonly rule: typeof RULE_NAME;
   /** Every stuck run, oldest start first. */
   readonly runs: readonly StuckRun[];
@@ -139,7 +139,7 @@ export const evaluateStuck = (
 };
 
 /** How the rule reads in messages (subject, email, JSON document, CLI). */
-export const describeStuck = (e: StuckEvaluation): RuleWords => {
+const describeStuck = (e: StuckEvaluation): RuleWords => {
   const n = e.runs.length;
   const timeout = formatDurationMs(e.timeoutMs);
   return {

@@ -7,7 +7,7 @@ export interface AlertPublisher {
 }
 
 /** Publishing to SNS failed; the alert state keeps the message and the next run sends it again. */
-export class AlertPublishError extends Error {
+class AlertPublishError extends Error {
   override readonly name = 'AlertPublishError';
 }
 

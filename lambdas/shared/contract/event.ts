@@ -31,7 +31,7 @@ const utf8Bytes = (value: string): number => Buffer.byteLength(value, 'utf8');
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Why DynamoDB could not store a number exactly, or `undefined` when it can. Pure. */
-export const unstorableNumberReason = (value: number): string | undefined => {
+const unstorableNumberReason = (value: number): string | undefined => {
   if (!Number.isFinite(value)) return 'numbers must be finite (DynamoDB cannot store Infinity or NaN)';
   if (Number.isInteger(value) && !Number.isSafeInteger(value))
     return 'integers must be within ±(2^53 − 1) to keep their exact value; send larger ones as strings';

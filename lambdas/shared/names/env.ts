@@ -1,6 +1,7 @@
 /**
- * Environment variables of the Lambdas: names owned here, set by CDK (`infra/`) and by local mode
- * (`local/`), read by `loadEnv` which fails fast at cold start with the name of what is missing.
+ * Environment variables of the Lambdas: names owned here, set by CDK (`infra/`; local mode reads the
+ * values back from the stack it deploys to the emulator), read by `requireEnv`, `intEnv`,
+ * `optionalEnv` and `listEnv` below, which fail fast at cold start with the name of what is missing.
  */
 export const ENV = {
   historyTable: 'TASKPULSE_HISTORY_TABLE',
@@ -31,7 +32,7 @@ export const ENV = {
   logsUrl: 'TASKPULSE_LOGS_URL',
 } as const;
 
-export type EnvName = (typeof ENV)[keyof typeof ENV];
+type EnvName = (typeof ENV)[keyof typeof ENV];
 
 /** Raised at cold start when configuration is missing or malformed. */
 export class ConfigError extends Error {

@@ -41,8 +41,6 @@ export const DIMENSION = {
   reason: 'Reason',
 } as const;
 
-export type DimensionName = (typeof DIMENSION)[keyof typeof DIMENSION];
-
 /**
  * Counts of stored executions per status (Unit Count), emitted as the change each execution write
  * makes (`tallyOf` in `lambdas/ingest/metrics.ts`), so redeliveries count nothing and a day's sum equals

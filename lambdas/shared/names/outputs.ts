@@ -14,7 +14,5 @@ export const OUTPUT = {
   rollupFunctionName: 'RollupFunctionName',
 } as const;
 
-export type OutputName = (typeof OUTPUT)[keyof typeof OUTPUT];
-
 /** Default stack name of the standalone app (`<prefix>-<stage>`). */
 export const stackNameFor = (stage: string): string => `Taskpulse-${stage}`;

@@ -23,7 +23,7 @@ export interface AggregateReader {
 }
 
 /** Reading aggregates failed. */
-export class AggregateReadError extends StoreError {
+class AggregateReadError extends StoreError {
   override readonly name = 'AggregateReadError';
 }
 

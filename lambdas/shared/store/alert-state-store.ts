@@ -43,7 +43,7 @@ export class AlertStateConflictError extends VersionConflictError {
 }
 
 /** Reading or writing alert states failed for another reason. */
-export class AlertStateStoreError extends StoreError {
+class AlertStateStoreError extends StoreError {
   override readonly name = 'AlertStateStoreError';
 }
 

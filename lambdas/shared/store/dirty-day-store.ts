@@ -23,7 +23,7 @@ export interface DirtyDayStore {
 }
 
 /** Reading or removing dirty-day marks failed. */
-export class DirtyDayStoreError extends StoreError {
+class DirtyDayStoreError extends StoreError {
   override readonly name = 'DirtyDayStoreError';
 }
 

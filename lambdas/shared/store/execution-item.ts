@@ -43,7 +43,7 @@ interface StoredEvent {
 }
 
 /** The item as written (plain object; the document client marshals it). */
-export type ExecutionItem = Record<string, unknown> & { pk: string; sk: string; v: number };
+type ExecutionItem = Record<string, unknown> & { pk: string; sk: string; v: number };
 
 const toStoredEvent = (e: EventRecord): StoredEvent => ({
   i: e.eventId,

@@ -17,7 +17,7 @@ export interface RollupStore {
 }
 
 /** Reading or writing rollups failed. */
-export class RollupStoreError extends StoreError {
+class RollupStoreError extends StoreError {
   override readonly name = 'RollupStoreError';
 }
 

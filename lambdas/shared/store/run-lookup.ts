@@ -28,7 +28,7 @@ export interface RunLookup {
 }
 
 /** Reading the history failed. */
-export class RunLookupError extends StoreError {
+class RunLookupError extends StoreError {
   override readonly name = 'RunLookupError';
 }
 

@@ -45,7 +45,7 @@ const task = (taskId: string, options: Omit<LifecycleOptions, 'taskId'>): TaskEv
  *   D1 (09:40), img-05 succeeded on D2 (08:00, run 800 ms);
  * - sync_orders: ord-01 failed on D2 at 08:00 (ConnectionError), outside `failures --since 1h`.
  */
-export const knownEvents = (): TaskEvent[] => [
+const knownEvents = (): TaskEvent[] => [
   ...Array.from({ length: 8 }, (_, i) =>
     task(`inv-0${i + 1}`, {
       taskType: 'send_invoice',
@@ -92,7 +92,7 @@ export const knownEvents = (): TaskEvent[] => [
 ];
 
 /** Alert states of the known data: one firing, one ok. */
-export const knownAlertStates = (): AlertState[] => [
+const knownAlertStates = (): AlertState[] => [
   {
     rule: 'stuck',
     scope: 'resize_image',

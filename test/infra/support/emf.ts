@@ -28,7 +28,7 @@ export interface EmfDocument {
   readonly [key: string]: unknown;
 }
 
-export interface CaptureOptions {
+interface CaptureOptions {
   readonly stage?: string;
   readonly namespace?: string;
   /** Value of TASKPULSE_AGGREGATE_DIMENSIONS. @default '' */

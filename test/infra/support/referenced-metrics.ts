@@ -26,7 +26,7 @@ export const renderJoin = (value: unknown): string => {
 const unquote = (s: string): string => s.trim().replace(/^"(.*)"$/, '$1');
 
 /** Metric references inside a SEARCH expression string. */
-export const searchRefs = (expression: string, source: string): MetricRef[] =>
+const searchRefs = (expression: string, source: string): MetricRef[] =>
   [...expression.matchAll(/SEARCH\(\s*'\s*\{([^}]*)\}([^']*)'/g)].map((m) => {
     const [ns = '', ...dims] = (m[1] ?? '').split(',').map(unquote);
     const name = /MetricName="([^"]+)"/.exec(m[2] ?? '')?.[1] ?? '';

@@ -6,7 +6,7 @@ import type { RollupStore } from '../../../lambdas/shared/store/rollup-store';
 import { exactQuantile, type OracleRollup, oracleRollups, withinBound } from './oracle';
 
 /** Compare a stored rollup with the oracle: counts exactly, percentiles within the stated bound. */
-export const expectMatchesOracle = (rollup: Rollup, oracle: OracleRollup) => {
+const expectMatchesOracle = (rollup: Rollup, oracle: OracleRollup) => {
   const bound = rollup.percentileRelativeError;
   expect(bound).toBe(0.02);
   expect({ total: rollup.total, byStatus: rollup.byStatus, retried: rollup.retried }).toEqual({

@@ -21,7 +21,7 @@ export interface OracleRollup {
 }
 
 /** The executions the events make (order-independent, like the ingest). */
-export const executionsOf = (events: readonly TaskEvent[]): Execution[] => {
+const executionsOf = (events: readonly TaskEvent[]): Execution[] => {
   const byTask = new Map<string, TaskEvent[]>();
   for (const e of events) byTask.set(e.taskId, [...(byTask.get(e.taskId) ?? []), e]);
   return [...byTask.values()].map((group) => mergeEvents(undefined, group).execution!);

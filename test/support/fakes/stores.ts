@@ -118,7 +118,7 @@ export class InMemoryRollupStore implements RollupStore {
 }
 
 /** One published alert as a machine subscriber (the `sqs` protocol body) would decode it. */
-export interface PublishedAlert {
+interface PublishedAlert {
   readonly id: string;
   readonly subject: string;
   readonly document: AlertDocument;
