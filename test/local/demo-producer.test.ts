@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SLOW_DEFAULTS } from '../../lambdas/domain/rules/slow';
 import { parseTaskEvent, type TaskEvent } from '../../lambdas/shared/contract/event';
 import {
   burstTypeAt,
@@ -58,6 +59,21 @@ describe('planTask', () => {
       .filter((e) => e.status === 'failed' || e.status === 'retrying');
     expect(outcomes.length).toBeGreaterThan(60);
     expect(outcomes.every((e) => e.error?.type === 'UpstreamUnavailable')).toBe(true);
+  });
+});
+
+describe('run times', () => {
+  it('keep every task type under the slow rule outside the failure bursts', () => {
+    // The slow alert fires when more than 10% of runs take over 5 s: the demo's normal traffic must not.
+    const random = seededRandom(5);
+    for (const type of Object.keys(DEMO_TASK_TYPES) as DemoTaskType[]) {
+      const runs = Array.from({ length: 1_000 }, () => planTask(type, { random, nowMs: NOW }))
+        .flat()
+        .map((m) => JSON.parse(m.body) as TaskEvent)
+        .filter((e) => e.durationMs !== undefined);
+      const slow = runs.filter((e) => e.durationMs! > SLOW_DEFAULTS.thresholdMs).length;
+      expect(slow / runs.length, type).toBeLessThan(SLOW_DEFAULTS.alertShare! / 2);
+    }
   });
 });
 
