@@ -3,6 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { SQSEvent } from 'aws-lambda';
+import { BASE_TIME_MS, makeLifecycle, pick, seededRandom } from '../demo/lifecycle';
 import { createAggregateHandler } from '../lambdas/aggregate/handler-factory';
 import { createIngestHandler } from '../lambdas/ingest/handler-factory';
 import { documentClient } from '../lambdas/shared/aws/clients';
@@ -14,7 +15,6 @@ import { deployLocalStack } from '../local/deploy';
 import { startMoto } from '../local/moto';
 import { DynamoStreamPoller } from '../local/stream-poller';
 import { synthTemplate } from '../local/template';
-import { BASE_TIME_MS, makeLifecycle, pick, seededRandom } from '../test/support/events';
 import { attachCostMeter, type CostTotals } from './cost-meter';
 import { benchSdk } from './sdk';
 

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { TaskEvent, TaskStatus } from '../lambdas/shared/contract/event';
+import { isoAt, makeEvent, makeLifecycle, pick } from '../demo/lifecycle';
+import type { TaskEvent } from '../lambdas/shared/contract/event';
 
 /**
  * A demo producer for local mode: raw contract events, as any producer would send them, for a few task
- * types with realistic lives: enqueued → started → succeeded / failed / cancelled, retries (attempt
- * 2), slow and stuck tasks, dimensions and custom metrics, redelivered duplicates, now and then a
- * malformed message (to show the quarantine) and failure bursts of one task type at a time (to make
- * alerts fire and recover, see `BurstSchedule`).
+ * types with realistic lives drawn from their profiles and built by the generator the bench and tests
+ * use (`demo/lifecycle.ts`): retries (attempt 2), slow and stuck tasks, dimensions and custom metrics,
+ * redelivered duplicates, now and then a malformed message (to show the quarantine) and failure bursts
+ * of one task type at a time (to make alerts fire and recover, see `BurstSchedule`).
  */
 
 /** How one kind of task behaves. */
@@ -55,7 +56,8 @@ export const DEMO_TASK_TYPES = {
   },
   generate_report: {
     source: 'report-runner',
-    durationMs: 6_000,
+    // Typical run times stay under the slow rule's 5 s (with jitter up to 1.5×): only the 3% tail is slow.
+    durationMs: 2_500,
     failureRate: 0.04,
     errors: [{ type: 'TimeoutError', message: 'warehouse query exceeded 60 s' }],
     metrics: (r) => ({
@@ -70,14 +72,6 @@ export type DemoTaskType = keyof typeof DEMO_TASK_TYPES;
 
 const MARKETPLACES = ['DE', 'FR', 'UK', 'US', 'JP'] as const;
 
-/** One message the producer will send, `atMs` from the task's start. */
-export interface PlannedMessage {
-  readonly atMs: number;
-  /** The body as sent; a valid event unless `malformed`. */
-  readonly body: string;
-  readonly malformed?: string;
-}
-
 /** How the world looks for one task: failure bursts raise one type's failure rate. */
 export interface PlanOptions {
   readonly random: () => number;
@@ -89,8 +83,6 @@ export interface PlanOptions {
   readonly burstError?: { type: string; message: string };
 }
 
-const pick = <T>(items: readonly T[], random: () => number): T => items[Math.floor(random() * items.length)]!;
-
 /** Run time with a long tail: mostly near the typical value, 3% ten times slower. */
 const drawDuration = (typicalMs: number, random: () => number): number => {
   const jitter = 0.5 + random();
@@ -99,95 +91,51 @@ const drawDuration = (typicalMs: number, random: () => number): number => {
 };
 
 /**
- * Plan the messages of one task's life: event bodies with their send offsets. Pure given `random`.
- * Outcomes: success; failure; a failed attempt retried once (`retrying` + attempt 2); cancellation
- * before start; stuck (started, never finished); and an occasional duplicate delivery.
+ * The events of one task's life, drawn from its profile and built by the shared `makeLifecycle` (each is
+ * sent when its `occurredAt` comes). Outcomes: success; failure; a failed attempt retried once
+ * (`retrying` + attempt 2); cancellation; stuck (started, never finished); and an occasional duplicate
+ * delivery (at-least-once on the producer side too). Pure given `random`, except for the ids.
  */
-export const planTask = (taskType: DemoTaskType, options: PlanOptions): PlannedMessage[] => {
+export const planTask = (taskType: DemoTaskType, options: PlanOptions): TaskEvent[] => {
   const { random, nowMs } = options;
   const profile: TaskProfile = DEMO_TASK_TYPES[taskType];
-  const taskId = `${taskType}-${randomUUID().slice(0, 8)}`;
-  const dimensions = { marketplace: pick(MARKETPLACES, random) };
-  const base = {
-    version: 1 as const,
-    taskId,
+  const fails = () => random() < (options.failureRate ?? profile.failureRate);
+  const retried = fails() && random() < 0.5;
+  const fate = random();
+  const outcome = fate < 0.01 ? 'cancelled' : fate < 0.015 ? 'running' : fails() ? 'failed' : 'succeeded';
+  const error = options.burstError ?? pick(random, profile.errors);
+  const events = makeLifecycle({
+    taskId: `${taskType}-${randomUUID().slice(0, 8)}`,
     taskType,
+    startMs: nowMs,
+    waitMs: Math.round(50 + random() * 1_500),
+    runMs: drawDuration(profile.durationMs, random),
+    backoffMs: Math.round(50 + random() * 3_000),
+    attempts: retried ? 2 : 1,
+    outcome,
+    error: { ...error, stack: `${error.type}: ${error.message}\n    at ${taskType} (worker.js:42:13)` },
     source: `${profile.source}-${1 + Math.floor(random() * 3)}`,
-    dimensions,
-  };
-  const params = profile.params?.(random);
-  const out: PlannedMessage[] = [];
-  const emit = (atMs: number, status: TaskStatus, attempt: number, extra: Partial<TaskEvent> = {}) => {
-    const event: TaskEvent = {
-      ...base,
-      eventId: randomUUID(),
-      status,
-      attempt,
-      occurredAt: new Date(nowMs + atMs).toISOString(),
-      ...(params !== undefined && status === 'enqueued' && { params }),
-      ...extra,
-    };
-    out.push({ atMs, body: JSON.stringify(event) });
-  };
-  const failureRate = options.failureRate ?? profile.failureRate;
-  const errorOf = () => options.burstError ?? pick(profile.errors, random);
-
-  let t = 0;
-  emit(t, 'enqueued', 1);
-  if (random() < 0.01) {
-    emit(t + 300 + random() * 1_000, 'cancelled', 1);
-    return out;
-  }
-  const maxAttempts = 2;
-  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    t += Math.round(50 + random() * (attempt === 1 ? 1_500 : 3_000)); // queue wait, or retry backoff
-    emit(t, 'started', attempt);
-    if (random() < 0.005) return out; // stuck: the worker died without a word
-    const durationMs = drawDuration(profile.durationMs, random);
-    t += durationMs;
-    const metrics = profile.metrics?.(random);
-    if (random() >= failureRate) {
-      emit(t, 'succeeded', attempt, { durationMs, ...(metrics !== undefined && { metrics }) });
-      break;
-    }
-    const error = errorOf();
-    const retry = attempt < maxAttempts && random() < 0.5;
-    emit(t, retry ? 'retrying' : 'failed', attempt, {
-      durationMs,
-      error: { ...error, stack: `${error.type}: ${error.message}\n    at ${taskType} (worker.js:42:13)` },
-    });
-    if (!retry) break;
-  }
-  // At-least-once delivery on the producer side too: now and then a message is sent twice.
-  if (random() < 0.02 && out.length > 0) {
-    const again = pick(out, random);
-    out.push({ atMs: again.atMs + 500, body: again.body });
-  }
-  return out;
+    dimensions: { marketplace: pick(random, MARKETPLACES) },
+    ...(profile.params !== undefined && { params: profile.params(random) }),
+    ...(outcome === 'succeeded' && profile.metrics !== undefined && { metrics: profile.metrics(random) }),
+  });
+  if (random() < 0.02) events.push(pick(random, events));
+  return events;
 };
 
 /** A malformed message of one of the kinds the ingest path must quarantine. Pure given `random`. */
-export const malformedMessage = (nowMs: number, random: () => number): PlannedMessage => {
-  const valid = {
-    version: 1,
-    eventId: randomUUID(),
-    taskId: `broken-${randomUUID().slice(0, 8)}`,
-    taskType: 'send_invoice',
-    status: 'started',
-    occurredAt: new Date(nowMs).toISOString(),
-    attempt: 1,
-    source: 'legacy-cron',
-  };
+export const malformedMessage = (nowMs: number, random: () => number): { kind: string; body: string } => {
+  const valid = makeEvent({ taskId: `broken-${randomUUID().slice(0, 8)}`, occurredAt: isoAt(nowMs) });
   const kinds: [string, string][] = [
     ['not JSON', '{"taskId": "t-1", "status": started'],
     ['unknown status', JSON.stringify({ ...valid, status: 'exploded' })],
     ['missing taskType', JSON.stringify({ ...valid, taskType: undefined })],
     ['attempt as string', JSON.stringify({ ...valid, attempt: '1' })],
     ['oversize params', JSON.stringify({ ...valid, params: { blob: 'x'.repeat(3_000) } })],
-    ['clock skew', JSON.stringify({ ...valid, occurredAt: new Date(nowMs + 3_600_000).toISOString() })],
+    ['clock skew', JSON.stringify({ ...valid, occurredAt: isoAt(nowMs + 3_600_000) })],
   ];
-  const [malformed, body] = pick(kinds, random);
-  return { atMs: 0, body, malformed };
+  const [kind, body] = pick(random, kinds);
+  return { kind, body };
 };
 
 /**
@@ -299,14 +247,15 @@ export class DemoProducer {
     // Whole tasks per tick plus a chance for the fraction, so the average rate is right.
     const count = Math.floor(expected) + (Math.random() < expected % 1 ? 1 : 0);
     for (let i = 0; i < count; i++) {
-      const type = pick(Object.keys(DEMO_TASK_TYPES) as DemoTaskType[], Math.random);
-      const plan = planTask(type, {
+      const type = pick(Math.random, Object.keys(DEMO_TASK_TYPES) as DemoTaskType[]);
+      const events = planTask(type, {
         random: Math.random,
         nowMs: now,
         ...(type === burst && { failureRate: BURST_FAILURE_RATE, burstError: BURST_ERROR(type) }),
       });
-      if (Math.random() < 1 / MALFORMED_EVERY) plan.push(malformedMessage(now, Math.random));
-      for (const m of plan) this.queue.push({ dueMs: now + m.atMs, body: m.body });
+      for (const e of events) this.queue.push({ dueMs: Date.parse(e.occurredAt), body: JSON.stringify(e) });
+      if (Math.random() < 1 / MALFORMED_EVERY)
+        this.queue.push({ dueMs: now, ...malformedMessage(now, Math.random) });
     }
     const due = this.queue.filter((m) => m.dueMs <= now);
     if (due.length === 0) return;

@@ -5,9 +5,9 @@ import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
+import { BASE_TIME_MS, makeLifecycle, seededRandom, shuffle } from '../../demo/lifecycle';
 import { NOTIFICATION_KIND } from '../../lambdas/domain/rules/rule';
 import type { TaskEvent } from '../../lambdas/shared/contract/event';
-import { BASE_TIME_MS, makeLifecycle, seededRandom, shuffle } from '../../test/support/events';
 import { deliverAll } from './delivery';
 import { messagesOf, type ScenarioOptions, type ScenarioResult, TORTURE_NOW_MS } from './scenarios';
 import { createTortureStack, type TortureStack } from './stack';

@@ -1,6 +1,6 @@
+import { isoAt, makeEvent, pick, seededRandom, shuffle } from '../../demo/lifecycle';
 import type { TaskEvent } from '../../lambdas/shared/contract/event';
 import { EVENT_LIMITS } from '../../lambdas/shared/contract/limits';
-import { isoAt, makeEvent, pick, seededRandom, shuffle } from '../../test/support/events';
 import { executionOfItem, snapshotOf } from './compare';
 import { deliverAll, type QueuedMessage } from './delivery';
 import { generateEvents, type ScenarioOptions, type ScenarioResult, TORTURE_NOW_MS } from './scenarios';

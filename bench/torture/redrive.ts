@@ -1,8 +1,8 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { approximateCount, redrive } from '../../cli/ops/redrive';
+import { makeEvent } from '../../demo/lifecycle';
 import { SqsEventSourcePoller } from '../../local/sqs-poller';
-import { makeEvent } from '../../test/support/events';
 import { FaultInjector } from '../../test/support/faults';
 import type { ScenarioOptions, ScenarioResult } from './scenarios';
 import { TORTURE_NOW_MS } from './scenarios';

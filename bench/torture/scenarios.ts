@@ -1,6 +1,7 @@
+import { BASE_TIME_MS, seededRandom, shuffle } from '../../demo/lifecycle';
 import type { TaskEvent } from '../../lambdas/shared/contract/event';
 import { dayOf } from '../../lambdas/shared/names/keys';
-import { BASE_TIME_MS, makeRandomLifecycle, seededRandom, shuffle } from '../../test/support/events';
+import { makeRandomLifecycle } from '../../test/support/events';
 import { type FaultCount, FaultInjector, type FaultPlacement } from '../../test/support/faults';
 import { checkOracle, diffSnapshots, type Snapshot, snapshotOf } from './compare';
 import { deliverAll, type QueuedMessage } from './delivery';
