@@ -315,6 +315,36 @@ export const deltaOf = (
     ...contributionOf(after, dimensionKeys).map((delta) => ({ delta, sign: 1 as const })),
   ]);
 
+/** The distinct-name counters: bookkeeping of the cap, never a count of executions. */
+export const NAME_COUNTER_FIELDS: ReadonlySet<string> = new Set(
+  Object.values(NAME_FAMILIES).map((f) => f.namesField),
+);
+
+/**
+ * A recomputed bucket laid out like a stored one (`taskpulse rebuild`): names without an entry in a
+ * stored bucket that is at its cap are counted in `OTHER_NAME`, as the aggregator counted them. Names
+ * without an entry in a bucket with room stay named: the correction's update admits them (or folds
+ * those past the cap). Pure.
+ */
+export const foldLikeStored = (
+  recomputed: AggregateDelta,
+  stored: Readonly<Record<string, unknown>>,
+): AggregateDelta => {
+  const folded = new Set<string>();
+  for (const field of [...Object.keys(recomputed.counters), ...Object.keys(recomputed.samples)]) {
+    const carried = cappedNameOf(field);
+    if (carried === undefined || carried.name === OTHER_NAME) continue;
+    const spec = NAME_FAMILIES[carried.family];
+    if (
+      stored[spec.countField(carried.name)] === undefined &&
+      Number(stored[spec.namesField] ?? 0) >= spec.cap
+    )
+      folded.add(carried.name);
+  }
+  if (folded.size === 0) return recomputed;
+  return { target: recomputed.target, ...foldNames(recomputed.counters, recomputed.samples, folded) };
+};
+
 /**
  * The UTC days a batch changed that had already ended at `nowMs` (late events), sorted: the days the
  * scheduled rollup must recompute. The current day is left out, its rollup is computed after it ends.
