@@ -135,8 +135,8 @@ export const admitNames = (input: {
 };
 
 /**
- * Move the fields of `folded` names to `OTHER_NAME`: counters are added exactly, the first sample (by
- * name) is kept. Totals per field family are unchanged. Pure.
+ * Move the counters of `folded` names to `OTHER_NAME`, added exactly, and drop their samples. Totals
+ * per field family are unchanged. Pure.
  */
 export const foldNames = (
   counters: Readonly<Record<string, number>>,
@@ -149,8 +149,8 @@ export const foldNames = (
   };
   const outCounters: Record<string, number> = {};
   for (const field of Object.keys(counters).sort()) add(outCounters, target(field), counters[field]!);
-  const outSamples: Record<string, string> = {};
-  for (const field of Object.keys(samples).sort()) outSamples[target(field)] ??= samples[field]!;
+  // A folded name's sample is dropped: one type's message would misdescribe the whole other entry.
+  const outSamples = Object.fromEntries(Object.entries(samples).filter(([field]) => target(field) === field));
   return { counters: outCounters, samples: outSamples };
 };
 
