@@ -39,7 +39,7 @@ const lifecycleOf = (i: number): LifecycleOptions => ({
   metrics: { [metricName(i)]: i * 1.5 },
 });
 
-/** 500 failed runs in one 10-minute bucket, each with its own error type and metric name. */
+/** 500 failed runs in one 5-minute bucket, each with its own error type and metric name. */
 const executions: Execution[] = Array.from({ length: NAMES }, (_, i) => makeExecution(lifecycleOf(i)));
 
 /** Every tenth run is stored again changed: a new metric value (other bins) and another error type. */
