@@ -11,6 +11,7 @@ import {
   MAX_EXPRESSION_BYTES,
   planAdmittingUpdate,
 } from '../../../lambdas/shared/store/aggregate-store';
+import { longErrorTypes } from '../../support/names';
 
 /** The pure planning of the per-bucket cap on producer-chosen names. */
 
@@ -106,13 +107,7 @@ describe('planAdmittingUpdate', () => {
   const target = { scope: 'send_invoice', day: '2026-03-02', slot: '10:00' };
 
   it('chunks 600 long error types so every update and condition stays under 4 KB', () => {
-    const counters: Record<string, number> = {};
-    const samples: Record<string, string> = {};
-    for (let i = 0; i < 600; i++) {
-      const type = `E${String(i).padStart(127, 'x')}`;
-      counters[`e_${type}`] = 1;
-      samples[`es_${type}`] = 'boom';
-    }
+    const { counters, samples } = longErrorTypes(600);
     const chunks = chunksOfAdmittingPart({ part: 'err', counters, samples });
     expect(chunks.length).toBeGreaterThan(1);
     chunks.forEach((chunk, i) => {
