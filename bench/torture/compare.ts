@@ -1,4 +1,4 @@
-import { contributionOf, sumDeltas } from '../../lambdas/domain/aggregate';
+import { contributionOf, NAME_COUNTER_FIELDS, sumDeltas } from '../../lambdas/domain/aggregate';
 import { type Execution, mergeEvents } from '../../lambdas/domain/execution';
 import type { TaskEvent } from '../../lambdas/shared/contract/event';
 import { slotOfAggregateSort } from '../../lambdas/shared/names/keys';
@@ -69,7 +69,14 @@ export const snapshotOf = async (
       const key = `${pk}\n${slotOfAggregateSort(String(item.sk))}`;
       const bucket = buckets.get(key) ?? {};
       for (const [field, value] of Object.entries(item)) {
-        if (BUCKET_META.has(field) || field === 'v' || field.startsWith('ledger')) continue;
+        // The per-part counters of named entries depend on arrival order by design (decision 0012).
+        if (
+          BUCKET_META.has(field) ||
+          field === 'v' ||
+          field.startsWith('ledger') ||
+          NAME_COUNTER_FIELDS.has(field)
+        )
+          continue;
         bucket[field] =
           typeof value === 'number' && typeof bucket[field] === 'number'
             ? (bucket[field] as number) + value

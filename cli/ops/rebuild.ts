@@ -4,6 +4,8 @@ import {
   type AggregateTarget,
   addExact,
   contributionOf,
+  foldLikeStored,
+  NAME_COUNTER_FIELDS,
   sumDeltas,
 } from '../../lambdas/domain/aggregate';
 import type { Execution } from '../../lambdas/domain/execution';
@@ -23,6 +25,11 @@ import { daysBetween } from '../../lambdas/shared/time';
  * applied yet when the bucket is read (stream lag): that change ends up counted twice. Run it when
  * the aggregator is caught up (iterator age near zero), and run it again: it is idempotent, and a
  * second run corrects what a race left (see docs/cli.md and docs/decisions/0050-rebuild-by-correction.md).
+ *
+ * Producer-chosen names keep the aggregator's per-bucket cap: corrections go through `applyDelta`,
+ * which admits or folds names exactly as for live changes, and the comparison counts names a full
+ * bucket has no entry for in its `(other)` entry (`foldLikeStored`), so a capped bucket shows no
+ * spurious change. Which names have their own entry is not recomputed (it depends on arrival order).
  *
  * Executions are found by creation day (the `byType` index), and an execution counts in the buckets
  * of its creation, first start and finish, which can be later days; so the executions of
@@ -134,8 +141,13 @@ export const correctionOf = (
   stored: Readonly<Record<string, unknown>>,
   recomputed: AggregateDelta | undefined,
 ): { delta: AggregateDelta; change: BucketChange } | undefined => {
-  const after = recomputed?.counters ?? {};
-  const fields = new Set([...Object.keys(stored).filter((f) => !isSample(f)), ...Object.keys(after)]);
+  // Names past the bucket's cap are compared (and corrected) in the other entry, where they count.
+  const laidOut = recomputed === undefined ? undefined : foldLikeStored(recomputed, stored);
+  const after = laidOut?.counters ?? {};
+  const fields = new Set([
+    ...Object.keys(stored).filter((f) => !isSample(f) && !NAME_COUNTER_FIELDS.has(f)),
+    ...Object.keys(after),
+  ]);
   const counters: Record<string, number> = {};
   const changed: Record<string, FieldChange> = {};
   for (const field of [...fields].sort()) {
@@ -148,7 +160,7 @@ export const correctionOf = (
   }
   // A sample is kept for every error type with a count, as the aggregator keeps one.
   const samples = Object.fromEntries(
-    Object.entries(recomputed?.samples ?? {}).filter(([field]) => stored[field] === undefined),
+    Object.entries(laidOut?.samples ?? {}).filter(([field]) => stored[field] === undefined),
   );
   if (Object.keys(counters).length === 0 && Object.keys(samples).length === 0) return undefined;
   return {

@@ -36,7 +36,123 @@ export const AGG_FIELD = {
   /** Enqueued, not started, not finished; counted in the bucket of creation (queue-stuck rule). */
   waiting: 'wq',
   started: 'st',
+  /** Distinct error types with their own entry in a bucket (maintained with admission, see `admitNames`). */
+  errorNames: 'ne',
+  /** Distinct custom-metric names with their own entry in a bucket. */
+  metricNames: 'nm',
 } as const;
+
+/**
+ * The entry that holds, per bucket, every producer-chosen name past the cap. Error types and metric
+ * names are chosen by producers, and each one becomes attributes of an aggregate item, so without a
+ * cap one bucket could grow toward DynamoDB's 400 KB item limit. Metric names cannot contain `(`
+ * (contract pattern), so it never collides with one; an error type spelled `(other)` shares it.
+ */
+export const OTHER_NAME = '(other)';
+
+/** Error types with their own entry per bucket and scope; later new types count in `OTHER_NAME`. */
+export const MAX_ERROR_TYPES_PER_BUCKET = 50;
+/** Custom-metric names with their own entry per bucket and scope; later new names count in `OTHER_NAME`. */
+export const MAX_METRIC_NAMES_PER_BUCKET = 50;
+
+/** The two families of producer-chosen names, each capped per bucket. */
+export type NameFamily = 'error' | 'metric';
+
+/** Per family: its cap, the field that says a name has its own entry, the distinct-name counter. */
+export const NAME_FAMILIES: Readonly<
+  Record<NameFamily, { cap: number; countField: (name: string) => string; namesField: string }>
+> = {
+  error: {
+    cap: MAX_ERROR_TYPES_PER_BUCKET,
+    countField: (name) => AGG_FIELD.errorCount(name),
+    namesField: AGG_FIELD.errorNames,
+  },
+  metric: {
+    cap: MAX_METRIC_NAMES_PER_BUCKET,
+    countField: (name) => AGG_FIELD.metricCount(name),
+    namesField: AGG_FIELD.metricNames,
+  },
+};
+
+/** The producer-chosen name a counter or sample field carries, if any. Pure. */
+export const cappedNameOf = (field: string): { family: NameFamily; name: string } | undefined => {
+  if (field.startsWith('es_')) return { family: 'error', name: field.slice(3) };
+  if (field.startsWith('e_')) return { family: 'error', name: field.slice(2) };
+  if (field.startsWith('mn_') || field.startsWith('ms_')) return { family: 'metric', name: field.slice(3) };
+  if (field.startsWith('mh_')) {
+    const rest = field.slice(3);
+    return { family: 'metric', name: rest.slice(0, rest.lastIndexOf('_')) };
+  }
+  return undefined;
+};
+
+/** The same field for another name (`e_X` → `e_(other)`, `mh_X_p3` → `mh_(other)_p3`). Pure. */
+export const renameField = (field: string, name: string): string => {
+  const carried = cappedNameOf(field);
+  if (carried === undefined) return field;
+  const prefix = field.slice(0, field.indexOf('_') + 1);
+  return `${prefix}${name}${field.slice(prefix.length + carried.name.length)}`;
+};
+
+/** Which names of one update get their own entry, and which are folded into `OTHER_NAME`. */
+export interface Admission {
+  /** Names that already have their own entry. */
+  readonly named: readonly string[];
+  /** New names that get their own entry with this update (the distinct-name counter grows by as many). */
+  readonly admitted: readonly string[];
+  /** Names counted in `OTHER_NAME`. */
+  readonly folded: readonly string[];
+}
+
+/**
+ * Decide, for the names of one update, which keep their own entry. A name that has an entry keeps it;
+ * a new name with a positive count is admitted while the bucket holds fewer than `cap` names (in name
+ * order); every other name is folded. Because entries are never removed and the counter never
+ * shrinks, a name that was folded once is folded for good in that bucket, so a later retraction of
+ * its count (an execution that changed) finds it in `OTHER_NAME`, where the count went: totals stay
+ * exact. Which names get their own entry depends on arrival order (the first `cap` distinct names of
+ * a bucket win). Pure.
+ */
+export const admitNames = (input: {
+  readonly cap: number;
+  /** Names that have an entry in the bucket now. */
+  readonly has: (name: string) => boolean;
+  /** Distinct names with an entry now. */
+  readonly count: number;
+  /** Count delta per name in this update (0 for a name with only sums or samples). */
+  readonly netByName: ReadonlyMap<string, number>;
+}): Admission => {
+  const named: string[] = [];
+  const admitted: string[] = [];
+  const folded: string[] = [];
+  for (const name of [...input.netByName.keys()].sort()) {
+    if (name === OTHER_NAME || input.has(name)) named.push(name);
+    else if ((input.netByName.get(name) ?? 0) > 0 && input.count + admitted.length < input.cap)
+      admitted.push(name);
+    else folded.push(name);
+  }
+  return { named, admitted, folded };
+};
+
+/**
+ * Move the counters of `folded` names to `OTHER_NAME`, added exactly, and drop their samples. Totals
+ * per field family are unchanged. Pure.
+ */
+export const foldNames = (
+  counters: Readonly<Record<string, number>>,
+  samples: Readonly<Record<string, string>>,
+  folded: ReadonlySet<string>,
+): { counters: Record<string, number>; samples: Record<string, string> } => {
+  const target = (field: string) => {
+    const carried = cappedNameOf(field);
+    return carried !== undefined && folded.has(carried.name) ? renameField(field, OTHER_NAME) : field;
+  };
+  const outCounters: Record<string, number> = {};
+  for (const field of Object.keys(counters).sort()) add(outCounters, target(field), counters[field]!);
+  // A folded name's sample is dropped: one type's message would misdescribe the whole other entry.
+  const outSamples = Object.fromEntries(Object.entries(samples).filter(([field]) => target(field) === field));
+  return { counters: outCounters, samples: outSamples };
+};
 
 /** Where a contribution goes: a scope and a bucket. */
 export interface AggregateTarget {
@@ -198,6 +314,36 @@ export const deltaOf = (
     ...contributionOf(before, dimensionKeys).map((delta) => ({ delta, sign: -1 as const })),
     ...contributionOf(after, dimensionKeys).map((delta) => ({ delta, sign: 1 as const })),
   ]);
+
+/** The distinct-name counters: bookkeeping of the cap, never a count of executions. */
+export const NAME_COUNTER_FIELDS: ReadonlySet<string> = new Set(
+  Object.values(NAME_FAMILIES).map((f) => f.namesField),
+);
+
+/**
+ * A recomputed bucket laid out like a stored one (`taskpulse rebuild`): names without an entry in a
+ * stored bucket that is at its cap are counted in `OTHER_NAME`, as the aggregator counted them. Names
+ * without an entry in a bucket with room stay named: the correction's update admits them (or folds
+ * those past the cap). Pure.
+ */
+export const foldLikeStored = (
+  recomputed: AggregateDelta,
+  stored: Readonly<Record<string, unknown>>,
+): AggregateDelta => {
+  const folded = new Set<string>();
+  for (const field of [...Object.keys(recomputed.counters), ...Object.keys(recomputed.samples)]) {
+    const carried = cappedNameOf(field);
+    if (carried === undefined || carried.name === OTHER_NAME) continue;
+    const spec = NAME_FAMILIES[carried.family];
+    if (
+      stored[spec.countField(carried.name)] === undefined &&
+      Number(stored[spec.namesField] ?? 0) >= spec.cap
+    )
+      folded.add(carried.name);
+  }
+  if (folded.size === 0) return recomputed;
+  return { target: recomputed.target, ...foldNames(recomputed.counters, recomputed.samples, folded) };
+};
 
 /**
  * The UTC days a batch changed that had already ended at `nowMs` (late events), sorted: the days the

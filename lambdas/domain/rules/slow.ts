@@ -40,7 +40,7 @@ const slowSchema = z
 type SlowSettings = z.infer<typeof slowSchema>;
 
 /** On; more than 10% of the last hour's runs over 5 s, once 10 were measured; a warning. */
-const SLOW_DEFAULTS: SlowSettings = {
+export const SLOW_DEFAULTS: SlowSettings = {
   enabled: true,
   thresholdMs: 5_000,
   windowMs: 3_600_000,

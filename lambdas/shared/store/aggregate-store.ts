@@ -1,5 +1,15 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { AggregateDelta, AggregateTarget } from '../../domain/aggregate';
+import {
+  type Admission,
+  type AggregateDelta,
+  type AggregateTarget,
+  admitNames,
+  cappedNameOf,
+  foldNames,
+  NAME_FAMILIES,
+  type NameFamily,
+  OTHER_NAME,
+} from '../../domain/aggregate';
 import { isRetryableAwsError } from '../aws/retryable';
 import { isConditionalCheckFailed, StoreError } from '../errors';
 import { aggregateKey, aggregateSkipKey, dirtyDayKey, parseScope, scopeRegistryKey } from '../names/keys';
@@ -101,14 +111,24 @@ const ledgerKey = (intent: string) => ({ pk: 'LG', sk: intent });
 
 /** Histogram bins per stored part: an update stays far below the 4 KB expression limit and a part item under 1 KB. */
 const BINS_PER_PART = 50;
-/** Error-type parts per bucket (error types are spread over them by hash). */
-const ERROR_PARTS = 8;
+/** The part holding error counts and samples: one per bucket, so its cap of names is the bucket's. */
+export const ERROR_PART = 'err';
+/** The core part: it also holds custom-metric counts and sums, and so decides which metric names are kept. */
+export const CORE_PART = '';
 
-const hashOf = (text: string): number => {
-  let h = 0;
-  for (const ch of text) h = (Math.imul(h, 31) + ch.charCodeAt(0)) >>> 0;
-  return h;
-};
+/**
+ * Parts that admit producer-chosen names (see `admitNames`): the family whose cap they hold. Metric
+ * histogram parts follow the core part's decision (a folded metric's bins go to `m.(other).…`).
+ */
+const ADMITTING_PARTS: ReadonlyMap<string, NameFamily> = new Map([
+  [CORE_PART, 'metric'],
+  [ERROR_PART, 'error'],
+]);
+
+/** Names per update of an admitting part: keeps the update and condition expressions far below 4 KB. */
+const NAMES_PER_ADMITTING_UPDATE = 25;
+/** Tries of one admitting update that lost a race with another writer of the same part. */
+const MAX_ADMISSION_TRIES = 10;
 
 const binPart = (family: string, bin: string): string =>
   bin === 'z'
@@ -118,7 +138,9 @@ const binPart = (family: string, bin: string): string =>
 /**
  * The stored part a counter field belongs to: a pure function of the field name, so every delivery
  * order and batch split lays a bucket out the same way. Core counters ('' part), run and wait
- * histograms in ranges of 50 bins, custom-metric histograms per metric, error counts by hash.
+ * histograms in ranges of 50 bins, custom-metric histograms per metric, error counts and samples in
+ * one part. (Buckets written before the cap spread error types over `err.0`..`err.7`; readers merge
+ * every part of a bucket, so those still count.)
  */
 export const partOfField = (field: string): string => {
   if (field.startsWith('rh_')) return binPart('rh', field.slice(3));
@@ -128,9 +150,8 @@ export const partOfField = (field: string): string => {
     const cut = rest.lastIndexOf('_');
     return binPart(`m.${rest.slice(0, cut)}`, rest.slice(cut + 1));
   }
-  if (field.startsWith('es_')) return `err.${hashOf(field.slice(3)) % ERROR_PARTS}`;
-  if (field.startsWith('e_')) return `err.${hashOf(field.slice(2)) % ERROR_PARTS}`;
-  return '';
+  if (field.startsWith('es_') || field.startsWith('e_')) return ERROR_PART;
+  return CORE_PART;
 };
 
 /** One stored item's share of a delta. */
@@ -141,7 +162,7 @@ export interface DeltaPart {
 }
 
 /** Split a delta into the parts it touches. Pure. */
-export const splitDelta = (delta: AggregateDelta): DeltaPart[] => {
+export const splitDelta = (delta: Pick<AggregateDelta, 'counters' | 'samples'>): DeltaPart[] => {
   const parts = new Map<
     string,
     { part: string; counters: Record<string, number>; samples: Record<string, string> }
@@ -169,6 +190,7 @@ const EXPRESSION_BUDGET_BYTES = MAX_EXPRESSION_BYTES - 96;
 export interface PartUpdate {
   readonly marker: string;
   readonly updateExpression: string;
+  readonly conditionExpression: string;
   readonly names: Record<string, string>;
   readonly values: Record<string, unknown>;
   readonly fields: readonly string[];
@@ -177,10 +199,90 @@ export interface PartUpdate {
 /** Marker of chunk `i` of a part update: the intent itself for the first, `<intent>.<i>` after. */
 const markerOf = (intent: string, chunk: number): string => (chunk === 0 ? intent : `${intent}.${chunk}`);
 
+type PlannedField = { field: string; value: unknown; kind: 'add' | 'sample' };
+
+const fieldsOf = (part: Pick<DeltaPart, 'counters' | 'samples'>): PlannedField[] => [
+  ...Object.entries(part.counters).map(([field, value]) => ({ field, value, kind: 'add' as const })),
+  ...Object.entries(part.samples).map(([field, value]) => ({ field, value, kind: 'sample' as const })),
+];
+
+/** The admission an update of an admitting part carries: its conditions and the counter it grows. */
+interface AdmissionClause {
+  readonly family: NameFamily;
+  readonly admission: Admission;
+}
+
+const buildUpdate = (
+  intent: string,
+  target: AggregateTarget,
+  chunk: number,
+  included: readonly PlannedField[],
+  expiresAt: number,
+  clause?: AdmissionClause,
+): PartUpdate => {
+  const names: Record<string, string> = {
+    '#scope': 'scope',
+    '#day': 'day',
+    '#slot': 'slot',
+    '#exp': 'expiresAt',
+    '#mk': MARKER_ATTRIBUTE,
+  };
+  const values: Record<string, unknown> = {
+    ':scope': target.scope,
+    ':day': target.day,
+    ':slot': target.slot,
+    ':exp': expiresAt,
+    ':mks': new Set([markerOf(intent, chunk)]),
+    ':mk': markerOf(intent, chunk),
+  };
+  const adds = ['#mk :mks'];
+  const sets = ['#scope = :scope', '#day = :day', '#slot = :slot', '#exp = :exp'];
+  const conditions = ['(attribute_not_exists(#mk) OR NOT contains(#mk, :mk))'];
+  included.forEach(({ field, value, kind }, i) => {
+    names[`#f${i}`] = field;
+    values[`:f${i}`] = value;
+    if (kind === 'add') adds.push(`#f${i} :f${i}`);
+    else sets.push(`#f${i} = if_not_exists(#f${i}, :f${i})`);
+  });
+  if (clause !== undefined) {
+    const spec = NAME_FAMILIES[clause.family];
+    const { named, admitted, folded } = clause.admission;
+    // Every name's standing is part of the condition, so the update lands only if the decision holds.
+    const check = (list: readonly string[], exists: boolean, tag: string) =>
+      list.forEach((name, i) => {
+        names[`#${tag}${i}`] = spec.countField(name);
+        conditions.push(`${exists ? 'attribute_exists' : 'attribute_not_exists'}(#${tag}${i})`);
+      });
+    // `OTHER_NAME` is never admitted nor folded: it may be written before it exists.
+    check(
+      named.filter((name) => name !== OTHER_NAME),
+      true,
+      'k',
+    );
+    check([...admitted, ...folded], false, 'a');
+    if (admitted.length > 0) {
+      names['#cnt'] = spec.namesField;
+      values[':cnt'] = admitted.length;
+      values[':room'] = spec.cap - admitted.length;
+      adds.push('#cnt :cnt');
+      conditions.push('(attribute_not_exists(#cnt) OR #cnt <= :room)');
+    }
+  }
+  return {
+    marker: markerOf(intent, chunk),
+    updateExpression: `SET ${sets.join(', ')} ADD ${adds.join(', ')}`,
+    conditionExpression: conditions.join(' AND '),
+    names,
+    values,
+    fields: included.map((f) => f.field),
+  };
+};
+
 /**
  * The update(s) that add a part to its item, split so that no `UpdateExpression` is longer than
  * DynamoDB allows (measured on the built string, in UTF-8 bytes). Each chunk carries its own marker;
  * the split is a pure function of the intent and the part, so a retry rebuilds the same chunks.
+ * For parts without producer-chosen names of their own (admitting parts use `chunksOfAdmittingPart`).
  */
 export const planPartUpdates = (
   intent: string,
@@ -188,64 +290,108 @@ export const planPartUpdates = (
   part: DeltaPart,
   expiresAt: number,
 ): PartUpdate[] => {
-  const fixedNames = {
-    '#scope': 'scope',
-    '#day': 'day',
-    '#slot': 'slot',
-    '#exp': 'expiresAt',
-    '#mk': MARKER_ATTRIBUTE,
-  };
-  const fields: { field: string; value: unknown; kind: 'add' | 'sample' }[] = [
-    ...Object.entries(part.counters).map(([field, value]) => ({ field, value, kind: 'add' as const })),
-    ...Object.entries(part.samples).map(([field, value]) => ({ field, value, kind: 'sample' as const })),
-  ];
-  const build = (chunk: number, included: typeof fields): PartUpdate => {
-    const names: Record<string, string> = { ...fixedNames };
-    const values: Record<string, unknown> = {
-      ':scope': target.scope,
-      ':day': target.day,
-      ':slot': target.slot,
-      ':exp': expiresAt,
-      ':mks': new Set([markerOf(intent, chunk)]),
-      ':mk': markerOf(intent, chunk),
-    };
-    const adds = ['#mk :mks'];
-    const sets = ['#scope = :scope', '#day = :day', '#slot = :slot', '#exp = :exp'];
-    included.forEach(({ field, value, kind }, i) => {
-      names[`#f${i}`] = field;
-      values[`:f${i}`] = value;
-      if (kind === 'add') adds.push(`#f${i} :f${i}`);
-      else sets.push(`#f${i} = if_not_exists(#f${i}, :f${i})`);
-    });
-    return {
-      marker: markerOf(intent, chunk),
-      updateExpression: `SET ${sets.join(', ')} ADD ${adds.join(', ')}`,
-      names,
-      values,
-      fields: included.map((f) => f.field),
-    };
-  };
   const out: PartUpdate[] = [];
-  let current: typeof fields = [];
-  for (const f of fields) {
+  let current: PlannedField[] = [];
+  for (const f of fieldsOf(part)) {
     const candidate = [...current, f];
     if (
       current.length > 0 &&
-      Buffer.byteLength(build(out.length, candidate).updateExpression) > EXPRESSION_BUDGET_BYTES
+      Buffer.byteLength(buildUpdate(intent, target, out.length, candidate, expiresAt).updateExpression) >
+        EXPRESSION_BUDGET_BYTES
     ) {
-      out.push(build(out.length, current));
+      out.push(buildUpdate(intent, target, out.length, current, expiresAt));
       current = [f];
     } else current = candidate;
   }
-  out.push(build(out.length, current));
+  out.push(buildUpdate(intent, target, out.length, current, expiresAt));
   return out;
 };
+
+/**
+ * Split an admitting part (core or errors) into chunks of at most `NAMES_PER_ADMITTING_UPDATE`
+ * names, all fields of one name in the same chunk (its count decides its admission), fields without a
+ * name in the first. A pure function of the part, so a retry rebuilds the same chunks and markers.
+ */
+export const chunksOfAdmittingPart = (part: DeltaPart): DeltaPart[] => {
+  const family = ADMITTING_PARTS.get(part.part);
+  const byName = new Map<string, { counters: Record<string, number>; samples: Record<string, string> }>();
+  const groupOf = (field: string) => {
+    const carried = cappedNameOf(field);
+    const key = carried !== undefined && carried.family === family ? carried.name : '';
+    let g = byName.get(key);
+    if (g === undefined) {
+      g = { counters: {}, samples: {} };
+      byName.set(key, g);
+    }
+    return g;
+  };
+  for (const [field, value] of Object.entries(part.counters)) groupOf(field).counters[field] = value;
+  for (const [field, value] of Object.entries(part.samples)) groupOf(field).samples[field] = value;
+  const named = [...byName.keys()].filter((k) => k !== '').sort();
+  const chunks: DeltaPart[] = [];
+  for (let i = 0; i === 0 || i < named.length; i += NAMES_PER_ADMITTING_UPDATE) {
+    const groups = named.slice(i, i + NAMES_PER_ADMITTING_UPDATE).map((k) => byName.get(k)!);
+    if (i === 0 && byName.has('')) groups.unshift(byName.get('')!);
+    chunks.push({
+      part: part.part,
+      counters: Object.assign({}, ...groups.map((g) => g.counters)),
+      samples: Object.assign({}, ...groups.map((g) => g.samples)),
+    });
+  }
+  return chunks;
+};
+
+/** The count delta per name of `family` in a chunk (0 for a name with only sums or samples). Pure. */
+const netByNameOf = (chunk: DeltaPart, family: NameFamily): Map<string, number> => {
+  const net = new Map<string, number>();
+  for (const field of [...Object.keys(chunk.counters), ...Object.keys(chunk.samples)]) {
+    const carried = cappedNameOf(field);
+    if (carried === undefined || carried.family !== family) continue;
+    const count = field === NAME_FAMILIES[family].countField(carried.name) ? chunk.counters[field]! : 0;
+    net.set(carried.name, (net.get(carried.name) ?? 0) + count);
+  }
+  return net;
+};
+
+/**
+ * The update of one admitting chunk under an admission decision: folded names counted in
+ * `OTHER_NAME`, the decision held by the condition (atomic with the counting). Pure.
+ */
+export const planAdmittingUpdate = (
+  intent: string,
+  target: AggregateTarget,
+  chunkIndex: number,
+  chunk: DeltaPart,
+  expiresAt: number,
+  admission: Admission,
+): PartUpdate => {
+  const family = ADMITTING_PARTS.get(chunk.part)!;
+  const folded = foldNames(chunk.counters, chunk.samples, new Set(admission.folded));
+  return buildUpdate(intent, target, chunkIndex, fieldsOf(folded), expiresAt, { family, admission });
+};
+
+/** The first try of an admitting chunk: every name assumed to have its entry (the usual case). */
+const assumeNamed = (chunk: DeltaPart): Admission => ({
+  named: [...netByNameOf(chunk, ADMITTING_PARTS.get(chunk.part)!).keys()].sort(),
+  admitted: [],
+  folded: [],
+});
+
+/** An admitting update kept losing races with other writers of the same part; retried with the batch. */
+export class AdmissionContendedError extends StoreError {
+  override readonly name = 'AdmissionContendedError';
+}
 
 /** Name and message of an error, for a skip record and the log. */
 export const errorSummaryOf = (error: unknown): { name: string; message: string } => ({
   name: String((error as { name?: unknown })?.name ?? 'Error'),
   message: String((error as { message?: unknown })?.message ?? error).slice(0, 1024),
 });
+
+const markersOf = (item: Record<string, unknown>): ReadonlySet<string> => {
+  const raw = item[MARKER_ATTRIBUTE];
+  return raw instanceof Set ? (raw as Set<string>) : new Set(Array.isArray(raw) ? raw.map(String) : []);
+};
 
 /** Ledger entries outlive the 24 h stream retention, then expire. */
 const LEDGER_TTL_SECONDS = 2 * 86_400;
@@ -303,15 +449,124 @@ export class DynamoAggregateStore implements AggregateStore {
   }
 
   async applyDelta(intent: string, delta: AggregateDelta): Promise<void> {
-    const expiresAt = this.expiresAt(delta.target.day);
-    const updates = splitDelta(delta).flatMap((part) =>
-      planPartUpdates(intent, delta.target, part, expiresAt).map((update) => ({ part: part.part, update })),
+    const { target } = delta;
+    const expiresAt = this.expiresAt(target.day);
+    const parts = splitDelta(delta);
+    // Admitting parts first: the core part's admission decides where metric histogram bins go.
+    const admitting = parts.filter((p) => ADMITTING_PARTS.has(p.part));
+    // Chunks of one part one after the other: in parallel they would only race for its names counter.
+    const refusedFirst = (
+      await allSettledOrThrow(
+        admitting.map(async (part) => {
+          const refused: (RefusedWrite | undefined)[] = [];
+          for (const [i, chunk] of chunksOfAdmittingPart(part).entries())
+            refused.push(await this.applyAdmitting(intent, target, i, chunk, expiresAt));
+          return refused;
+        }),
+      )
+    ).flat();
+    const following = await this.followingParts(target, parts);
+    const refusedThen = await allSettledOrThrow(
+      following.flatMap((part) =>
+        planPartUpdates(intent, target, part, expiresAt).map((update) =>
+          this.applyUpdate(target, part.part, update),
+        ),
+      ),
     );
-    const refused = await allSettledOrThrow(
-      updates.map(({ part, update }) => this.applyUpdate(delta.target, part, update)),
-    );
-    const permanent = refused.filter((r): r is RefusedWrite => r !== undefined);
+    const permanent = [...refusedFirst, ...refusedThen].filter((r): r is RefusedWrite => r !== undefined);
     if (permanent.length > 0) throw new AggregateWriteRefusedError(permanent);
+  }
+
+  /**
+   * Apply one chunk of an admitting part: first assuming every name has its entry (one write in the
+   * usual case); when the condition fails, read the item: this chunk's marker there means an earlier
+   * try applied it (nothing to add again), otherwise decide admission on what the item holds and try
+   * again. Only another writer of the same part admitting names in between makes a try fail again.
+   */
+  private async applyAdmitting(
+    intent: string,
+    target: AggregateTarget,
+    chunkIndex: number,
+    chunk: DeltaPart,
+    expiresAt: number,
+  ): Promise<RefusedWrite | undefined> {
+    const family = ADMITTING_PARTS.get(chunk.part)!;
+    const spec = NAME_FAMILIES[family];
+    let admission = assumeNamed(chunk);
+    for (let attempt = 0; attempt < MAX_ADMISSION_TRIES; attempt++) {
+      const update = planAdmittingUpdate(intent, target, chunkIndex, chunk, expiresAt, admission);
+      try {
+        await this.send(target, chunk.part, update);
+        return undefined;
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) {
+          if (isRetryableAwsError(error)) throw error;
+          return { part: chunk.part, fields: update.fields, error: errorSummaryOf(error) };
+        }
+      }
+      const item = (await this.readPart(target, chunk.part)) ?? {};
+      if (markersOf(item).has(update.marker)) return undefined;
+      admission = admitNames({
+        cap: spec.cap,
+        has: (name) => item[spec.countField(name)] !== undefined,
+        count: Number(item[spec.namesField] ?? 0),
+        netByName: netByNameOf(chunk, family),
+      });
+    }
+    throw new AdmissionContendedError(
+      `aggregate part ${target.scope} ${target.day} ${target.slot} '${chunk.part}': admission lost ${MAX_ADMISSION_TRIES} races`,
+    );
+  }
+
+  /**
+   * The parts that follow the core part's decision (histograms), with the bins of folded metric
+   * names moved to `OTHER_NAME`. A metric name has its own entry iff the core part holds its count:
+   * entries are never removed and a folded name is never admitted later, so this read gives the same
+   * answer to the first try, a retry and `clearMarker`.
+   */
+  private async followingParts(target: AggregateTarget, parts: readonly DeltaPart[]): Promise<DeltaPart[]> {
+    const following = parts.filter((p) => !ADMITTING_PARTS.has(p.part));
+    const metricNames = new Set<string>();
+    for (const p of following)
+      for (const field of Object.keys(p.counters)) {
+        const carried = cappedNameOf(field);
+        if (carried?.family === 'metric' && carried.name !== OTHER_NAME) metricNames.add(carried.name);
+      }
+    if (metricNames.size === 0) return following;
+    const core = (await this.readPart(target, CORE_PART)) ?? {};
+    const folded = new Set(
+      [...metricNames].filter((name) => core[NAME_FAMILIES.metric.countField(name)] === undefined),
+    );
+    if (folded.size === 0) return following;
+    const counters: Record<string, number> = Object.assign({}, ...following.map((p) => p.counters));
+    return splitDelta({ counters: foldNames(counters, {}, folded).counters, samples: {} });
+  }
+
+  private async readPart(
+    target: AggregateTarget,
+    part: string,
+  ): Promise<Record<string, unknown> | undefined> {
+    const res = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: aggregateKey(target.scope, target.day, target.slot, part),
+        ConsistentRead: true,
+      }),
+    );
+    return res.Item;
+  }
+
+  private async send(target: AggregateTarget, part: string, update: PartUpdate): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: aggregateKey(target.scope, target.day, target.slot, part),
+        UpdateExpression: update.updateExpression,
+        ConditionExpression: update.conditionExpression,
+        ExpressionAttributeNames: update.names,
+        ExpressionAttributeValues: update.values,
+      }),
+    );
   }
 
   /** Apply one chunk; a permanent refusal is returned, a transient error thrown. */
@@ -321,16 +576,7 @@ export class DynamoAggregateStore implements AggregateStore {
     update: PartUpdate,
   ): Promise<RefusedWrite | undefined> {
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: aggregateKey(target.scope, target.day, target.slot, part),
-          UpdateExpression: update.updateExpression,
-          ConditionExpression: 'attribute_not_exists(#mk) OR NOT contains(#mk, :mk)',
-          ExpressionAttributeNames: update.names,
-          ExpressionAttributeValues: update.values,
-        }),
-      );
+      await this.send(target, part, update);
       return undefined;
     } catch (error) {
       // The marker is there: an earlier try of this intent applied this chunk already.
@@ -341,20 +587,31 @@ export class DynamoAggregateStore implements AggregateStore {
   }
 
   async clearMarker(intent: string, delta: AggregateDelta): Promise<void> {
-    const expiresAt = this.expiresAt(delta.target.day);
+    const { target } = delta;
+    const expiresAt = this.expiresAt(target.day);
+    const parts = splitDelta(delta);
+    const markers = new Map<string, string[]>();
+    for (const part of parts.filter((p) => ADMITTING_PARTS.has(p.part)))
+      markers.set(
+        part.part,
+        chunksOfAdmittingPart(part).map((_, i) => markerOf(intent, i)),
+      );
+    for (const part of await this.followingParts(target, parts))
+      markers.set(
+        part.part,
+        planPartUpdates(intent, target, part, expiresAt).map((u) => u.marker),
+      );
     await allSettledOrThrow(
-      splitDelta(delta).map((part) =>
+      [...markers].map(([part, ids]) =>
         this.doc
           .send(
             new UpdateCommand({
               TableName: this.tableName,
-              Key: aggregateKey(delta.target.scope, delta.target.day, delta.target.slot, part.part),
+              Key: aggregateKey(target.scope, target.day, target.slot, part),
               UpdateExpression: 'DELETE #mk :mks',
               ConditionExpression: 'attribute_exists(pk)',
               ExpressionAttributeNames: { '#mk': MARKER_ATTRIBUTE },
-              ExpressionAttributeValues: {
-                ':mks': new Set(planPartUpdates(intent, delta.target, part, expiresAt).map((u) => u.marker)),
-              },
+              ExpressionAttributeValues: { ':mks': new Set(ids) },
             }),
           )
           .catch((error: unknown) => {

@@ -24,7 +24,7 @@ export const makeExecutions = (types: number, perType: number): Execution[] =>
   );
 
 /** An INSERT stream record of an execution, with a decimal sequence number. */
-const insertRecord = (execution: Execution, sequenceNumber: number): DynamoDBRecord => {
+export const insertRecord = (execution: Execution, sequenceNumber: number): DynamoDBRecord => {
   const item = toExecutionItem(execution, 1, 30);
   return {
     eventName: 'INSERT',

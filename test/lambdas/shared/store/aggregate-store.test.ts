@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_EXPRESSION_BYTES, planPartUpdates } from '../../../../lambdas/shared/store/aggregate-store';
+import { longErrorTypes } from '../../../support/names';
 
 const target = { scope: 'send_invoice', day: '2026-03-02', slot: '10:00' };
 
@@ -18,13 +19,7 @@ describe('planPartUpdates', () => {
 
   it('splits a part with many producer-chosen names so no expression exceeds 4 KB', () => {
     // Prepare: 600 error types of 128 characters, each with a count and a sample.
-    const counters: Record<string, number> = {};
-    const samples: Record<string, string> = {};
-    for (let i = 0; i < 600; i++) {
-      const type = `E${String(i).padStart(127, 'x')}`;
-      counters[`e_${type}`] = 1;
-      samples[`es_${type}`] = 'boom';
-    }
+    const { counters, samples } = longErrorTypes(600);
     // Act
     const updates = planPartUpdates('0001', target, { part: 'err.1', counters, samples }, 0);
     // Assess: several updates, each under the limit, every field in exactly one, distinct markers.
