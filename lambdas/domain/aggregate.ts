@@ -1,6 +1,6 @@
 import { scopeOf } from '../shared/names/keys';
 import { bucketOf } from '../shared/time';
-import { type Execution, errorTypeOf } from './execution';
+import { cutText, type Execution, errorTypeOf } from './execution';
 import { binOf, type Histogram, mergeHistograms } from './histogram';
 
 /**
@@ -252,7 +252,7 @@ export const contributionOf = (
         const type = errorTypeOf(execution);
         add(counters, AGG_FIELD.errorCount(type));
         const message = execution.error?.message;
-        if (message !== undefined) samples[AGG_FIELD.errorSample(type)] = message.slice(0, 256);
+        if (message !== undefined) samples[AGG_FIELD.errorSample(type)] = cutText(message, 256);
       }
       for (const [name, value] of Object.entries(execution.metrics)) {
         add(counters, AGG_FIELD.metricCount(name));

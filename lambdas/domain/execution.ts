@@ -130,7 +130,7 @@ const minIso = (values: readonly string[]): string | undefined =>
  * The first `maxUnits` UTF-16 units of a text, one fewer when the cut would split a surrogate pair:
  * half a pair is not Unicode, and DynamoDB refuses it. Pure.
  */
-const cutText = (text: string, maxUnits: number): string => {
+export const cutText = (text: string, maxUnits: number): string => {
   if (text.length <= maxUnits) return text;
   const code = text.charCodeAt(maxUnits - 1);
   return text.slice(0, code >= 0xd800 && code <= 0xdbff ? maxUnits - 1 : maxUnits);

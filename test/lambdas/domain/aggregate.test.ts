@@ -308,6 +308,22 @@ describe('contributionOf', () => {
     expect(delta!.samples).toEqual({ es_TimeoutError: 'm'.repeat(256) });
   });
 
+  it('cuts a sample message without splitting a character DynamoDB must store as UTF-8', () => {
+    // Prepare: an emoji (two UTF-16 units) straddles the 256-unit cut.
+    const x = executionOf(
+      makeLifecycle({
+        outcome: 'failed',
+        error: { type: 'TimeoutError', message: `${'m'.repeat(255)}👋 tail` },
+      }),
+    );
+
+    // Act
+    const [delta] = contributionOf(x, []);
+
+    // Assess: no lone surrogate is left at the end.
+    expect(delta!.samples).toEqual({ es_TimeoutError: 'm'.repeat(255) });
+  });
+
   it('counts a failure without error details under Unknown', () => {
     // Prepare
     const x = executionOf([makeEvent({ status: 'failed' })]);
