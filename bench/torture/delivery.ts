@@ -1,4 +1,5 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { sqsEventOf, type TestMessage } from '../../test/support/sqs-event';
 
 /**
  * A delivery driver for the ingest handler with the SQS event source mapping's semantics, kept in
@@ -13,11 +14,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
  */
 
 /** One SQS message; a redelivery keeps the id, body and send time. */
-export interface QueuedMessage {
-  readonly messageId: string;
-  readonly body: string;
-  readonly sentAtMs: number;
-}
+export type QueuedMessage = TestMessage;
 
 interface DeliveryOptions {
   /** Seeded uniform generator in [0, 1). */
@@ -47,29 +44,6 @@ interface DeliveryResult {
   readonly deadLettered: QueuedMessage[];
 }
 
-/** The SQS event the mapping would build for a batch. */
-const sqsEventOf = (
-  batch: readonly { message: QueuedMessage; receives: number }[],
-  region = 'us-east-1',
-): SQSEvent => ({
-  Records: batch.map(({ message: m, receives }) => ({
-    messageId: m.messageId,
-    receiptHandle: `rh-${m.messageId}-${receives}`,
-    body: m.body,
-    attributes: {
-      ApproximateReceiveCount: String(receives),
-      SentTimestamp: String(m.sentAtMs),
-      SenderId: 'torture',
-      ApproximateFirstReceiveTimestamp: String(m.sentAtMs),
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: `arn:aws:sqs:${region}:000000000000:torture-events`,
-    awsRegion: region,
-  })),
-});
-
 /** Deliver every message until it is acknowledged or dead-lettered. */
 export const deliverAll = async (
   handler: (event: SQSEvent) => Promise<SQSBatchResponse>,
@@ -94,7 +68,13 @@ export const deliverAll = async (
     result.received += batch.length;
     let failed: Set<string>;
     try {
-      const response = await handler(sqsEventOf(batch));
+      const receivesOf = new Map(batch.map((e) => [e.message.messageId, e.receives]));
+      const response = await handler(
+        sqsEventOf(
+          batch.map((e) => e.message),
+          (m) => receivesOf.get(m.messageId) ?? 1,
+        ),
+      );
       failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
     } catch {
       result.crashes++;

@@ -2,11 +2,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { SQSEvent } from 'aws-lambda';
 import { createAggregateHandler } from '../../lambdas/aggregate/handler-factory';
 import { createIngestHandler } from '../../lambdas/ingest/handler-factory';
 import { documentClient } from '../../lambdas/shared/aws/clients';
-import type { TaskEvent } from '../../lambdas/shared/contract/event';
 import { OUTPUT } from '../../lambdas/shared/names/outputs';
 import { DynamoAggregateStore } from '../../lambdas/shared/store/aggregate-store';
 import { DynamoHistoryStore } from '../../lambdas/shared/store/history-store';
@@ -15,6 +13,7 @@ import type { LocalStack } from '../../local/stack-types';
 import { DynamoStreamPoller } from '../../local/stream-poller';
 import { synthTemplate } from '../../local/template';
 import { motoClientConfig, uniqueName } from './aws';
+import { sqsEventOf, type TestMessage } from './sqs-event';
 
 /**
  * A Taskpulse stack on moto_server for integration tests: created by the emulator's CloudFormation
@@ -22,38 +21,7 @@ import { motoClientConfig, uniqueName } from './aws';
  * over the wire.
  */
 
-/** One SQS message as a test delivers it (a redelivery keeps the id, body and send time). */
-export interface TestMessage {
-  readonly messageId: string;
-  readonly body: string;
-  readonly sentAtMs: number;
-}
-
-export const messageOf = (event: TaskEvent | string, messageId: string, sentAtMs: number): TestMessage => ({
-  messageId,
-  body: typeof event === 'string' ? event : JSON.stringify(event),
-  sentAtMs,
-});
-
-/** An SQS event as the event source mapping would build it. */
-export const sqsEventOf = (messages: readonly TestMessage[], receiveCount = 1): SQSEvent => ({
-  Records: messages.map((m) => ({
-    messageId: m.messageId,
-    receiptHandle: `rh-${m.messageId}`,
-    body: m.body,
-    attributes: {
-      ApproximateReceiveCount: String(receiveCount),
-      SentTimestamp: String(m.sentAtMs),
-      SenderId: 'test',
-      ApproximateFirstReceiveTimestamp: String(m.sentAtMs),
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:events',
-    awsRegion: 'us-east-1',
-  })),
-});
+export { messageOf, sqsEventOf, type TestMessage } from './sqs-event';
 
 export interface TestPipeline {
   readonly stack: LocalStack;

@@ -3,8 +3,8 @@ import { UnprocessedError } from '../errors';
 
 /** Keys per BatchGetItem request (DynamoDB's limit). */
 const BATCH_GET_LIMIT = 100;
-/** Retries of the keys DynamoDB leaves unprocessed (throttling), with jittered backoff. */
-const UNPROCESSED_RETRIES = 4;
+/** Retries of the keys or items DynamoDB leaves unprocessed (throttling), with jittered backoff. */
+export const UNPROCESSED_RETRIES = 4;
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Full-jitter exponential backoff, ms. */

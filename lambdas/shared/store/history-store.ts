@@ -2,7 +2,7 @@ import { BatchWriteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws
 import type { Execution } from '../../domain/execution';
 import { isConditionalCheckFailed, VersionConflictError } from '../errors';
 import { executionKey } from '../names/keys';
-import { backoffMs, batchGetAll, sleep } from './batch-get';
+import { backoffMs, batchGetAll, sleep, UNPROCESSED_RETRIES } from './batch-get';
 import { fromExecutionItem, toExecutionItem } from './execution-item';
 
 /** A stored execution and the version it was read at. */
@@ -46,7 +46,6 @@ export interface HistoryStore {
 }
 
 const BATCH_WRITE_LIMIT = 25;
-const UNPROCESSED_RETRIES = 4;
 
 /** DynamoDB implementation of `HistoryStore`. */
 export class DynamoHistoryStore implements HistoryStore {
