@@ -14,7 +14,7 @@ export class NotIdleError extends Error {
   override readonly name = 'NotIdleError';
 }
 
-/** Check every 50 ms until `done` says so; `NotIdleError` naming `what` after `timeoutMs`. */
+/** Check every 50 ms until `done` says so; `NotIdleError` ("<what> not idle after …") after `timeoutMs`. */
 export const waitUntil = async (
   what: string,
   timeoutMs: number,
@@ -22,7 +22,7 @@ export const waitUntil = async (
 ): Promise<void> => {
   const deadline = Date.now() + timeoutMs;
   while (!(await done())) {
-    if (Date.now() > deadline) throw new NotIdleError(`not ${what} after ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new NotIdleError(`${what} not idle after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 };

@@ -125,7 +125,7 @@ export class SqsEventSourcePoller {
    */
   waitIdle(timeoutMs = 30_000): Promise<void> {
     const { client, source } = this.options;
-    return waitUntil(`queue ${source.queueUrl} idle`, timeoutMs, async () => {
+    return waitUntil(`queue ${source.queueUrl}`, timeoutMs, async () => {
       if (!this.running) return true;
       if (this.inFlight.size > 0) return false;
       const { Attributes: a = {} } = await client.send(

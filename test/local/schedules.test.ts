@@ -19,11 +19,11 @@ describe('schedule expressions', () => {
     expect(() => rateMs('rate(5 fortnights)')).toThrow(ScheduleExpressionError);
   });
 
-  it('turns AWS cron (1 = Sunday, ?, year) into standard cron', () => {
-    expect(toStandardCron('cron(0/5 * * * ? *)')).toBe('0 0/5 * * * *');
-    expect(toStandardCron('cron(0 12 ? * 2-6 *)')).toBe('0 0 12 * * 1-5');
-    expect(toStandardCron('cron(0 8 ? * 6#3 *)')).toBe('0 0 8 * * 5#3');
-    expect(toStandardCron('cron(0 18 ? * MON-FRI *)')).toBe('0 0 18 * * MON-FRI');
+  it('turns AWS cron (1 = Sunday, year) into the six fields cron-parser reads', () => {
+    expect(toStandardCron('cron(0/5 * * * ? *)')).toBe('0 0/5 * * * ?');
+    expect(toStandardCron('cron(0 12 ? * 2-6 *)')).toBe('0 0 12 ? * 1-5');
+    expect(toStandardCron('cron(0 8 ? * 6#3 *)')).toBe('0 0 8 ? * 5#3');
+    expect(toStandardCron('cron(0 18 ? * MON-FRI *)')).toBe('0 0 18 ? * MON-FRI');
     expect(() => toStandardCron('cron(0 0 1 1 ? 2030)')).toThrow(/year/);
   });
 
