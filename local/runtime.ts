@@ -52,8 +52,6 @@ export interface LocalRuntimeStats {
 /** A running local stack: resources, pollers and timers, and how to stop them. */
 export interface LocalRuntime {
   readonly stack: LocalStack;
-  /** Functions of the stack that have no handler registered (not run). */
-  readonly unregistered: readonly string[];
   /**
    * Stop timers and pollers (batches in flight finish) but keep the emulator and its resources, e.g.
    * to read a final report. `stop()` does this first.
@@ -149,14 +147,13 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     });
 
     const registry = options.handlers ?? FUNCTION_HANDLERS;
-    const unregistered: string[] = [];
     const runAtStart: ScheduleTimer[] = [];
     for (const fn of stack.functions) {
       const { constructId } = fn;
+      if (fn.eventSources.length + fn.schedules.length === 0) continue;
       const entry = registry[constructId];
       if (entry === undefined) {
-        unregistered.push(constructId);
-        log(`${constructId}: no local handler registered (add it to local/function-registry.ts); not run`);
+        log(`${constructId}: no local handler (add it to local/function-registry.ts); not run`);
         continue;
       }
       setEnv({ ...fn.environment, ...options.environmentOverrides });
@@ -214,7 +211,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
         return JSON.stringify(stats()) === before;
       });
     };
-    return { stack, unregistered, quiesce, stop, stats, waitIdle };
+    return { stack, quiesce, stop, stats, waitIdle };
   } catch (error) {
     await stop();
     throw error;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { CronExpressionParser } from 'cron-parser';
+import { LocalModeError } from './errors';
 import { type FunctionIdentity, lambdaContext } from './lambda-context';
 import type { LocalSchedule } from './stack-types';
 
@@ -11,17 +12,16 @@ import type { LocalSchedule } from './stack-types';
  * wall clock so handlers see real timestamps.
  */
 
-/** Raised for a schedule expression local mode cannot run. */
-export class ScheduleExpressionError extends Error {
-  override readonly name = 'ScheduleExpressionError';
-}
+/** A schedule expression local mode cannot run: a known user error (message and fix, no stack trace). */
+const unsupported = (why: string) =>
+  new LocalModeError(why, { hint: 'use rate(N minutes|hours|days) or an AWS cron(...) with year *' });
 
 const UNIT_MS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
 /** Milliseconds of a `rate(N unit)` expression. Pure. */
 export const rateMs = (expression: string): number => {
   const m = /^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$/.exec(expression.trim());
-  if (!m) throw new ScheduleExpressionError(`not a rate expression: ${expression}`);
+  if (!m) throw unsupported(`not a rate expression: ${expression}`);
   const unit = m[2]!.replace(/s$/, '');
   return Number(m[1]) * UNIT_MS[unit]!;
 };
@@ -33,9 +33,9 @@ export const rateMs = (expression: string): number => {
  */
 export const toStandardCron = (expression: string): string => {
   const fields = /^cron\((.*)\)$/.exec(expression.trim())?.[1]?.trim().split(/\s+/) ?? [];
-  if (fields.length !== 6) throw new ScheduleExpressionError(`not an AWS cron expression: ${expression}`);
+  if (fields.length !== 6) throw unsupported(`not an AWS cron expression: ${expression}`);
   const [minute, hour, dom, month, dow, year] = fields as [string, string, string, string, string, string];
-  if (year !== '*') throw new ScheduleExpressionError(`cron year field must be * locally: ${expression}`);
+  if (year !== '*') throw unsupported(`cron year field must be * locally: ${expression}`);
   // Shift day numbers only (`6#3` is the third Friday: the 3 is an occurrence, not a day).
   const day = dow.replace(/(^|[,-])([1-7])/g, (_, before: string, d: string) => `${before}${Number(d) - 1}`);
   return ['0', minute, hour, dom, month, day].join(' ');

@@ -101,10 +101,9 @@ const exampleCommand = (endpoint: string, region: string, queueUrl: string): str
     `    --message-body '{"version":1,"eventId":"evt-'"$(date +%s%N)"'","taskId":"my-task-1","taskType":"send_invoice","status":"succeeded","attempt":1,"source":"my-laptop","durationMs":1200,"occurredAt":"'"$(date -u +%Y-%m-%dT%H:%M:%SZ)"'"}'`,
   ].join('\n');
 
-const printBanner = ({ stack, unregistered }: LocalRuntime, startedEmulator: boolean) => {
+const printBanner = ({ stack }: LocalRuntime, startedEmulator: boolean) => {
   const out = stack.outputs;
   const functionRows = stack.functions.map(({ constructId, eventSources, schedules }): [string, string] => {
-    if (unregistered.includes(constructId)) return [constructId, 'not run locally (no handler registered)'];
     const atStart = FUNCTION_HANDLERS[constructId]?.runAtStart ? '; also run at start' : '';
     const triggers = [
       ...eventSources.map(describeSource),

@@ -1,12 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  nextFireMs,
-  rateMs,
-  ScheduleExpressionError,
-  ScheduleTimer,
-  scheduledEventOf,
-  toStandardCron,
-} from '../../local/schedules';
+import { LocalModeError } from '../../local/errors';
+import { nextFireMs, rateMs, ScheduleTimer, scheduledEventOf, toStandardCron } from '../../local/schedules';
 import type { LocalSchedule } from '../../local/stack-types';
 
 const AT = Date.parse('2026-03-02T10:02:30Z'); // a Monday
@@ -16,7 +10,7 @@ describe('schedule expressions', () => {
     expect(rateMs('rate(1 minute)')).toBe(60_000);
     expect(rateMs('rate(5 minutes)')).toBe(300_000);
     expect(rateMs('rate(2 hours)')).toBe(7_200_000);
-    expect(() => rateMs('rate(5 fortnights)')).toThrow(ScheduleExpressionError);
+    expect(() => rateMs('rate(5 fortnights)')).toThrow(LocalModeError);
   });
 
   it('turns AWS cron (1 = Sunday, year) into the six fields cron-parser reads', () => {
