@@ -3,7 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { Duration } from 'aws-cdk-lib';
 import { Command, InvalidArgumentError } from 'commander';
 import { CliError } from '../cli/errors';
-import { explainError, formatError } from '../cli/explain';
+import { explainError } from '../cli/explain';
 import { formatFields } from '../cli/format/table';
 import { localStackFilePath, removeLocalStackFile, writeLocalStackFile } from '../cli/local-stack-file';
 import { DEBUG_ENV } from '../cli/run-cli';
@@ -275,6 +275,18 @@ const main = async () => {
   if (signalledAt !== undefined) await shutdown();
 };
 
+/** Fixes that fit `npm start` better than the CLI's, by the start of the explained message. */
+const START_FIXES: readonly [RegExp, string][] = [
+  [
+    /^no AWS credentials/,
+    'unset AWS_PROFILE (local mode then uses dummy keys the emulator accepts), or fix that profile',
+  ],
+  [
+    /^could not reach/,
+    'start that emulator, or drop --endpoint and AWS_ENDPOINT_URL to have npm start run moto_server',
+  ],
+];
+
 /**
  * A known user error (no emulator, no credentials, an emulator that cannot be reached or cannot create
  * the stack) prints its message and fix only; anything else is a bug and shows its stack. With
@@ -283,8 +295,9 @@ const main = async () => {
 main().catch((error: unknown) => {
   const endpointGiven = opts.endpoint ?? process.env.AWS_ENDPOINT_URL;
   const explained = explainError(error, { ...(endpointGiven !== undefined && { endpoint: endpointGiven }) });
-  const known = error instanceof CliError || explained.hint !== undefined;
-  process.stderr.write(formatError(explained).replace(/^taskpulse:/, 'npm start:'));
+  const fix = START_FIXES.find(([pattern]) => pattern.test(explained.message))?.[1] ?? explained.hint;
+  process.stderr.write(`npm start: ${explained.message}${fix === undefined ? '' : `\n  fix: ${fix}`}\n`);
+  const known = error instanceof CliError || fix !== undefined;
   if (!known || process.env[DEBUG_ENV]) process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
   process.exit(1);
 });
