@@ -38,12 +38,6 @@ export interface DeployOptions {
   readonly template: CfnTemplate;
 }
 
-/** `Stack/Taskpulse/IngestFunction/Resource` → `IngestFunction`. Pure. */
-export const constructIdOf = (path: string | undefined, logicalId: string): string => {
-  const segments = (path ?? '').split('/').filter((s) => s !== '' && s !== 'Resource' && s !== 'Default');
-  return segments.length > 1 ? segments.at(-1)! : logicalId;
-};
-
 /** Create the stack (or reuse the one this emulator already has) and wait until it is complete. */
 const createStack = async (cfn: CloudFormationClient, options: DeployOptions): Promise<Stack> => {
   const StackName = options.stackName;
@@ -162,7 +156,8 @@ export const deployLocalStack = async (options: DeployOptions): Promise<LocalSta
           ((p?.Targets ?? []) as { Arn?: unknown }[]).some((t) => logicalIdOf(t.Arn) === logicalId),
       );
       functions.push({
-        constructId: constructIdOf(r.Metadata?.['aws:cdk:path'] as string | undefined, logicalId),
+        // `Taskpulse-dev/Taskpulse/IngestFunction/Resource` (the path metadata synthTemplate turns on)
+        constructId: String(r.Metadata?.['aws:cdk:path']).split('/').at(-2)!,
         name,
         arn: config.FunctionArn!,
         environment: config.Environment?.Variables ?? {},
