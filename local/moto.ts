@@ -14,7 +14,7 @@ export interface RunningMoto {
 }
 
 /** Raised when moto_server is not installed or does not come up; its message says how to fix it. */
-export class MotoUnavailableError extends CliError {
+class MotoUnavailableError extends CliError {
   override readonly name = 'MotoUnavailableError';
 }
 
