@@ -16,7 +16,7 @@ export interface AlertEmail {
 }
 
 /** The email of a published message: its subject and the `email` body of the per-protocol JSON. Pure. */
-export const emailOf = (message: AlertMessage): AlertEmail => {
+const emailOf = (message: AlertMessage): AlertEmail => {
   const bodies = JSON.parse(message.message) as { email?: string; default?: string };
   return { subject: message.subject, text: bodies.email ?? bodies.default ?? message.message };
 };

@@ -72,15 +72,13 @@ export type DemoTaskType = keyof typeof DEMO_TASK_TYPES;
 
 const MARKETPLACES = ['DE', 'FR', 'UK', 'US', 'JP'] as const;
 
-/** How the world looks for one task: failure bursts raise one type's failure rate. */
+/** How the world looks for one task. */
 export interface PlanOptions {
   readonly random: () => number;
   /** Wall-clock time the task starts (occurredAt of its first event), ms. */
   readonly nowMs: number;
-  /** Failure rate that overrides the profile's (during a burst). */
-  readonly failureRate?: number;
-  /** Error of a burst. */
-  readonly burstError?: { type: string; message: string };
+  /** The error of a failure burst of this task type: then every attempt fails with it. */
+  readonly burst?: { type: string; message: string };
 }
 
 /** Run time with a long tail: mostly near the typical value, 3% ten times slower. */
@@ -99,11 +97,11 @@ const drawDuration = (typicalMs: number, random: () => number): number => {
 export const planTask = (taskType: DemoTaskType, options: PlanOptions): TaskEvent[] => {
   const { random, nowMs } = options;
   const profile: TaskProfile = DEMO_TASK_TYPES[taskType];
-  const fails = () => random() < (options.failureRate ?? profile.failureRate);
+  const fails = () => options.burst !== undefined || random() < profile.failureRate;
   const retried = fails() && random() < 0.5;
   const fate = random();
   const outcome = fate < 0.01 ? 'cancelled' : fate < 0.015 ? 'running' : fails() ? 'failed' : 'succeeded';
-  const error = options.burstError ?? pick(random, profile.errors);
+  const error = options.burst ?? pick(random, profile.errors);
   const events = makeLifecycle({
     taskId: `${taskType}-${randomUUID().slice(0, 8)}`,
     taskType,
@@ -139,45 +137,29 @@ export const malformedMessage = (nowMs: number, random: () => number): { kind: s
 };
 
 /**
- * When one task type fails in a burst (its upstream is down: every attempt fails). Sized for the failure-
- * rate rule (20% of the runs that finished in the window, at least 10), with the 5-minute window local
- * mode configures (aggregates are 5-minute buckets, so the window reaches 5 to 10 minutes back):
- * - a short first burst soon after start: the window holds little traffic yet, so it alarms within a
- *   minute, and the successes after it dilute it below 20% within about two (OK);
- * - then, every `everyMs`, the next task type fails for `durationMs`, long enough to be more than 20%
- *   of a full window; it alarms within a minute or two and recovers once the burst has left the window.
+ * When one task type fails in a burst (its upstream is down: every attempt fails), ms after the producer
+ * starts. Sized for the failure-rate rule (20% of the runs that finished in the window, at least 10),
+ * with the 5-minute window local mode configures (aggregates are 5-minute buckets, so the window reaches
+ * 5 to 10 minutes back):
+ * - a short first burst (`firstAtMs` for `firstDurationMs`) soon after start: the window holds little
+ *   traffic yet, so it alarms within a minute, and the successes after it dilute it below 20% within
+ *   about two (OK);
+ * - then, from `laterFromMs`, every `everyMs` the next task type fails for `durationMs`, long enough to
+ *   be more than 20% of a full window; it alarms within a minute or two and recovers once the burst has
+ *   left the window.
  * A task type that bursts again within the hour is damped as flapping (held in ALARM, said once).
  */
-export interface BurstSchedule {
-  /** Start of the first burst after the producer starts, ms. */
-  readonly firstAtMs: number;
-  /** Length of the first burst, ms. */
-  readonly firstDurationMs: number;
-  /** Start of the second burst after the producer starts, ms. */
-  readonly laterFromMs: number;
-  /** Time between the starts of the later bursts, ms. */
-  readonly everyMs: number;
-  /** Length of a later burst, ms. */
-  readonly durationMs: number;
-}
-
-/** The demo's default bursts: 15 s of send_invoice at +15 s, then 2.5 min of the next type every 5 min. */
-export const DEFAULT_BURSTS: BurstSchedule = {
+export const DEFAULT_BURSTS = {
   firstAtMs: 15_000,
   firstDurationMs: 15_000,
   laterFromMs: 150_000,
   everyMs: 300_000,
   durationMs: 150_000,
-};
-
-/** Share of attempts that fail during a burst. */
-export const BURST_FAILURE_RATE = 1;
+} as const;
 
 /** The task type failing in a burst `elapsedMs` after the producer started; bursts rotate through the types. Pure. */
-export const burstTypeAt = (
-  elapsedMs: number,
-  schedule: BurstSchedule = DEFAULT_BURSTS,
-): DemoTaskType | undefined => {
+export const burstTypeAt = (elapsedMs: number): DemoTaskType | undefined => {
+  const schedule = DEFAULT_BURSTS;
   const types = Object.keys(DEMO_TASK_TYPES) as DemoTaskType[];
   if (elapsedMs >= schedule.firstAtMs && elapsedMs < schedule.firstAtMs + schedule.firstDurationMs) {
     return types[0];
@@ -191,9 +173,9 @@ const seconds = (ms: number) =>
   ms < 60_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 6_000) / 10} min`;
 
 /** One line on the bursts, for the start banner. Pure. */
-export const describeBursts = (schedule: BurstSchedule = DEFAULT_BURSTS): string => {
-  const first = burstTypeAt(schedule.firstAtMs, schedule);
-  return `${first} at +${seconds(schedule.firstAtMs)} for ${seconds(schedule.firstDurationMs)}, then from +${seconds(schedule.laterFromMs)} the next type every ${seconds(schedule.everyMs)} for ${seconds(schedule.durationMs)} (every attempt fails)`;
+export const describeBursts = (): string => {
+  const schedule = DEFAULT_BURSTS;
+  return `${burstTypeAt(schedule.firstAtMs)} at +${seconds(schedule.firstAtMs)} for ${seconds(schedule.firstDurationMs)}, then from +${seconds(schedule.laterFromMs)} the next type every ${seconds(schedule.everyMs)} for ${seconds(schedule.durationMs)} (every attempt fails)`;
 };
 
 /** Where the demo traffic goes and how much of it. */
@@ -209,10 +191,6 @@ export interface DemoProducerOptions {
 const TICK_MS = 200;
 /** One malformed message per this many tasks, on average. */
 const MALFORMED_EVERY = 60;
-const BURST_ERROR = (type: string) => ({
-  type: 'UpstreamUnavailable',
-  message: `${type} upstream returned 503 Service Unavailable`,
-});
 
 /** Sends the demo traffic (with `Math.random`) until stopped. */
 export class DemoProducer {
@@ -251,7 +229,12 @@ export class DemoProducer {
       const events = planTask(type, {
         random: Math.random,
         nowMs: now,
-        ...(type === burst && { failureRate: BURST_FAILURE_RATE, burstError: BURST_ERROR(type) }),
+        ...(type === burst && {
+          burst: {
+            type: 'UpstreamUnavailable',
+            message: `${type} upstream returned 503 Service Unavailable`,
+          },
+        }),
       });
       for (const e of events) this.queue.push({ dueMs: Date.parse(e.occurredAt), body: JSON.stringify(e) });
       if (Math.random() < 1 / MALFORMED_EVERY)

@@ -16,13 +16,7 @@ import {
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { clientConfig } from './aws-config';
 import { LocalModeError } from './errors';
-import type {
-  FilterPattern,
-  LocalEventSource,
-  LocalFunction,
-  LocalSchedule,
-  LocalStack,
-} from './stack-types';
+import type { FilterPattern, LocalEventSource, LocalFunction, LocalStack } from './stack-types';
 import { type CfnTemplate, emulatorTemplate } from './template';
 
 /**
@@ -44,18 +38,13 @@ export interface DeployOptions {
   readonly template: CfnTemplate;
 }
 
-/** `Stack/Taskpulse/IngestFunction/Resource` → `IngestFunction`. Pure. */
-export const constructIdOf = (path: string | undefined, logicalId: string): string => {
-  const segments = (path ?? '').split('/').filter((s) => s !== '' && s !== 'Resource' && s !== 'Default');
-  return segments.length > 1 ? segments.at(-1)! : logicalId;
-};
-
 /** Create the stack (or reuse the one this emulator already has) and wait until it is complete. */
 const createStack = async (cfn: CloudFormationClient, options: DeployOptions): Promise<Stack> => {
+  const StackName = options.stackName;
   try {
     await cfn.send(
       new CreateStackCommand({
-        StackName: options.stackName,
+        StackName,
         TemplateBody: JSON.stringify(emulatorTemplate(options.template)),
         Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
       }),
@@ -65,59 +54,18 @@ const createStack = async (cfn: CloudFormationClient, options: DeployOptions): P
   }
   try {
     // The SDK's waiter checks at once (moto creates the stack in about a second), then every second.
-    const { reason } = await waitUntilStackCreateComplete(
-      { client: cfn, maxWaitTime: 60, minDelay: 1, maxDelay: 1 },
-      { StackName: options.stackName },
-    );
+    const waiter = { client: cfn, maxWaitTime: 60, minDelay: 1, maxDelay: 1 };
+    const { reason } = await waitUntilStackCreateComplete(waiter, { StackName });
     return (reason as DescribeStacksCommandOutput).Stacks![0]!;
   } catch {
-    const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: options.stackName }));
-    const status = `${Stacks?.[0]?.StackStatus} ${Stacks?.[0]?.StackStatusReason ?? ''}`.trim();
-    throw new LocalModeError(`the emulator did not create stack ${options.stackName}: ${status}`, {
-      hint: 'run with --verbose for details, or restart npm start without --endpoint (a fresh moto_server)',
-    });
+    const stack = (await cfn.send(new DescribeStacksCommand({ StackName }))).Stacks?.[0];
+    throw new LocalModeError(
+      `the emulator did not create stack ${StackName}: ${stack?.StackStatus} ${stack?.StackStatusReason ?? ''}`.trim(),
+      {
+        hint: 'run with --verbose for details, or restart npm start without --endpoint (a fresh moto_server)',
+      },
+    );
   }
-};
-
-/** Emulators return public queue URLs (`https://sqs.<region>.amazonaws.com/...`): ask by name instead. */
-const localQueueUrl = async (sqs: SQSClient, queueArn: string): Promise<string> => {
-  const [, , , , account, name] = queueArn.split(':');
-  const { QueueUrl } = await sqs.send(
-    new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }),
-  );
-  return QueueUrl!;
-};
-
-const PUBLIC_QUEUE_URL = /^https:\/\/sqs\.[^/]+\.amazonaws\.com\/(\d+)\/([^/]+)$/;
-
-const toEventSource = async (
-  m: EventSourceMappingConfiguration,
-  sqs: SQSClient,
-): Promise<LocalEventSource> => {
-  const common = {
-    batchSize: m.BatchSize ?? 10,
-    maximumBatchingWindowSeconds: m.MaximumBatchingWindowInSeconds ?? 0,
-    reportBatchItemFailures: (m.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
-    filters: (m.FilterCriteria?.Filters ?? []).map((f) => JSON.parse(f.Pattern ?? '{}') as FilterPattern),
-  };
-  const arn = m.EventSourceArn!;
-  if (arn.startsWith('arn:aws:sqs:')) {
-    const concurrency = m.ScalingConfig?.MaximumConcurrency;
-    return {
-      kind: 'sqs',
-      ...common,
-      queueArn: arn,
-      queueUrl: await localQueueUrl(sqs, arn),
-      ...(concurrency !== undefined && { maximumConcurrency: concurrency }),
-    };
-  }
-  return {
-    kind: 'dynamodb',
-    ...common,
-    batchSize: m.BatchSize ?? 100,
-    streamArn: arn,
-    startingPosition: m.StartingPosition === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON',
-  };
 };
 
 /** The logical id a `Ref` or `Fn::GetAtt` names, if the value is one. */
@@ -126,82 +74,104 @@ const logicalIdOf = (value: unknown): string | undefined => {
   return v?.Ref ?? v?.['Fn::GetAtt']?.[0];
 };
 
+/** An event source mapping's properties in the template: the API's names, references for its ARNs. */
+type TemplateMapping = EventSourceMappingConfiguration & {
+  EventSourceArn: unknown;
+  FunctionName: unknown;
+  Enabled?: boolean;
+};
+
 /**
  * Deploy the template to the emulator as a stack and describe it for local mode. Idempotent: a stack
  * of that name that exists already is read back as it is.
  */
 export const deployLocalStack = async (options: DeployOptions): Promise<LocalStack> => {
-  const aws = clientConfig({ endpoint: options.endpoint, region: options.region });
-  const cfn = new CloudFormationClient(aws);
-  const lambda = new LambdaClient(aws);
-  const sqs = new SQSClient(aws);
-  const ddb = new DynamoDBClient(aws);
+  const { endpoint, region, stackName, template } = options;
+  const aws = clientConfig({ endpoint, region });
+  const [cfn, lambda, sqs, ddb] = [
+    new CloudFormationClient(aws),
+    new LambdaClient(aws),
+    new SQSClient(aws),
+    new DynamoDBClient(aws),
+  ];
   try {
     const stack = await createStack(cfn, options);
     const accountId = stack.StackId?.split(':')[4] ?? '123456789012';
+    // Emulators answer with public queue URLs (`https://sqs.<region>.amazonaws.com/...`): ask by name.
+    const localQueueUrl = async (url: string) =>
+      (await sqs.send(new GetQueueUrlCommand({ QueueName: url.split('/').at(-1) }))).QueueUrl!;
     const outputs: Record<string, string> = {};
-    for (const o of stack.Outputs ?? []) {
-      const match = PUBLIC_QUEUE_URL.exec(o.OutputValue ?? '');
-      outputs[o.OutputKey!] = match
-        ? await localQueueUrl(sqs, `arn:aws:sqs:${options.region}:${match[1]}:${match[2]}`)
-        : o.OutputValue!;
+    for (const { OutputKey, OutputValue = '' } of stack.Outputs ?? []) {
+      const publicQueueUrl = /^https:\/\/sqs\.[^/]+\.amazonaws\.com\/\d+\/[^/]+$/.test(OutputValue);
+      outputs[OutputKey!] = publicQueueUrl ? await localQueueUrl(OutputValue) : OutputValue;
     }
     const { StackResources = [] } = await cfn.send(
-      new DescribeStackResourcesCommand({ StackName: options.stackName }),
+      new DescribeStackResourcesCommand({ StackName: stackName }),
     );
     const physical = new Map(StackResources.map((r) => [r.LogicalResourceId, r.PhysicalResourceId!]));
-    const ofType = (type: string) =>
-      Object.entries(options.template.Resources).filter(([, r]) => r.Type === type);
-    /** The ARN a reference names: a queue's (physical id: its URL) or a table's stream. */
-    const arnOf = async (value: unknown): Promise<string> => {
-      const id = physical.get(logicalIdOf(value) ?? '');
-      if (id === undefined) return String(value);
-      if (id.includes('/')) return `arn:aws:sqs:${options.region}:${accountId}:${id.split('/').at(-1)}`;
-      return (await ddb.send(new DescribeTableCommand({ TableName: id }))).Table!.LatestStreamArn!;
+    const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+
+    const eventSourceOf = async (m: TemplateMapping): Promise<LocalEventSource> => {
+      const common = {
+        batchSize: m.BatchSize ?? 10,
+        maximumBatchingWindowSeconds: m.MaximumBatchingWindowInSeconds ?? 0,
+        reportBatchItemFailures: (m.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
+        filters: (m.FilterCriteria?.Filters ?? []).map((f) => JSON.parse(f.Pattern ?? '{}') as FilterPattern),
+      };
+      // The source is a queue (physical id: its URL) or a table (physical id: its name).
+      const source = physical.get(logicalIdOf(m.EventSourceArn)) ?? '';
+      if (source.includes('/')) {
+        const concurrency = m.ScalingConfig?.MaximumConcurrency;
+        return {
+          kind: 'sqs',
+          ...common,
+          queueArn: `arn:aws:sqs:${region}:${accountId}:${source.split('/').at(-1)}`,
+          queueUrl: await localQueueUrl(source),
+          ...(concurrency !== undefined && { maximumConcurrency: concurrency }),
+        };
+      }
+      const { Table } = await ddb.send(new DescribeTableCommand({ TableName: source }));
+      const startingPosition = m.StartingPosition === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON';
+      return {
+        kind: 'dynamodb',
+        ...common,
+        batchSize: m.BatchSize ?? 100,
+        streamArn: Table!.LatestStreamArn!,
+        startingPosition,
+      };
     };
+
     const functions: LocalFunction[] = [];
     for (const [logicalId, r] of ofType('AWS::Lambda::Function')) {
       const name = physical.get(logicalId);
       if (name === undefined) continue;
       const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
-      type Mapping = EventSourceMappingConfiguration & { FunctionName: unknown; Enabled?: boolean };
       const mappings = ofType('AWS::Lambda::EventSourceMapping')
-        .map(([, m]) => m.Properties as unknown as Mapping)
+        .map(([, m]) => m.Properties as unknown as TemplateMapping)
         .filter((m) => m.Enabled !== false && logicalIdOf(m.FunctionName) === logicalId);
-      const schedules = ofType('AWS::Events::Rule').flatMap(([ruleId, rule]): LocalSchedule[] => {
-        const ruleName = physical.get(ruleId);
-        const targets = (rule.Properties?.Targets as { Arn?: unknown }[] | undefined) ?? [];
-        if (ruleName === undefined || rule.Properties?.State === 'DISABLED') return [];
-        if (!targets.some((t) => logicalIdOf(t.Arn) === logicalId)) return [];
-        const arn = `arn:aws:events:${options.region}:${accountId}:rule/${ruleName}`;
-        return [{ name: ruleName, arn, expression: String(rule.Properties?.ScheduleExpression) }];
-      });
+      const rules = ofType('AWS::Events::Rule').filter(
+        ([ruleId, { Properties: p }]) =>
+          physical.has(ruleId) &&
+          p?.State !== 'DISABLED' &&
+          ((p?.Targets ?? []) as { Arn?: unknown }[]).some((t) => logicalIdOf(t.Arn) === logicalId),
+      );
       functions.push({
-        constructId: constructIdOf(r.Metadata?.['aws:cdk:path'] as string | undefined, logicalId),
+        // `Taskpulse-dev/Taskpulse/IngestFunction/Resource` (the path metadata synthTemplate turns on)
+        constructId: String(r.Metadata?.['aws:cdk:path']).split('/').at(-2)!,
         name,
         arn: config.FunctionArn!,
         environment: config.Environment?.Variables ?? {},
         timeoutSeconds: config.Timeout ?? 3,
-        eventSources: await Promise.all(
-          mappings.map(async (m) =>
-            toEventSource({ ...m, EventSourceArn: await arnOf(m.EventSourceArn) }, sqs),
-          ),
-        ),
-        schedules,
+        eventSources: await Promise.all(mappings.map(eventSourceOf)),
+        schedules: rules.map(([ruleId, rule]) => ({
+          name: physical.get(ruleId)!,
+          arn: `arn:aws:events:${region}:${accountId}:rule/${physical.get(ruleId)}`,
+          expression: String(rule.Properties?.ScheduleExpression),
+        })),
       });
     }
-    return {
-      endpoint: options.endpoint,
-      region: options.region,
-      stackName: options.stackName,
-      accountId,
-      outputs,
-      functions,
-    };
+    return { endpoint, region, stackName, accountId, outputs, functions };
   } finally {
-    cfn.destroy();
-    lambda.destroy();
-    sqs.destroy();
-    ddb.destroy();
+    for (const client of [cfn, lambda, sqs, ddb]) client.destroy();
   }
 };

@@ -13,3 +13,16 @@ export class LocalModeError extends CliError {
 export class NotIdleError extends Error {
   override readonly name = 'NotIdleError';
 }
+
+/** Check every 50 ms until `done` says so; `NotIdleError` ("<what> not idle after …") after `timeoutMs`. */
+export const waitUntil = async (
+  what: string,
+  timeoutMs: number,
+  done: () => Promise<boolean>,
+): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new NotIdleError(`${what} not idle after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};

@@ -1,7 +1,8 @@
 /**
- * Which module runs each Lambda function of the stack in local mode, by construct id (the id given to
- * `createFunction` in `infra/`). Add a line here when the stack gains a function; a function without an
- * entry is listed at start and not run.
+ * Which module runs each triggered Lambda function of the stack in local mode, by construct id (the id
+ * given to `createFunction` in `infra/`). Add a line here when the stack gains a function with an event
+ * source or a schedule (without one it is not run). A function with neither (the alarm formatter,
+ * subscribed to a topic only CloudWatch alarms publish to) is listed in the banner and not loaded.
  */
 
 /** A handler as local mode invokes it. */
@@ -32,7 +33,4 @@ export const FUNCTION_HANDLERS: Readonly<Record<string, HandlerModule>> = {
   RollupFunction: { module: 'lambdas/rollup/handler.ts', runAtStart: true },
   // Scheduled: rate(5 minutes) by default.
   MonitorFunction: { module: 'lambdas/monitor/handler.ts' },
-  // Subscribed to the alarm topic, which only CloudWatch alarms publish to; local mode creates no
-  // alarms (the emulator evaluates none), so it loads but is never triggered.
-  AlarmFormatFunction: { module: 'lambdas/alarm-format/handler.ts' },
 };

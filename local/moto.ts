@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { CliError } from '../cli/errors';
 
@@ -14,13 +14,9 @@ export interface RunningMoto {
 }
 
 /** Raised when moto_server is not installed or does not come up; its message says how to fix it. */
-export class MotoUnavailableError extends CliError {
+class MotoUnavailableError extends CliError {
   override readonly name = 'MotoUnavailableError';
 }
-
-/** True when `moto_server` is on PATH. */
-export const motoInstalled = (): boolean =>
-  spawnSync('sh', ['-c', 'command -v moto_server'], { stdio: 'ignore' }).status === 0;
 
 /** A free TCP port on 127.0.0.1. */
 export const freePort = (): Promise<number> =>
@@ -36,22 +32,6 @@ export const freePort = (): Promise<number> =>
     });
   });
 
-const waitUntilUp = async (endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new MotoUnavailableError(`moto_server exited with code ${child.exitCode}`);
-    try {
-      const res = await fetch(`${endpoint}/moto-api/`);
-      if (res.status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new MotoUnavailableError(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms`);
-};
-
 /** How to start moto_server. */
 export interface StartMotoOptions {
   /** How long to wait for the server to answer. @default 30_000 */
@@ -66,31 +46,44 @@ export interface StartMotoOptions {
 
 /** Start moto_server on a free loopback port and wait until it answers. */
 export const startMoto = async (options: StartMotoOptions = {}): Promise<RunningMoto> => {
-  if (!motoInstalled()) {
-    throw new MotoUnavailableError(
-      'moto_server is not on PATH. Install it with: pip install "moto[server]==5.2.1" (Python 3), or set AWS_ENDPOINT_URL to a running emulator.',
-    );
-  }
   const port = await freePort();
   const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env },
     detached: options.detached ?? false,
   });
   // A detached server would outlive a crashed parent; kill it when this process exits in any way.
   const killOnExit = () => child.kill('SIGKILL');
   if (options.detached) process.once('exit', killOnExit);
+  let failure: string | undefined;
+  child.on('error', (error: NodeJS.ErrnoException) => {
+    failure =
+      error.code === 'ENOENT'
+        ? 'moto_server is not on PATH. Install it with: pip install "moto[server]==5.2.1" (Python 3), or set AWS_ENDPOINT_URL to a running emulator.'
+        : `moto_server did not start: ${error.message}`;
+  });
+  child.once('exit', (code) => {
+    failure ??= `moto_server exited with code ${code}`;
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const endpoint = `http://127.0.0.1:${port}`;
-  try {
-    await waitUntilUp(endpoint, child, options.timeoutMs ?? 30_000);
-  } catch (error) {
-    child.kill('SIGKILL');
-    process.removeListener('exit', killOnExit);
-    throw new MotoUnavailableError(`${(error as Error).message}\n${stderr}`);
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  while (
+    !(await fetch(`${endpoint}/moto-api/`).then(
+      (r) => r.status < 500,
+      () => false,
+    ))
+  ) {
+    if (Date.now() > deadline)
+      failure ??= `moto_server did not answer on ${endpoint} in ${options.timeoutMs ?? 30_000} ms`;
+    if (failure !== undefined) {
+      child.kill('SIGKILL');
+      process.removeListener('exit', killOnExit);
+      throw new MotoUnavailableError(`${failure}\n${stderr}`.trim());
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
   return {
     endpoint,

@@ -5,12 +5,12 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { TaskpulseProps } from '../infra/taskpulse';
 import { clientConfig, DUMMY_CREDENTIALS, hasAmbientCredentials } from './aws-config';
 import { deployLocalStack } from './deploy';
-import { LocalModeError, NotIdleError } from './errors';
+import { LocalModeError, waitUntil } from './errors';
 import { type AnyHandler, FUNCTION_HANDLERS, type HandlerModule } from './function-registry';
-import { type RunningMoto, startMoto } from './moto';
+import { startMoto } from './moto';
 import { type ScheduledHandler, ScheduleTimer, type ScheduleTimerStats } from './schedules';
 import { SqsEventSourcePoller, type SqsHandler, type SqsPollerStats } from './sqs-poller';
-import type { LocalFunction, LocalStack } from './stack-types';
+import type { LocalStack } from './stack-types';
 import { DynamoStreamPoller, type StreamHandler, type StreamPollerStats } from './stream-poller';
 import { synthTemplate } from './template';
 
@@ -52,8 +52,6 @@ export interface LocalRuntimeStats {
 /** A running local stack: resources, pollers and timers, and how to stop them. */
 export interface LocalRuntime {
   readonly stack: LocalStack;
-  /** Functions of the stack that have no handler registered (not run). */
-  readonly unregistered: readonly string[];
   /**
    * Stop timers and pollers (batches in flight finish) but keep the emulator and its resources, e.g.
    * to read a final report. `stop()` does this first.
@@ -75,65 +73,54 @@ let loadGeneration = 0;
  * The handler of a function, built or imported with its environment in `process.env` (handlers read
  * their configuration once, at import, like a cold start).
  */
-const loadHandler = async (fn: LocalFunction, entry: HandlerModule): Promise<AnyHandler> => {
+const loadHandler = async (constructId: string, entry: HandlerModule): Promise<AnyHandler> => {
   if (entry.create !== undefined) return entry.create();
   const url = `${pathToFileURL(path.join(repoRoot, entry.module ?? '')).href}?local=${++loadGeneration}`;
-  const handler = ((await import(url)) as Record<string, unknown>).handler;
-  if (typeof handler !== 'function') {
-    throw new LocalModeError(`${fn.constructId}: ${entry.module} exports no handler`, {
-      hint: 'fix the module path in local/function-registry.ts',
-    });
-  }
-  return handler as AnyHandler;
+  const { handler } = (await import(url)) as { handler?: unknown };
+  if (typeof handler === 'function') return handler as AnyHandler;
+  throw new LocalModeError(`${constructId}: ${entry.module} exports no handler`, {
+    hint: 'fix the module path in local/function-registry.ts',
+  });
 };
 
-/** Set variables and remember the previous values, to restore them on stop. */
-const setEnv = (saved: Map<string, string | undefined>, vars: Record<string, string>) => {
-  for (const [k, v] of Object.entries(vars)) {
-    if (!saved.has(k)) saved.set(k, process.env[k]);
-    process.env[k] = v;
-  }
-};
+/** A poller or timer of one function, with what identifies its source in the stats. */
+type Driven<D, Id> = Id & { constructId: string; driver: D };
+
+/** Each row's driver's counters next to its ids. */
+const statsOf = <S, Id>(rows: readonly Driven<{ stats(): S }, Id>[]) =>
+  rows.map(({ driver, ...ids }) => ({ ...driver.stats(), ...ids }) as S & Id & { constructId: string });
 
 /** Start local mode. */
 export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Promise<LocalRuntime> => {
   const log = options.log ?? (() => {});
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const given = options.endpoint ?? process.env.AWS_ENDPOINT_URL;
-  // The emulator boots in its own process while the stack is synthesized here.
-  const motoStarting = given === undefined ? startMoto({ detached: true }) : undefined;
-  let synthesized: ReturnType<typeof synthTemplate>;
-  try {
-    synthesized = synthTemplate({
-      ...(options.stackName !== undefined && { stackName: options.stackName }),
-      ...(options.props !== undefined && { props: options.props }),
-    });
-  } catch (error) {
-    await motoStarting?.then((m) => m.stop()).catch(() => {});
-    throw error;
-  }
-  const moto: RunningMoto | undefined = await motoStarting;
+  const moto = given === undefined ? await startMoto({ detached: true }) : undefined;
   const endpoint = given ?? moto!.endpoint;
-  const savedEnv = new Map<string, string | undefined>();
-  const sqsPollers: { constructId: string; queueUrl: string; poller: SqsEventSourcePoller }[] = [];
-  const streamPollers: { constructId: string; streamArn: string; poller: DynamoStreamPoller }[] = [];
-  const timers: { constructId: string; expression: string; timer: ScheduleTimer }[] = [];
-  const runAtStart: ScheduleTimer[] = [];
   const sqs = new SQSClient(clientConfig({ endpoint, region }));
   const streams = new DynamoDBStreamsClient(clientConfig({ endpoint, region }));
+  const sqsPollers: Driven<SqsEventSourcePoller, { queueUrl: string }>[] = [];
+  const streamPollers: Driven<DynamoStreamPoller, { streamArn: string }>[] = [];
+  const timers: Driven<ScheduleTimer, { expression: string }>[] = [];
+  const savedEnv = new Map<string, string | undefined>();
+  /** Set variables and remember the previous values, to restore them on stop. */
+  const setEnv = (vars: Record<string, string>) => {
+    for (const [k, v] of Object.entries(vars)) {
+      if (!savedEnv.has(k)) savedEnv.set(k, process.env[k]);
+      process.env[k] = v;
+    }
+  };
 
   let quiescing: Promise<void> | undefined;
-  const quiesce = (): Promise<void> => {
-    quiescing ??= (async () => {
-      await Promise.all(timers.map((t) => t.timer.stop()));
-      await Promise.all(sqsPollers.map((p) => p.poller.stop()));
-      await Promise.all(streamPollers.map((p) => p.poller.stop()));
-    })();
-    return quiescing;
-  };
+  const quiesce = (): Promise<void> =>
+    (quiescing ??= (async () => {
+      // Timers first, then the queue, then the stream: work flows that way.
+      for (const rows of [timers, sqsPollers, streamPollers])
+        await Promise.all(rows.map((r) => r.driver.stop()));
+    })());
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
       await quiesce();
       sqs.destroy();
       streams.destroy();
@@ -142,14 +129,15 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
         else process.env[k] = v;
       }
       await moto?.stop();
-    })();
-    return stopping;
-  };
+    })());
 
   try {
-    const { stackName, template } = synthesized;
-    const stack = await deployLocalStack({ endpoint, region, stackName, template });
-    setEnv(savedEnv, {
+    const synthesized = synthTemplate({
+      ...(options.stackName !== undefined && { stackName: options.stackName }),
+      ...(options.props !== undefined && { props: options.props }),
+    });
+    const stack = await deployLocalStack({ endpoint, region, ...synthesized });
+    setEnv({
       AWS_ENDPOINT_URL: endpoint,
       AWS_REGION: region,
       ...(!hasAmbientCredentials() && {
@@ -159,76 +147,71 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     });
 
     const registry = options.handlers ?? FUNCTION_HANDLERS;
-    const unregistered: string[] = [];
+    const runAtStart: ScheduleTimer[] = [];
     for (const fn of stack.functions) {
-      const entry = registry[fn.constructId];
+      const { constructId } = fn;
+      if (fn.eventSources.length + fn.schedules.length === 0) continue;
+      const entry = registry[constructId];
       if (entry === undefined) {
-        unregistered.push(fn.constructId);
-        log(`${fn.constructId}: no local handler registered (add it to local/function-registry.ts); not run`);
+        log(`${constructId}: no local handler (add it to local/function-registry.ts); not run`);
         continue;
       }
-      setEnv(savedEnv, { ...fn.environment, ...options.environmentOverrides });
-      const handler = await loadHandler(fn, entry);
-      const { constructId } = fn;
+      setEnv({ ...fn.environment, ...options.environmentOverrides });
+      const handler = await loadHandler(constructId, entry);
       const common = { region, fn, log: (line: string) => log(`${constructId}: ${line}`) };
       for (const source of fn.eventSources) {
         if (source.kind === 'sqs') {
-          const poller = new SqsEventSourcePoller({
+          const driver = new SqsEventSourcePoller({
             ...common,
             client: sqs,
             source,
             handler: handler as SqsHandler,
           });
-          sqsPollers.push({ constructId, queueUrl: source.queueUrl, poller });
+          sqsPollers.push({ constructId, queueUrl: source.queueUrl, driver });
         } else {
-          const poller = new DynamoStreamPoller({
+          const driver = new DynamoStreamPoller({
             ...common,
             client: streams,
             source,
             handler: handler as StreamHandler,
           });
-          streamPollers.push({ constructId, streamArn: source.streamArn, poller });
+          streamPollers.push({ constructId, streamArn: source.streamArn, driver });
         }
       }
       for (const schedule of fn.schedules) {
-        const timer = new ScheduleTimer({
+        const driver = new ScheduleTimer({
           ...common,
           schedule,
           handler: handler as ScheduledHandler,
           accountId: stack.accountId,
           accelerate: options.accelerate ?? 1,
         });
-        timers.push({ constructId, expression: schedule.expression, timer });
-        if (entry.runAtStart) runAtStart.push(timer);
+        timers.push({ constructId, expression: schedule.expression, driver });
+        if (entry.runAtStart) runAtStart.push(driver);
       }
     }
 
-    await Promise.all(streamPollers.map((p) => p.poller.start()));
-    for (const p of sqsPollers) p.poller.start();
-    for (const t of timers) t.timer.start();
+    await Promise.all(streamPollers.map((p) => p.driver.start()));
+    for (const { driver } of [...sqsPollers, ...timers]) driver.start();
     // Not awaited: a first rollup must not hold up the start; `quiesce` waits for it.
     for (const timer of runAtStart) void timer.fire();
 
     const stats = (): LocalRuntimeStats => ({
-      sqs: sqsPollers.map(({ poller, ...p }) => ({ ...poller.stats(), ...p })),
-      streams: streamPollers.map(({ poller, ...p }) => ({ ...poller.stats(), ...p })),
-      schedules: timers.map(({ timer, ...t }) => ({ ...timer.stats(), ...t })),
+      sqs: statsOf(sqsPollers),
+      streams: statsOf(streamPollers),
+      schedules: statsOf(timers),
     });
-
-    const waitIdle = async (timeoutMs = 60_000): Promise<void> => {
+    const waitIdle = (timeoutMs = 60_000): Promise<void> => {
       const deadline = Date.now() + timeoutMs;
+      const left = () => Math.max(1, deadline - Date.now());
       // Work flows queue → table → stream → ...; repeat until a full round moved nothing.
-      for (;;) {
+      return waitUntil('local runtime', timeoutMs, async () => {
         const before = JSON.stringify(stats());
-        const left = () => Math.max(1, deadline - Date.now());
-        for (const p of sqsPollers) await p.poller.waitIdle(left());
-        for (const p of streamPollers) await p.poller.waitIdle(left());
-        if (JSON.stringify(stats()) === before) return;
-        if (Date.now() > deadline) throw new NotIdleError(`local runtime not idle after ${timeoutMs} ms`);
-      }
+        for (const { driver } of [...sqsPollers, ...streamPollers]) await driver.waitIdle(left());
+        return JSON.stringify(stats()) === before;
+      });
     };
-
-    return { stack, unregistered, quiesce, stop, stats, waitIdle };
+    return { stack, quiesce, stop, stats, waitIdle };
   } catch (error) {
     await stop();
     throw error;

@@ -1,50 +1,44 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { CronExpressionParser } from 'cron-parser';
+import { LocalModeError } from './errors';
 import { type FunctionIdentity, lambdaContext } from './lambda-context';
 import type { LocalSchedule } from './stack-types';
 
 /**
- * Timers that stand in for the stack's EventBridge schedule rules, which the emulator does not fire. `rate(...)` and `cron(...)` expressions are supported; `accelerate` makes time pass
+ * Timers that stand in for the stack's EventBridge schedule rules, which the emulator does not fire.
+ * `rate(...)` and `cron(...)` expressions are supported; `accelerate` makes time pass
  * faster for the timer (rate(5 minutes) at 60× fires every 5 s), while the event's `time` stays the
  * wall clock so handlers see real timestamps.
  */
 
-/** Raised for a schedule expression local mode cannot run. */
-export class ScheduleExpressionError extends Error {
-  override readonly name = 'ScheduleExpressionError';
-}
+/** A schedule expression local mode cannot run: a known user error (message and fix, no stack trace). */
+const unsupported = (why: string) =>
+  new LocalModeError(why, { hint: 'use rate(N minutes|hours|days) or an AWS cron(...) with year *' });
 
 const UNIT_MS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
 /** Milliseconds of a `rate(N unit)` expression. Pure. */
 export const rateMs = (expression: string): number => {
   const m = /^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$/.exec(expression.trim());
-  if (!m) throw new ScheduleExpressionError(`not a rate expression: ${expression}`);
+  if (!m) throw unsupported(`not a rate expression: ${expression}`);
   const unit = m[2]!.replace(/s$/, '');
   return Number(m[1]) * UNIT_MS[unit]!;
 };
 
 /**
- * The standard six-field cron (`sec min hour dom month dow`) of an AWS cron expression
- * (`min hour dom month dow year`): `?` becomes `*`, day-of-week 1-7 (SUN-SAT) becomes 0-6, and the
- * year field must be `*` (local mode does not schedule years ahead). Pure.
+ * The six-field cron of cron-parser (`sec min hour dom month dow`, which reads `?`, `L` and `#` too) of
+ * an AWS cron expression (`min hour dom month dow year`): day-of-week 1-7 (SUN-SAT) becomes 0-6, and
+ * the year field must be `*` (local mode does not schedule years ahead). Pure.
  */
 export const toStandardCron = (expression: string): string => {
-  const m = /^cron\((.*)\)$/.exec(expression.trim());
-  if (!m) throw new ScheduleExpressionError(`not a cron expression: ${expression}`);
-  const fields = m[1]!.trim().split(/\s+/);
-  if (fields.length !== 6) throw new ScheduleExpressionError(`AWS cron needs 6 fields: ${expression}`);
+  const fields = /^cron\((.*)\)$/.exec(expression.trim())?.[1]?.trim().split(/\s+/) ?? [];
+  if (fields.length !== 6) throw unsupported(`not an AWS cron expression: ${expression}`);
   const [minute, hour, dom, month, dow, year] = fields as [string, string, string, string, string, string];
-  if (year !== '*') throw new ScheduleExpressionError(`cron year field must be * locally: ${expression}`);
+  if (year !== '*') throw unsupported(`cron year field must be * locally: ${expression}`);
   // Shift day numbers only (`6#3` is the third Friday: the 3 is an occurrence, not a day).
-  const shiftDay = (d: string) =>
-    d
-      .split(',')
-      .map((item) => item.replace(/^([1-7])|(?<=-)([1-7])/g, (n) => String(Number(n) - 1)))
-      .join(',');
-  const q = (f: string) => (f === '?' ? '*' : f);
-  return ['0', minute, hour, q(dom), month, q(dow === '?' ? dow : shiftDay(dow))].join(' ');
+  const day = dow.replace(/(^|[,-])([1-7])/g, (_, before: string, d: string) => `${before}${Number(d) - 1}`);
+  return ['0', minute, hour, dom, month, day].join(' ');
 };
 
 /** Next fire time (ms) strictly after `afterMs`, on the schedule's own clock (UTC). Pure. */
@@ -110,7 +104,16 @@ export class ScheduleTimer {
   }
 
   start(): void {
-    if (this.timer === undefined) this.arm();
+    if (this.timer !== undefined) return;
+    const speed = this.options.accelerate ?? 1;
+    // The schedule's clock runs `speed` times faster than the wall clock, from when the timer was made.
+    const virtualNow = this.startedAtMs + (Date.now() - this.startedAtMs) * speed;
+    const delayMs = (nextFireMs(this.options.schedule.expression, virtualNow) - virtualNow) / speed;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.fire();
+      this.start();
+    }, delayMs).unref();
   }
 
   /** Stop firing and wait for a running invocation. */
@@ -132,29 +135,20 @@ export class ScheduleTimer {
     }
     const { schedule, handler, fn, log } = this.options;
     this.counters.fired++;
-    const event = scheduledEventOf(schedule, this.options.region, this.options.accountId);
-    this.running = handler(event, lambdaContext(fn)).then(
-      () => {},
-      (error: Error) => {
-        this.counters.errors++;
-        log?.(`schedule ${schedule.name}: ${fn.name} threw: ${error.message}`);
-      },
-    );
-    await this.running.finally(() => {
-      this.running = undefined;
-    });
-  }
-
-  private arm(): void {
-    const speed = this.options.accelerate ?? 1;
-    const { expression } = this.options.schedule;
-    // The schedule's clock runs `speed` times faster than the wall clock, from when the timer was made.
-    const virtualNow = this.startedAtMs + (Date.now() - this.startedAtMs) * speed;
-    const delayMs = Math.max(0, (nextFireMs(expression, virtualNow) - virtualNow) / speed);
-    this.timer = setTimeout(() => {
-      void this.fire();
-      this.arm();
-    }, delayMs);
-    this.timer.unref();
+    this.running = handler(
+      scheduledEventOf(schedule, this.options.region, this.options.accountId),
+      lambdaContext(fn),
+    )
+      .then(
+        () => {},
+        (error: Error) => {
+          this.counters.errors++;
+          log?.(`schedule ${schedule.name}: ${fn.name} threw: ${error.message}`);
+        },
+      )
+      .finally(() => {
+        this.running = undefined;
+      });
+    await this.running;
   }
 }

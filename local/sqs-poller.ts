@@ -6,17 +6,17 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
-import { NotIdleError } from './errors';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { waitUntil } from './errors';
 import { type InvocationOptions, lambdaContext } from './lambda-context';
 import type { SqsEventSource } from './stack-types';
 
 /**
  * An in-process stand-in for the Lambda SQS event source mapping: long-polls the queue, gathers
- * batches (batch size and batching window), invokes the handler with a real-shaped `SQSEvent`, deletes
- * what succeeded and makes failures visible again after a short, local visibility timeout so that the
- * queue's redrive policy moves a message that keeps failing to the dead-letter queue (moto_server does
- * that on receive, after `maxReceiveCount` receives, like SQS).
+ * batches (batch size and batching window, at most `MaximumConcurrency` in flight), invokes the handler
+ * with a real-shaped `SQSEvent`, deletes what succeeded and makes failures visible again after a short,
+ * local visibility timeout so that the queue's redrive policy moves a message that keeps failing to the
+ * dead-letter queue (moto_server does that on receive, after `maxReceiveCount` receives, like SQS).
  */
 
 /** An SQS-triggered Lambda handler (one without `ReportBatchItemFailures` may return nothing). */
@@ -54,41 +54,21 @@ export interface SqsPollerStats {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** The Lambda shape of a received SQS message. Pure. */
-export const toSqsRecord = (message: Message, queueArn: string, region: string): SQSRecord => {
-  const base64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
-  const messageAttributes: SQSMessageAttributes = {};
-  for (const [name, a] of Object.entries(message.MessageAttributes ?? {})) {
-    messageAttributes[name] = {
-      ...(a.StringValue !== undefined && { stringValue: a.StringValue }),
-      ...(a.BinaryValue !== undefined && { binaryValue: base64(a.BinaryValue) }),
-      stringListValues: a.StringListValues ?? [],
-      binaryListValues: (a.BinaryListValues ?? []).map(base64),
-      dataType: a.DataType ?? 'String',
-    };
-  }
-  const attributes = message.Attributes ?? {};
-  return {
-    messageId: message.MessageId!,
-    receiptHandle: message.ReceiptHandle!,
-    body: message.Body ?? '',
-    attributes: {
-      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
-      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
-      SenderId: attributes.SenderId ?? 'local',
-      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-      ...attributes,
-    },
-    messageAttributes,
-    md5OfBody: message.MD5OfBody ?? '',
-    ...(message.MD5OfMessageAttributes !== undefined && {
-      md5OfMessageAttributes: message.MD5OfMessageAttributes,
-    }),
-    eventSource: 'aws:sqs',
-    eventSourceARN: queueArn,
-    awsRegion: region,
-  };
-};
+/**
+ * The Lambda shape of a received SQS message. Message attributes are left out: no handler of this
+ * stack reads them (the ingest handler reads the body and `SentTimestamp`). Pure.
+ */
+const toSqsRecord = (message: Message, queueArn: string, region: string): SQSRecord => ({
+  messageId: message.MessageId!,
+  receiptHandle: message.ReceiptHandle!,
+  body: message.Body ?? '',
+  attributes: message.Attributes as unknown as SQSRecord['attributes'],
+  messageAttributes: {},
+  md5OfBody: message.MD5OfBody ?? '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: queueArn,
+  awsRegion: region,
+});
 
 /**
  * Which messages of a batch failed, by the rules of `ReportBatchItemFailures`: the listed ones; the
@@ -116,7 +96,7 @@ export class SqsEventSourcePoller {
   private readonly log: (line: string) => void;
 
   constructor(private readonly options: SqsPollerOptions) {
-    this.log = options.log ?? (() => {});
+    this.log = (line) => options.log?.(`sqs poller: ${line}`);
   }
 
   /** Start polling (no-op when running). */
@@ -128,7 +108,6 @@ export class SqsEventSourcePoller {
 
   /** Stop receiving and wait for the batches in flight to finish (their deletes included). */
   async stop(): Promise<void> {
-    if (!this.running) return;
     this.running = false;
     await this.loop;
     await Promise.all([...this.inFlight]);
@@ -144,29 +123,23 @@ export class SqsEventSourcePoller {
    * deleted, so there is no gap; a message that keeps failing counts until the redrive policy moves it
    * to the dead-letter queue. Assumes this poller is the queue's only consumer.
    */
-  async waitIdle(timeoutMs = 30_000): Promise<void> {
-    const since = Date.now();
-    while (this.running && (this.inFlight.size > 0 || (await this.queueDepth()) > 0)) {
-      if (Date.now() - since > timeoutMs) {
-        throw new NotIdleError(`queue ${this.options.source.queueUrl} not idle after ${timeoutMs} ms`);
-      }
-      await sleep(50);
-    }
-  }
-
-  /** Visible + in-flight + delayed messages of the queue. */
-  private async queueDepth(): Promise<number> {
-    const { Attributes: a = {} } = await this.options.client.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: this.options.source.queueUrl,
-        AttributeNames: [
-          'ApproximateNumberOfMessages',
-          'ApproximateNumberOfMessagesNotVisible',
-          'ApproximateNumberOfMessagesDelayed',
-        ],
-      }),
-    );
-    return Object.values(a).reduce((n, v) => n + Number(v), 0);
+  waitIdle(timeoutMs = 30_000): Promise<void> {
+    const { client, source } = this.options;
+    return waitUntil(`queue ${source.queueUrl}`, timeoutMs, async () => {
+      if (!this.running) return true;
+      if (this.inFlight.size > 0) return false;
+      const { Attributes: a = {} } = await client.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: source.queueUrl,
+          AttributeNames: [
+            'ApproximateNumberOfMessages',
+            'ApproximateNumberOfMessagesNotVisible',
+            'ApproximateNumberOfMessagesDelayed',
+          ],
+        }),
+      );
+      return Object.values(a).every((v) => Number(v) === 0);
+    });
   }
 
   private async receiveLoop(): Promise<void> {
@@ -177,14 +150,11 @@ export class SqsEventSourcePoller {
         await Promise.race(this.inFlight);
         continue;
       }
-      let batch: Message[];
-      try {
-        batch = await this.gather();
-      } catch (error) {
-        if (this.running) this.log(`sqs poller: receive failed: ${(error as Error).message}`);
+      const batch = await this.gather().catch(async (error: Error) => {
+        if (this.running) this.log(`receive failed: ${error.message}`);
         await sleep(1000);
-        continue;
-      }
+        return [];
+      });
       if (batch.length === 0) continue;
       const invocation = this.process(batch).finally(() => this.inFlight.delete(invocation));
       this.inFlight.add(invocation);
@@ -194,13 +164,13 @@ export class SqsEventSourcePoller {
   /** Gather one batch: up to the batch size, for at most the batching window after the first message. */
   private async gather(): Promise<Message[]> {
     const { batchSize, maximumBatchingWindowSeconds, queueUrl } = this.options.source;
-    const wait = this.options.waitTimeSeconds ?? 1;
     const batch: Message[] = [];
-    let deadline: number | undefined;
-    while (batch.length < batchSize && this.running) {
-      const remainingMs = deadline === undefined ? Number.POSITIVE_INFINITY : deadline - Date.now();
-      if (remainingMs <= 0) break;
-      const waitSeconds = Math.min(wait, Math.floor(remainingMs / 1000));
+    let deadline = Number.POSITIVE_INFINITY;
+    while (this.running && batch.length < batchSize && Date.now() < deadline) {
+      const waitSeconds = Math.min(
+        this.options.waitTimeSeconds ?? 1,
+        Math.floor((deadline - Date.now()) / 1000),
+      );
       let got: Message[];
       try {
         ({ Messages: got = [] } = await this.options.client.send(
@@ -209,78 +179,63 @@ export class SqsEventSourcePoller {
             MaxNumberOfMessages: Math.min(10, batchSize - batch.length),
             WaitTimeSeconds: waitSeconds,
             MessageSystemAttributeNames: ['All'],
-            MessageAttributeNames: ['All'],
           }),
         ));
       } catch (error) {
         if (batch.length === 0) throw error;
-        this.log(`sqs poller: receive failed, invoking with what was gathered: ${(error as Error).message}`);
+        this.log(`receive failed, invoking with what was gathered: ${(error as Error).message}`);
         break;
       }
       this.counters.received += got.length;
-      if (got.length === 0) {
-        if (deadline === undefined) break; // idle: nothing arrived during the long poll
-        if (waitSeconds === 0) await sleep(Math.min(remainingMs, 50));
-        continue;
-      }
+      if (got.length === 0 && batch.length === 0) break; // idle: nothing arrived during the long poll
+      if (got.length === 0 && waitSeconds === 0) await sleep(50);
       batch.push(...got);
-      deadline ??= Date.now() + maximumBatchingWindowSeconds * 1000;
+      if (deadline === Number.POSITIVE_INFINITY) deadline = Date.now() + maximumBatchingWindowSeconds * 1000;
     }
     return batch;
   }
 
   private async process(messages: Message[]): Promise<void> {
-    const { source, handler } = this.options;
-    // The stack's SQS mapping has no filter criteria: every message is delivered.
+    const { source, handler, client } = this.options;
     const records = messages.map((m) => toSqsRecord(m, source.queueArn, this.options.region ?? 'us-east-1'));
+    const ids = records.map((r) => r.messageId);
     let failed: Set<string>;
     try {
-      const response = await handler(
-        { Records: records },
-        lambdaContext(this.options.fn ?? { name: 'local-sqs-consumer' }),
-      );
+      const context = lambdaContext(this.options.fn ?? { name: 'local-sqs-consumer' });
       failed = failedMessageIds(
-        records.map((r) => r.messageId),
-        response,
+        ids,
+        await handler({ Records: records }, context),
         source.reportBatchItemFailures,
       );
     } catch (error) {
       this.counters.errors++;
-      this.log(
-        `sqs poller: handler threw, ${records.length} messages will be retried: ${(error as Error).message}`,
-      );
-      failed = new Set(records.map((r) => r.messageId));
+      this.log(`handler threw, ${records.length} messages will be retried: ${(error as Error).message}`);
+      failed = new Set(ids);
     }
     this.counters.failed += failed.size;
     const visibility = this.options.retryVisibilitySeconds ?? 1;
     // Delete what succeeded; make failures visible again soon (the redrive policy counts receives).
     for (let i = 0; i < records.length; i += 10) {
-      const chunk = records.slice(i, i + 10);
-      const done = chunk.filter((r) => !failed.has(r.messageId));
-      const retry = chunk.filter((r) => failed.has(r.messageId));
-      const entries = (rs: SQSRecord[]) =>
-        rs.map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle }));
+      const entries = (retry: boolean) =>
+        records
+          .slice(i, i + 10)
+          .filter((r) => failed.has(r.messageId) === retry)
+          .map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle }));
+      const [done, again] = [entries(false), entries(true)];
       try {
         if (done.length > 0) {
-          const result = await this.options.client.send(
-            new DeleteMessageBatchCommand({ QueueUrl: source.queueUrl, Entries: entries(done) }),
+          const result = await client.send(
+            new DeleteMessageBatchCommand({ QueueUrl: source.queueUrl, Entries: done }),
           );
           this.counters.deleted += result.Successful?.length ?? 0;
-          for (const f of result.Failed ?? [])
-            this.log(`sqs poller: delete failed: ${f.Code} ${f.Message ?? ''}`);
+          for (const f of result.Failed ?? []) this.log(`delete failed: ${f.Code} ${f.Message ?? ''}`);
         }
-        if (retry.length > 0) {
-          await this.options.client.send(
-            new ChangeMessageVisibilityBatchCommand({
-              QueueUrl: source.queueUrl,
-              Entries: entries(retry).map((e) => ({ ...e, VisibilityTimeout: visibility })),
-            }),
-          );
+        if (again.length > 0) {
+          const Entries = again.map((e) => ({ ...e, VisibilityTimeout: visibility }));
+          await client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: source.queueUrl, Entries }));
         }
       } catch (error) {
-        this.log(
-          `sqs poller: delete/visibility call failed (messages reappear later): ${(error as Error).message}`,
-        );
+        this.log(`delete/visibility call failed (messages reappear later): ${(error as Error).message}`);
       }
     }
   }

@@ -3,11 +3,10 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { Duration } from 'aws-cdk-lib';
 import { Command, InvalidArgumentError } from 'commander';
 import { CliError } from '../cli/errors';
-import { explainError, formatError } from '../cli/explain';
+import { explainError } from '../cli/explain';
 import { formatFields } from '../cli/format/table';
-import { removeLocalStackFile, writeLocalStackFile } from '../cli/local-stack-file';
+import { localStackFilePath, removeLocalStackFile, writeLocalStackFile } from '../cli/local-stack-file';
 import { DEBUG_ENV } from '../cli/run-cli';
-import type { TaskpulseProps } from '../infra/taskpulse';
 import type { RollupOutcome } from '../lambdas/rollup/run-rollup';
 import { ENV } from '../lambdas/shared/names/env';
 import { DEFAULT_METRICS_NAMESPACE } from '../lambdas/shared/names/metrics';
@@ -17,10 +16,9 @@ import { clientConfig } from './aws-config';
 import { DEMO_TASK_TYPES, DemoProducer, describeBursts } from './demo-producer';
 import { type AnyHandler, FUNCTION_HANDLERS } from './function-registry';
 import { MetricsReporter } from './metrics-reporter';
-import type { LocalRuntime } from './runtime';
-import { startLocalRuntime } from './runtime';
+import { type LocalRuntime, startLocalRuntime } from './runtime';
 import { nextFireMs } from './schedules';
-import type { LocalEventSource, LocalSchedule, LocalStack } from './stack-types';
+import type { LocalEventSource, LocalSchedule } from './stack-types';
 import { formatSummary, type LocalSummary, SummaryReader } from './summary';
 
 /**
@@ -28,27 +26,22 @@ import { formatSummary, type LocalSummary, SummaryReader } from './summary';
  * `--endpoint` / AWS_ENDPOINT_URL), has the emulator's CloudFormation create the stack from the
  * synthesized template, runs the handlers in-process (ingest and aggregation behind their pollers,
  * monitor and rollup on accelerated schedules, the rollup once at start too), sends demo traffic unless
- * `--no-demo`, and prints: a summary line every few seconds, the metrics the ingest Lambda would send to
- * CloudWatch, and the email of every alert the monitor publishes. It records the running stack in
+ * `--no-demo`, and prints: a summary line every 5 s, every 10 s the metrics the ingest Lambda would send
+ * to CloudWatch, and the email of every alert the monitor publishes. It records the running stack in
  * `.taskpulse/local-stack.json` for the CLI, and stops cleanly on Ctrl-C.
  */
 
 const SUMMARY_EVERY_MS = 5_000;
-/** How often the metrics lines are printed. */
-const METRICS_EVERY_MS = 10_000;
-/** Schedules run this much faster by default: the monitor's rate(5 minutes) fires every 10 s. */
-const DEFAULT_ACCELERATE = 30;
 /**
  * Local-only monitor settings. The deployed default failure-rate window is 1 h: the demo's bursts would
  * alarm once at start and then take an hour to recover (and never alarm again). With 5 minutes (one
  * aggregate bucket) they alarm within a minute or two and recover within minutes. Thresholds stay the
  * defaults (above 20%, at least 10 finished).
  */
-const LOCAL_MONITOR_PROPS: TaskpulseProps['monitor'] = { failureRate: { window: Duration.minutes(5) } };
+const LOCAL_MONITOR_PROPS = { failureRate: { window: Duration.minutes(5) } };
 const LOCAL_MONITOR_NOTE =
   'failure rate alarms above 20% of ≥ 10 runs finished in the last 5 min (local setting; deployed default 1 h)';
-/** A second Ctrl-C this long after the first exits at once (npm and tsx relay one Ctrl-C twice). */
-const FORCE_AFTER_MS = 1_000;
+const ROLLUP_TODAY = 'npx taskpulse backfill --local --from today --to today';
 
 const positiveNumber = (raw: string): number => {
   const value = Number(raw);
@@ -56,7 +49,7 @@ const positiveNumber = (raw: string): number => {
   return value;
 };
 
-const program = new Command('npm start --')
+const opts = new Command('npm start --')
   .description(
     'Run Taskpulse locally on moto_server: ingest, aggregation, monitor alerts, rollups and a demo producer.',
   )
@@ -66,67 +59,61 @@ const program = new Command('npm start --')
     '--accelerate <factor>',
     'run schedules this many times faster (30: the monitor every 10 s, the daily rollup every 48 min)',
     positiveNumber,
-    DEFAULT_ACCELERATE,
+    30,
   )
-  .option('--no-metrics', 'do not print the metrics lines')
+  .option('--no-metrics', 'do not print the metrics lines (every 10 s)')
   .option('--rate <tasksPerSecond>', 'demo tasks started per second', positiveNumber, 5)
   .option('--stage <name>', 'stage of the synthesized stack', 'dev')
-  .option('--verbose', 'show setup notes and the handlers’ own logs')
-  .parse();
+  .option('--verbose', 'show the handlers’ own logs')
+  .parse()
+  .opts<{
+    demo: boolean;
+    metrics: boolean;
+    endpoint?: string;
+    accelerate: number;
+    rate: number;
+    stage: string;
+    verbose?: boolean;
+  }>();
 
-const opts = program.opts<{
-  demo: boolean;
-  metrics: boolean;
-  endpoint?: string;
-  accelerate: number;
-  rate: number;
-  stage: string;
-  verbose?: boolean;
-}>();
-
-const time = () => new Date().toISOString().slice(11, 19);
 const print = (line: string) => process.stdout.write(`${line}\n`);
+/** A line with the time of day in front. */
+const say = (line: string) => print(`${new Date().toISOString().slice(11, 19)} ${line}`);
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 const describeSource = (s: LocalEventSource): string =>
   s.kind === 'sqs'
     ? `SQS (batch ${s.batchSize}, window ${s.maximumBatchingWindowSeconds} s, max concurrency ${s.maximumConcurrency ?? '∞'})`
     : `table stream (batch ${s.batchSize}, ${s.filters.length > 0 ? 'filtered' : 'all records'}, retried until it succeeds)`;
 
-const exampleCommand = (stack: LocalStack, queueUrl: string): string => {
-  const before =
-    '{"version":1,"eventId":"evt-$(date +%s%N)","taskId":"my-task-1","taskType":"send_invoice","status":"succeeded","attempt":1,"source":"my-laptop","durationMs":1200,"occurredAt":"';
-  // The single quotes are closed around $(date ...) so the shell fills in the current time.
-  return [
-    `  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --endpoint-url ${stack.endpoint} --region ${stack.region} \\`,
-    `    sqs send-message --queue-url ${queueUrl} \\`,
-    `    --message-body '${before.replace('$(date +%s%N)', `'"$(date +%s%N)"'`)}'"$(date -u +%Y-%m-%dT%H:%M:%SZ)"'"}'`,
-  ].join('\n');
-};
-
-/** How often a schedule fires at the chosen speed, e.g. `every 10 s` or `next in 26 min`. */
-const describeTimer = ({ expression }: LocalSchedule, accelerate: number): string => {
-  const ms = (nextFireMs(expression, Date.now()) - Date.now()) / accelerate;
+/** How often a schedule fires at the chosen speed, e.g. `every 10 s at 30×` or `next in 26 min at 30×`. */
+const describeTimer = ({ expression }: LocalSchedule): string => {
+  const ms = (nextFireMs(expression, Date.now()) - Date.now()) / opts.accelerate;
   const human = ms < 120_000 ? `${Math.max(1, Math.round(ms / 1000))} s` : `${Math.round(ms / 60_000)} min`;
-  return `${expression.startsWith('rate(') ? 'every' : 'next in'} ${human}${accelerate === 1 ? '' : ` at ${accelerate}×`}`;
+  return `${expression.startsWith('rate(') ? 'every' : 'next in'} ${human}${opts.accelerate === 1 ? '' : ` at ${opts.accelerate}×`}`;
 };
 
-const printBanner = (runtime: LocalRuntime, startedEmulator: boolean, demo: boolean, stateFile: string) => {
-  const { stack } = runtime;
+/** A copy-paste `aws sqs send-message` of one event; the shell fills in the id and the time. */
+const exampleCommand = (endpoint: string, region: string, queueUrl: string): string =>
+  [
+    `  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --endpoint-url ${endpoint} --region ${region} \\`,
+    `    sqs send-message --queue-url ${queueUrl} \\`,
+    `    --message-body '{"version":1,"eventId":"evt-'"$(date +%s%N)"'","taskId":"my-task-1","taskType":"send_invoice","status":"succeeded","attempt":1,"source":"my-laptop","durationMs":1200,"occurredAt":"'"$(date -u +%Y-%m-%dT%H:%M:%SZ)"'"}'`,
+  ].join('\n');
+
+const printBanner = ({ stack }: LocalRuntime, startedEmulator: boolean) => {
   const out = stack.outputs;
-  const functionRows = stack.functions.map((fn): [string, string] => {
-    if (runtime.unregistered.includes(fn.constructId)) {
-      return [fn.constructId, 'not run locally (no handler registered)'];
-    }
-    const ranAtStart = runtime.stats().schedules.some((s) => s.constructId === fn.constructId && s.fired > 0);
+  const functionRows = stack.functions.map(({ constructId, eventSources, schedules }): [string, string] => {
+    const atStart = FUNCTION_HANDLERS[constructId]?.runAtStart ? '; also run at start' : '';
     const triggers = [
-      ...fn.eventSources.map(describeSource),
-      ...fn.schedules.map(
-        (s) =>
-          `${s.expression} (${describeTimer(s, opts.accelerate)}${ranAtStart ? '; also run at start' : ''})`,
-      ),
+      ...eventSources.map(describeSource),
+      ...schedules.map((s) => `${s.expression} (${describeTimer(s)}${atStart})`),
     ];
-    return [fn.constructId, `← ${triggers.join(', ') || 'no trigger'}`];
+    return [constructId, `← ${triggers.join(', ') || 'no trigger'}`];
   });
+  const demo = opts.demo
+    ? `~${opts.rate} tasks/s of ${Object.keys(DEMO_TASK_TYPES).join(', ')} (--no-demo to turn off)`
+    : 'off';
   print(`Taskpulse local mode · stack ${stack.stackName} (created by the emulator's CloudFormation)`);
   const fields = formatFields([
     [
@@ -145,38 +132,27 @@ const printBanner = (runtime: LocalRuntime, startedEmulator: boolean, demo: bool
     [
       'metrics',
       opts.metrics
-        ? `what ingest sends to CloudWatch, per task type every ${METRICS_EVERY_MS / 1000} s (--no-metrics to hide)`
+        ? 'what ingest sends to CloudWatch, per task type every 10 s (--no-metrics to hide)'
         : 'not shown',
     ],
-    [
-      'demo producer',
-      demo
-        ? `~${opts.rate} tasks/s of ${Object.keys(DEMO_TASK_TYPES).join(', ')} (--no-demo to turn off)`
-        : 'off',
-    ],
-    ['failure bursts', demo ? describeBursts() : undefined],
-    ['state file', `${stateFile} (read by the CLI with --local)`],
+    ['demo producer', demo],
+    ['failure bursts', opts.demo ? describeBursts() : undefined],
+    ['state file', `${path.relative(process.cwd(), localStackFilePath())} (read by the CLI with --local)`],
   ]);
   print(fields.replace(/^/gm, '  '));
   const queueUrl = out[OUTPUT.eventsQueueUrl];
   if (queueUrl !== undefined) {
     print('\nSend your own event (any producer that speaks SQS works the same way):');
-    print(exampleCommand(stack, queueUrl));
+    print(exampleCommand(stack.endpoint, stack.region, queueUrl));
   }
-  print(`\nRoll up a day on this stack (in another terminal): ${ROLLUP_TODAY}`);
-  print('\nCtrl-C to stop.\n');
+  print(`\nRoll up a day on this stack (in another terminal): ${ROLLUP_TODAY}\n\nCtrl-C to stop.\n`);
 };
 
-const ROLLUP_TODAY = 'npx taskpulse backfill --local --from today --to today';
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-
 /** One line on a rollup run: the days and what was written. */
-const describeRollup = (outcome: RollupOutcome, trigger: string): string => {
-  const days = outcome.days.map((d) => d.day);
-  const range = days.length === 0 ? 'no days' : days.length === 1 ? days[0] : `${days[0]}..${days.at(-1)}`;
-  const scopes = outcome.days.reduce((n, d) => n + d.scopes, 0);
-  const written = outcome.days.reduce((n, d) => n + d.written, 0);
+const describeRollup = ({ days }: RollupOutcome, trigger: string): string => {
+  const range = days.length <= 1 ? (days[0]?.day ?? 'no days') : `${days[0]!.day}..${days.at(-1)!.day}`;
+  const scopes = days.reduce((n, d) => n + d.scopes, 0);
+  const written = days.reduce((n, d) => n + d.written, 0);
   const result =
     scopes === 0
       ? 'no task activity on those days'
@@ -186,32 +162,26 @@ const describeRollup = (outcome: RollupOutcome, trigger: string): string => {
 
 const main = async () => {
   const startedAt = Date.now();
-  let ready = false;
-  // Lines that come in before the banner (a rollup run at start, an early alert) are shown after it.
-  const early: string[] = [];
-  const say = (line: string) => {
-    if (ready) print(`${time()} ${line}`);
-    else early.push(`${time()} ${line}`);
-  };
-  // The only signal handling: taken from the start, so a Ctrl-C during setup stops cleanly once setup
-  // is done (a detached moto_server would otherwise outlive a process killed by the default handler).
+  // The only signal handling, taken from the start: a Ctrl-C during setup stops cleanly once setup is
+  // done (a detached moto_server would otherwise outlive a process killed by the default handler); a
+  // second one at least a second later (npm and tsx relay one Ctrl-C twice) exits at once.
   let shutdown: (() => Promise<void>) | undefined;
   let signalledAt: number | undefined;
   const onSignal = () => {
-    if (signalledAt === undefined) {
-      signalledAt = Date.now();
-      if (shutdown !== undefined) void shutdown();
-      else print('stopping once setup is done… (Ctrl-C again to exit at once)');
-    } else if (Date.now() - signalledAt >= FORCE_AFTER_MS) {
+    if (signalledAt !== undefined) {
+      if (Date.now() - signalledAt < 1_000) return;
       print('forced exit');
       process.exit(130);
     }
+    signalledAt = Date.now();
+    if (shutdown === undefined) print('stopping once setup is done… (Ctrl-C again to exit at once)');
+    else void shutdown();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   const startedEmulator = opts.endpoint === undefined && process.env.AWS_ENDPOINT_URL === undefined;
   if (startedEmulator) print('starting moto_server and synthesizing the stack…');
   let alertsPublished = 0;
+  let rollupRuns = 0;
   const runtime = await startLocalRuntime({
     ...(opts.endpoint !== undefined && { endpoint: opts.endpoint }),
     accelerate: opts.accelerate,
@@ -224,13 +194,12 @@ const main = async () => {
       }),
       // The rollup as in Lambda, its outcome printed (the first run is the one at start).
       RollupFunction: {
-        runAtStart: true,
+        ...FUNCTION_HANDLERS.RollupFunction,
         create: async () => {
           const { handler } = await import('../lambdas/rollup/handler');
-          let runs = 0;
           return (async (event: never) => {
             const outcome = await handler(event);
-            say(describeRollup(outcome, runs++ === 0 ? 'at start' : 'scheduled'));
+            say(describeRollup(outcome, rollupRuns++ === 0 ? 'at start' : 'scheduled'));
             return outcome;
           }) as AnyHandler;
         },
@@ -241,29 +210,31 @@ const main = async () => {
     environmentOverrides: opts.verbose
       ? {}
       : { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
-    log: (line) => {
-      if (ready || opts.verbose) print(`${time()} ${line}`);
-    },
+    log: say,
   });
-
+  // Printed before anything else can run (the rollup at start and every handler wait for the network).
+  printBanner(runtime, startedEmulator);
   const { stack } = runtime;
   const stateFile = await writeLocalStackFile(stack);
-  const metrics = opts.metrics ? new MetricsReporter() : undefined;
-  printBanner(runtime, startedEmulator, opts.demo, path.relative(process.cwd(), stateFile) || stateFile);
-  ready = true;
-  for (const line of early.splice(0)) print(line);
 
-  const sqs = new SQSClient(clientConfig({ endpoint: stack.endpoint, region: stack.region }));
+  const sqs = new SQSClient(clientConfig(stack));
   const queueUrl = stack.outputs[OUTPUT.eventsQueueUrl];
   const producer =
     opts.demo && queueUrl !== undefined
-      ? new DemoProducer({ client: sqs, queueUrl, tasksPerSecond: opts.rate, log: print })
+      ? new DemoProducer({ client: sqs, queueUrl, tasksPerSecond: opts.rate, log: say })
       : undefined;
   if (signalledAt === undefined) producer?.start();
 
+  const metrics = opts.metrics ? new MetricsReporter() : undefined;
+  const ingestEnv = stack.functions.find((f) => f.constructId === 'IngestFunction')?.environment ?? {};
+  const metricsHeader = `metrics of the last 10 s (ingest → CloudWatch ${ingestEnv[ENV.metricsNamespace] || DEFAULT_METRICS_NAMESPACE}, Stage=${ingestEnv[ENV.stage] ?? opts.stage}):`;
   const reader = new SummaryReader(runtime);
   let last: LocalSummary | undefined;
-  const report = async () => {
+  let ticks = 0;
+  const ticker = setInterval(async () => {
+    // The metrics every other tick, before the summary line.
+    const lines = ++ticks % 2 === 0 ? (metrics?.take() ?? []) : [];
+    if (lines.length > 0) say([metricsHeader, ...lines].join('\n           '));
     try {
       const summary = await reader.read();
       const burst = producer?.burst();
@@ -273,55 +244,48 @@ const main = async () => {
         monitorRuns > 0
           ? ` · monitor ${plural(monitorRuns, 'run')}, ${plural(alertsPublished, 'alert')}`
           : '';
-      print(
-        `${time()} ${formatSummary(summary, last)}${monitor}${burst ? ` · demo: ${burst} failure burst` : ''}`,
-      );
+      say(`${formatSummary(summary, last)}${monitor}${burst ? ` · demo: ${burst} failure burst` : ''}`);
       last = summary;
     } catch (error) {
-      print(`${time()} summary unavailable: ${(error as Error).message}`);
+      say(`summary unavailable: ${(error as Error).message}`);
     }
-  };
-  const ticker = setInterval(() => void report(), SUMMARY_EVERY_MS);
-  const ingestEnv = stack.functions.find((f) => f.constructId === 'IngestFunction')?.environment ?? {};
-  const namespace = ingestEnv[ENV.metricsNamespace] || DEFAULT_METRICS_NAMESPACE;
-  const metricsTicker =
-    metrics === undefined
-      ? undefined
-      : setInterval(() => {
-          const lines = metrics.take();
-          if (lines.length === 0) return;
-          print(
-            `${time()} metrics of the last ${METRICS_EVERY_MS / 1000} s (ingest → CloudWatch ${namespace}, Stage=${ingestEnv[ENV.stage] ?? opts.stage}):`,
-          );
-          for (const line of lines) print(`           ${line}`);
-        }, METRICS_EVERY_MS);
+  }, SUMMARY_EVERY_MS);
 
   shutdown = async () => {
-    const what = producer === undefined ? 'pollers, timers' : 'demo producer, pollers, timers';
-    print(`\n${time()} stopping: ${what} (batches in flight finish)… (Ctrl-C again to force)`);
+    print('');
+    say(
+      `stopping: ${producer === undefined ? '' : 'demo producer, '}pollers, timers (batches in flight finish)… (Ctrl-C again to force)`,
+    );
     clearInterval(ticker);
-    clearInterval(metricsTicker);
     metrics?.close();
     await producer?.stop();
     await runtime.quiesce();
-    let final = '';
-    try {
-      final = formatSummary(await reader.read());
-    } catch {
-      final = 'final counts unavailable';
-    }
+    const final = await reader.read().then(
+      (s) => formatSummary(s),
+      () => 'final counts unavailable',
+    );
     reader.close();
     sqs.destroy();
     await removeLocalStackFile(stateFile).catch(() => {});
     await runtime.stop();
-    const seconds = Math.round((Date.now() - startedAt) / 1000);
-    print(
-      `${time()} stopped after ${seconds} s${startedEmulator ? ' (moto_server stopped, its data is gone)' : ''}: ${final}`,
-    );
+    const emulator = startedEmulator ? ' (moto_server stopped, its data is gone)' : '';
+    say(`stopped after ${Math.round((Date.now() - startedAt) / 1000)} s${emulator}: ${final}`);
     process.exit(0);
   };
   if (signalledAt !== undefined) await shutdown();
 };
+
+/** Fixes that fit `npm start` better than the CLI's, by the start of the explained message. */
+const START_FIXES: readonly [RegExp, string][] = [
+  [
+    /^no AWS credentials/,
+    'unset AWS_PROFILE (local mode then uses dummy keys the emulator accepts), or fix that profile',
+  ],
+  [
+    /^could not reach/,
+    'start that emulator, or drop --endpoint and AWS_ENDPOINT_URL to have npm start run moto_server',
+  ],
+];
 
 /**
  * A known user error (no emulator, no credentials, an emulator that cannot be reached or cannot create
@@ -331,8 +295,9 @@ const main = async () => {
 main().catch((error: unknown) => {
   const endpointGiven = opts.endpoint ?? process.env.AWS_ENDPOINT_URL;
   const explained = explainError(error, { ...(endpointGiven !== undefined && { endpoint: endpointGiven }) });
-  const known = error instanceof CliError || explained.hint !== undefined;
-  process.stderr.write(formatError(explained).replace(/^taskpulse:/, 'npm start:'));
+  const fix = START_FIXES.find(([pattern]) => pattern.test(explained.message))?.[1] ?? explained.hint;
+  process.stderr.write(`npm start: ${explained.message}${fix === undefined ? '' : `\n  fix: ${fix}`}\n`);
+  const known = error instanceof CliError || fix !== undefined;
   if (!known || process.env[DEBUG_ENV]) process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
   process.exit(1);
 });

@@ -38,29 +38,33 @@ export class SummaryReader {
   private readonly sqs: SQSClient;
 
   constructor(private readonly runtime: LocalRuntime) {
-    const aws = { endpoint: runtime.stack.endpoint, region: runtime.stack.region };
-    this.ddb = new DynamoDBClient(clientConfig(aws));
-    this.sqs = new SQSClient(clientConfig(aws));
+    this.ddb = new DynamoDBClient(clientConfig(runtime.stack));
+    this.sqs = new SQSClient(clientConfig(runtime.stack));
   }
 
   async read(nowMs = Date.now()): Promise<LocalSummary> {
     const { outputs } = this.runtime.stack;
     const stats = this.runtime.stats();
-    const eventsQueueUrl = outputs[OUTPUT.eventsQueueUrl];
-    const ingest = stats.sqs.filter((s) => s.queueUrl === eventsQueueUrl);
-    const historyTable = outputs[OUTPUT.historyTableName];
-    const [historyItems, stateItems, quarantined, deadLetters] = await Promise.all([
-      this.itemCount(historyTable),
-      this.itemCount(outputs[OUTPUT.stateTableName]),
-      this.quarantined(historyTable, nowMs),
-      this.depth(outputs[OUTPUT.deadLetterQueueUrl]),
+    const ingest = stats.sqs.filter((s) => s.queueUrl === outputs[OUTPUT.eventsQueueUrl]);
+    const itemCount = async (TableName: string | undefined) =>
+      (await this.ddb.send(new DescribeTableCommand({ TableName }))).Table?.ItemCount ?? 0;
+    const [historyItems, stateItems, quarantined, { Attributes: dlq }] = await Promise.all([
+      itemCount(outputs[OUTPUT.historyTableName]),
+      itemCount(outputs[OUTPUT.stateTableName]),
+      this.quarantined(outputs[OUTPUT.historyTableName], nowMs),
+      this.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: outputs[OUTPUT.deadLetterQueueUrl],
+          AttributeNames: ['ApproximateNumberOfMessages'],
+        }),
+      ),
     ]);
     return {
       eventsIn: sum(ingest.map((s) => s.deleted)),
       retried: sum(ingest.map((s) => s.failed)),
       executions: Math.max(0, historyItems - quarantined),
       quarantined,
-      deadLetters,
+      deadLetters: Number(dlq?.ApproximateNumberOfMessages ?? 0),
       aggregated: sum(stats.streams.map((s) => s.succeeded)),
       stateItems,
     };
@@ -71,22 +75,7 @@ export class SummaryReader {
     this.sqs.destroy();
   }
 
-  private async itemCount(table: string | undefined): Promise<number> {
-    if (table === undefined) return 0;
-    const { Table } = await this.ddb.send(new DescribeTableCommand({ TableName: table }));
-    return Table?.ItemCount ?? 0;
-  }
-
-  private async depth(queueUrl: string | undefined): Promise<number> {
-    if (queueUrl === undefined) return 0;
-    const { Attributes } = await this.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
-    );
-    return Number(Attributes?.ApproximateNumberOfMessages ?? 0);
-  }
-
-  private async quarantined(table: string | undefined, nowMs: number): Promise<number> {
-    if (table === undefined) return 0;
+  private async quarantined(TableName: string | undefined, nowMs: number): Promise<number> {
     const days = [dayOf(new Date(nowMs - 86_400_000).toISOString()), dayOf(new Date(nowMs).toISOString())];
     const partitions = days.flatMap((day) =>
       Array.from({ length: INDEX_SHARDS }, (_, s) => quarantinePartition(day, s)),
@@ -94,13 +83,13 @@ export class SummaryReader {
     const counts = await Promise.all(
       partitions.map(async (pk) => {
         let count = 0;
-        const input = {
-          TableName: table,
+        const query = {
+          TableName,
           KeyConditionExpression: 'pk = :pk',
           ExpressionAttributeValues: { ':pk': { S: pk } },
-          Select: 'COUNT' as const,
         };
-        for await (const page of paginateQuery({ client: this.ddb }, input)) count += page.Count ?? 0;
+        for await (const page of paginateQuery({ client: this.ddb }, { ...query, Select: 'COUNT' }))
+          count += page.Count ?? 0;
         return count;
       }),
     );
@@ -108,15 +97,13 @@ export class SummaryReader {
   }
 }
 
-/** One line: `events in 1,234 · executions 512 · quarantined 7 · DLQ 0 · aggregated 1,100 (state items 230)`. */
-export const formatSummary = (s: LocalSummary, previous?: LocalSummary): string => {
-  const delta = previous === undefined ? '' : ` (+${n(s.eventsIn - previous.eventsIn)})`;
-  return [
-    `events in ${n(s.eventsIn)}${delta}`,
+/** One line: `events in 1,234 · executions 512 · quarantined 7 · DLQ 0 · aggregated 1,100 changes (state items 230)`. */
+export const formatSummary = (s: LocalSummary, previous?: LocalSummary): string =>
+  [
+    `events in ${n(s.eventsIn)}${previous === undefined ? '' : ` (+${n(s.eventsIn - previous.eventsIn)})`}`,
     `executions ${n(s.executions)}`,
     `quarantined ${n(s.quarantined)}`,
     `DLQ ${n(s.deadLetters)}`,
     `aggregated ${n(s.aggregated)} changes (state items ${n(s.stateItems)})`,
     ...(s.retried > 0 ? [`retried ${n(s.retried)}`] : []),
   ].join(' · ');
-};

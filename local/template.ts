@@ -38,27 +38,23 @@ const PLACEHOLDER_CODE = {
  * checks `S3Bucket` unless started with `VALIDATE_LAMBDA_S3=false`).
  */
 export const emulatorTemplate = (template: CfnTemplate): CfnTemplate => {
-  const resources = Object.entries(template.Resources).filter(
-    ([, r]) => !r.Type.startsWith('AWS::CloudWatch::') && r.Type !== 'AWS::Lambda::EventSourceMapping',
+  const all = Object.entries(template.Resources);
+  const isLeftOut = (r: CfnResource) =>
+    r.Type.startsWith('AWS::CloudWatch::') || r.Type === 'AWS::Lambda::EventSourceMapping';
+  const leftOut = all.filter(([, r]) => isLeftOut(r)).map(([id]) => `"${id}"`);
+  const resources = all
+    .filter(([, r]) => !isLeftOut(r))
+    .map(([id, r]) => [
+      id,
+      r.Type === 'AWS::Lambda::Function'
+        ? { ...r, Properties: { ...r.Properties, Code: PLACEHOLDER_CODE } }
+        : r,
+    ]);
+  // An output that refers to a resource left out (an alarm's or the dashboard's name) is left out too.
+  const outputs = Object.entries(template.Outputs ?? {}).filter(
+    ([, o]) => !leftOut.some((id) => JSON.stringify(o.Value).includes(id)),
   );
-  const kept = new Set(resources.map(([id]) => id));
-  const names = (value: unknown): string[] =>
-    JSON.stringify(value).match(/"(Ref|Fn::GetAtt)":\s*\[?"([^"]+)"/g) ?? [];
-  const refersToKept = (value: unknown) =>
-    names(value).every((m) => kept.has(m.replace(/^.*"([^"]+)"$/, '$1')));
-  return {
-    Resources: Object.fromEntries(
-      resources.map(([id, r]) => [
-        id,
-        r.Type === 'AWS::Lambda::Function'
-          ? { ...r, Properties: { ...r.Properties, Code: PLACEHOLDER_CODE } }
-          : r,
-      ]),
-    ),
-    Outputs: Object.fromEntries(
-      Object.entries(template.Outputs ?? {}).filter(([, o]) => refersToKept(o.Value)),
-    ),
-  };
+  return { Resources: Object.fromEntries(resources), Outputs: Object.fromEntries(outputs) };
 };
 
 /** What to synthesize. */

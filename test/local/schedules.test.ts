@@ -1,12 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  nextFireMs,
-  rateMs,
-  ScheduleExpressionError,
-  ScheduleTimer,
-  scheduledEventOf,
-  toStandardCron,
-} from '../../local/schedules';
+import { LocalModeError } from '../../local/errors';
+import { nextFireMs, rateMs, ScheduleTimer, scheduledEventOf, toStandardCron } from '../../local/schedules';
 import type { LocalSchedule } from '../../local/stack-types';
 
 const AT = Date.parse('2026-03-02T10:02:30Z'); // a Monday
@@ -16,14 +10,14 @@ describe('schedule expressions', () => {
     expect(rateMs('rate(1 minute)')).toBe(60_000);
     expect(rateMs('rate(5 minutes)')).toBe(300_000);
     expect(rateMs('rate(2 hours)')).toBe(7_200_000);
-    expect(() => rateMs('rate(5 fortnights)')).toThrow(ScheduleExpressionError);
+    expect(() => rateMs('rate(5 fortnights)')).toThrow(LocalModeError);
   });
 
-  it('turns AWS cron (1 = Sunday, ?, year) into standard cron', () => {
-    expect(toStandardCron('cron(0/5 * * * ? *)')).toBe('0 0/5 * * * *');
-    expect(toStandardCron('cron(0 12 ? * 2-6 *)')).toBe('0 0 12 * * 1-5');
-    expect(toStandardCron('cron(0 8 ? * 6#3 *)')).toBe('0 0 8 * * 5#3');
-    expect(toStandardCron('cron(0 18 ? * MON-FRI *)')).toBe('0 0 18 * * MON-FRI');
+  it('turns AWS cron (1 = Sunday, year) into the six fields cron-parser reads', () => {
+    expect(toStandardCron('cron(0/5 * * * ? *)')).toBe('0 0/5 * * * ?');
+    expect(toStandardCron('cron(0 12 ? * 2-6 *)')).toBe('0 0 12 ? * 1-5');
+    expect(toStandardCron('cron(0 8 ? * 6#3 *)')).toBe('0 0 8 ? * 5#3');
+    expect(toStandardCron('cron(0 18 ? * MON-FRI *)')).toBe('0 0 18 ? * MON-FRI');
     expect(() => toStandardCron('cron(0 0 1 1 ? 2030)')).toThrow(/year/);
   });
 

