@@ -4,6 +4,12 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
  * Counting DynamoDB write units from requests, for the benchmark. moto reports a constant
  * ConsumedCapacity, so the meter applies DynamoDB's published billing rules itself:
  * - a write costs ceil(max(size before, size after) / 1 KB) units; in a transaction, twice that;
+ * - a write whose condition fails still costs ceil(size of the existing item / 1 KB) units, at least
+ *   one ("DynamoDB read and write operations", Developer Guide: a failed conditional write consumes
+ *   write capacity by the size of the existing item, or 1 if there is none). The guide does not say
+ *   what a cancelled transaction costs; the meter charges each of its items as a transactional write
+ *   of the item's existing size (twice the units), the upper bound, so a design built on conditions
+ *   is never flattered;
  * - each global secondary index costs a write when an item gains index keys, two when its keys change
  *   (delete + put), one when it loses them, nothing when they are unchanged (KEYS_ONLY projection);
  * - item size is the sum of attribute name lengths and value sizes (strings in UTF-8 bytes, numbers
@@ -63,6 +69,8 @@ export interface CostTotals {
   tableWriteUnits: number;
   indexWriteUnits: number;
   transactionWriteUnits: number;
+  /** Writes refused by their condition (a cancelled transaction counts once); their units are in the totals above. */
+  failedConditionWrites: number;
   readUnits: number;
   /** Table plus index write units, per table name. */
   writeUnitsByTable: Record<string, number>;
@@ -73,6 +81,7 @@ const emptyTotals = (): CostTotals => ({
   tableWriteUnits: 0,
   indexWriteUnits: 0,
   transactionWriteUnits: 0,
+  failedConditionWrites: 0,
   readUnits: 0,
   writeUnitsByTable: {},
 });
@@ -85,6 +94,20 @@ interface WriteOp {
   key: Key;
   put?: Key;
 }
+
+/**
+ * True when DynamoDB refused a write because its condition failed: a `ConditionalCheckFailedException`,
+ * or a transaction cancelled with a `ConditionalCheckFailed` reason (or without reasons, as moto answers).
+ */
+const isConditionFailure = (error: unknown): boolean => {
+  const e = error as { name?: string; CancellationReasons?: { Code?: string }[] } | undefined;
+  if (e?.name === 'ConditionalCheckFailedException') return true;
+  return (
+    e?.name === 'TransactionCanceledException' &&
+    (e.CancellationReasons === undefined ||
+      e.CancellationReasons.some((r) => r.Code === 'ConditionalCheckFailed'))
+  );
+};
 
 /** Index key pairs per table name, for `indexWrites`. */
 type IndexLayout = Record<string, readonly (readonly [string, string])[]>;
@@ -102,6 +125,13 @@ export const attachCostMeter = (
   layout: IndexLayout,
 ): CostTotals => {
   const totals = emptyTotals();
+  const charge = (table: string, transaction: boolean, units: number, index: number) => {
+    if (transaction) totals.transactionWriteUnits += 2 * units;
+    else totals.tableWriteUnits += units;
+    totals.indexWriteUnits += index;
+    totals.writeUnitsByTable[table] =
+      (totals.writeUnitsByTable[table] ?? 0) + (transaction ? 2 : 1) * units + index;
+  };
   const read = async (table: string, key: Key) =>
     (await reader.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
   client.middlewareStack.add(
@@ -110,7 +140,7 @@ export const attachCostMeter = (
       totals.requests[name] = (totals.requests[name] ?? 0) + 1;
       const input = args.input as Record<string, unknown>;
       const ops: { op: WriteOp; transaction: boolean }[] = [];
-      if (name === 'PutItem' || name === 'UpdateItem') {
+      if (name === 'PutItem' || name === 'UpdateItem' || name === 'DeleteItem') {
         const table = String(input.TableName);
         const key = name === 'PutItem' ? keyOfItem(input.Item as Key) : (input.Key as Key);
         ops.push({ op: { table, key }, transaction: false });
@@ -127,7 +157,7 @@ export const attachCostMeter = (
           string,
           { TableName: string; Key?: Key; Item?: Key }
         >[]) {
-          const w = t.Put ?? t.Update ?? t.Delete;
+          const w = t.Put ?? t.Update ?? t.Delete ?? t.ConditionCheck;
           if (w)
             ops.push({ op: { table: w.TableName, key: w.Key ?? keyOfItem(w.Item!) }, transaction: true });
         }
@@ -135,7 +165,18 @@ export const attachCostMeter = (
         totals.readUnits += 0; // counted from responses below
       }
       const before = await Promise.all(ops.map(({ op }) => read(op.table, op.key)));
-      const result = await next(args);
+      let result: Awaited<ReturnType<typeof next>>;
+      try {
+        result = await next(args);
+      } catch (error) {
+        if (isConditionFailure(error)) {
+          // Refused writes change nothing (no index write) but are billed by the existing item.
+          totals.failedConditionWrites += 1;
+          for (const [i, { op, transaction }] of ops.entries())
+            charge(op.table, transaction, writeUnits(itemSize(before[i]), 0), 0);
+        }
+        throw error;
+      }
       const output = result.output as {
         ConsumedCapacity?: unknown;
         Responses?: Record<string, Key[]>;
@@ -150,15 +191,13 @@ export const attachCostMeter = (
       else if (name === 'Query')
         totals.readUnits += Math.ceil((output.Items ?? []).reduce((s, i) => s + itemSize(i), 0) / 4096) / 2;
       const after = await Promise.all(ops.map(({ op }) => read(op.table, op.key)));
-      ops.forEach(({ op, transaction }, i) => {
-        const units = writeUnits(itemSize(before[i]), itemSize(after[i]));
-        if (transaction) totals.transactionWriteUnits += 2 * units;
-        else totals.tableWriteUnits += units;
-        const index = indexWrites(before[i], after[i], layout[op.table] ?? []);
-        totals.indexWriteUnits += index;
-        totals.writeUnitsByTable[op.table] =
-          (totals.writeUnitsByTable[op.table] ?? 0) + (transaction ? 2 : 1) * units + index;
-      });
+      for (const [i, { op, transaction }] of ops.entries())
+        charge(
+          op.table,
+          transaction,
+          writeUnits(itemSize(before[i]), itemSize(after[i])),
+          indexWrites(before[i], after[i], layout[op.table] ?? []),
+        );
       return result;
     },
     { step: 'build', name: 'taskpulseCostMeter' },

@@ -216,6 +216,7 @@ const main = async () => {
       `  ingest write units          ${per(historyUnits)}  (history table ${per(historyUnits - c.indexWriteUnits)} + indexes ${per(c.indexWriteUnits)})`,
     );
     console.log(`  aggregator write units      ${per(stateUnits)}`);
+    console.log(`  writes refused by condition ${per(c.failedConditionWrites)}  (billed, included above)`);
     console.log(`  total write units per event ${per(historyUnits + stateUnits)}`);
     console.log(`  read units per event        ${per(c.readUnits)}`);
 
