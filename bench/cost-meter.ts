@@ -45,20 +45,23 @@ const itemSize = (item: Record<string, AttributeValue> | undefined): number =>
 const writeUnits = (before: number, after: number): number =>
   Math.max(1, Math.ceil(Math.max(before, after) / 1024));
 
-/** Index writes caused by an item write, for KEYS_ONLY indexes keyed by the given attribute pairs. */
+/**
+ * Index writes caused by an item write, for KEYS_ONLY indexes keyed by the given attribute pairs,
+ * per index (named by its partition-key attribute).
+ */
 const indexWrites = (
   before: Record<string, AttributeValue> | undefined,
   after: Record<string, AttributeValue> | undefined,
   indexKeys: readonly (readonly [string, string])[],
-): number => {
-  let writes = 0;
+): Record<string, number> => {
+  const writes: Record<string, number> = {};
   const keyOf = (item: Record<string, AttributeValue> | undefined, [pk, sk]: readonly [string, string]) =>
     item?.[pk]?.S !== undefined && item?.[sk]?.S !== undefined ? `${item[pk].S}\n${item[sk].S}` : undefined;
   for (const pair of indexKeys) {
     const a = keyOf(before, pair);
     const b = keyOf(after, pair);
     if (a === b) continue;
-    writes += a !== undefined && b !== undefined ? 2 : 1;
+    writes[pair[0]] = a !== undefined && b !== undefined ? 2 : 1;
   }
   return writes;
 };
@@ -68,6 +71,8 @@ export interface CostTotals {
   requests: Record<string, number>;
   tableWriteUnits: number;
   indexWriteUnits: number;
+  /** Index write units per index, named by its partition-key attribute (e.g. `gsi1pk`). */
+  indexWriteUnitsByIndex: Record<string, number>;
   transactionWriteUnits: number;
   /** Writes refused by their condition (a cancelled transaction counts once); their units are in the totals above. */
   failedConditionWrites: number;
@@ -80,6 +85,7 @@ const emptyTotals = (): CostTotals => ({
   requests: {},
   tableWriteUnits: 0,
   indexWriteUnits: 0,
+  indexWriteUnitsByIndex: {},
   transactionWriteUnits: 0,
   failedConditionWrites: 0,
   readUnits: 0,
@@ -125,9 +131,14 @@ export const attachCostMeter = (
   layout: IndexLayout,
 ): CostTotals => {
   const totals = emptyTotals();
-  const charge = (table: string, transaction: boolean, units: number, index: number) => {
+  const charge = (table: string, transaction: boolean, units: number, byIndex: Record<string, number>) => {
     if (transaction) totals.transactionWriteUnits += 2 * units;
     else totals.tableWriteUnits += units;
+    let index = 0;
+    for (const [name, n] of Object.entries(byIndex)) {
+      totals.indexWriteUnitsByIndex[name] = (totals.indexWriteUnitsByIndex[name] ?? 0) + n;
+      index += n;
+    }
     totals.indexWriteUnits += index;
     totals.writeUnitsByTable[table] =
       (totals.writeUnitsByTable[table] ?? 0) + (transaction ? 2 : 1) * units + index;
@@ -173,7 +184,7 @@ export const attachCostMeter = (
           // Refused writes change nothing (no index write) but are billed by the existing item.
           totals.failedConditionWrites += 1;
           for (const [i, { op, transaction }] of ops.entries())
-            charge(op.table, transaction, writeUnits(itemSize(before[i]), 0), 0);
+            charge(op.table, transaction, writeUnits(itemSize(before[i]), 0), {});
         }
         throw error;
       }
