@@ -2,8 +2,8 @@ import type { TaskStatus } from '../../shared/contract/event';
 import { parseScope } from '../../shared/names/keys';
 
 /**
- * The few fields of an execution the rules need to list runs (stuck runs, example task IDs), read
- * with a projection rather than the whole item with its events.
+ * The few fields of an execution the rules need to list runs (stuck runs, example task IDs), derived
+ * from the stored execution by `RunLookup`.
  */
 export interface RunSummary {
   readonly taskId: string;
