@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { RunSummary } from '../../domain/rules/run-summary';
+import { type RunSummary, runSummaryOf } from '../../domain/rules/run-summary';
 import { StoreError, UnprocessedError } from '../errors';
 import { ATTR, byTypePartition, EXECUTION_PK_PREFIX, executionKey, INDEX, INDEX_SHARDS } from '../names/keys';
 import { daysBetween } from '../time';
@@ -37,23 +37,8 @@ class RunLookupError extends StoreError {
  * no view, decision 0023). Reading the whole item costs the same read units as a projection would:
  * DynamoDB bills reads by item size, whatever is projected.
  */
-const toRunSummary = (item: Record<string, unknown>): RunSummary => {
-  const x = fromExecutionItem(item).execution;
-  return {
-    taskId: x.taskId,
-    taskType: x.taskType,
-    status: x.status,
-    attempt: x.attempt,
-    createdAt: x.createdAt,
-    ...(x.firstStartedAt !== undefined && { firstStartedAt: x.firstStartedAt }),
-    ...(x.startedAt !== undefined && { startedAt: x.startedAt }),
-    ...(x.finishedAt !== undefined && { finishedAt: x.finishedAt }),
-    ...(x.runMs !== undefined && { runMs: x.runMs }),
-    ...(x.error?.type !== undefined && { errorType: x.error.type }),
-    ...(x.error?.message !== undefined && { errorMessage: x.error.message }),
-    dimensions: x.dimensions,
-  };
-};
+const toRunSummary = (item: Record<string, unknown>): RunSummary =>
+  runSummaryOf(fromExecutionItem(item).execution);
 
 /** DynamoDB implementation of `RunLookup` over the history table. */
 export class DynamoRunLookup implements RunLookup {
