@@ -63,8 +63,8 @@ const silent = new Logger({ serviceName: 'bench', logLevel: 'SILENT' });
 /**
  * A production-like stream: tasks start at the design rate (1,200 events/s), wait and run for
  * realistic times (lognormal, seconds), with retries, failures, cancels and stuck runs, and arrive in
- * occurredAt order. At that rate a batch of 100 spans under 100 ms, so a task's events seldom share a
- * batch: the figures do not profit from grouping.
+ * occurredAt order. With the default mapping (batches of 100 over five pollers) a batch spans under
+ * half a second, so a task's events seldom share a batch: the figures do not profit from grouping.
  */
 const generate = (): TaskEvent[] => {
   const rand = seededRandom(2026);
