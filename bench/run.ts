@@ -18,7 +18,7 @@ import { DynamoStreamPoller } from '../local/stream-poller';
 import { synthTemplate } from '../local/template';
 import { attachCostMeter, type CostTotals } from './cost-meter';
 import { benchSdk } from './sdk';
-import { cutBatches, SQS_POLLERS } from './sqs-batches';
+import { ingestBatchesOf, SQS_POLLERS } from './sqs-batches';
 
 /**
  * `npm run bench`: figures for the design's cost and speed targets, measured against moto_server.
@@ -176,19 +176,7 @@ const runPass = async (
     ...(process.env.BENCH_DEBUG && { log: (line: string) => console.error(line) }),
   });
   const sqs = stack.functions.flatMap((f) => f.eventSources).find((s) => s.kind === 'sqs')!;
-  const batches = cutBatches(
-    events.map((e) => ({
-      message: e,
-      arrivalMs: Date.parse(e.occurredAt),
-      bodyBytes: Buffer.byteLength(JSON.stringify(e)),
-    })),
-    {
-      batchSize: sqs.batchSize,
-      windowMs: sqs.maximumBatchingWindowSeconds * 1000,
-      pollers: POLLERS,
-      random: seededRandom(11),
-    },
-  );
+  const batches = ingestBatchesOf(events, sqs, POLLERS);
   let failed = 0;
   const t0 = performance.now();
   for (const [i, batch] of batches.entries()) {

@@ -17,6 +17,10 @@
  *   order they close.
  */
 
+import { seededRandom } from '../demo/lifecycle';
+import type { TaskEvent } from '../lambdas/shared/contract/event';
+import type { SqsEventSource } from '../local/stack-types';
+
 /** Lambda's synchronous invocation payload limit, bytes. */
 export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
@@ -90,3 +94,27 @@ export const cutBatches = <T>(
   for (let p = 0; p < pollers; p++) if (open[p] !== undefined) close(p, open[p]!.openedMs + options.windowMs);
   return closed.sort((a, b) => a.invokedAtMs - b.invokedAtMs);
 };
+
+/**
+ * The ingest batches of a stream of events under a deployed SQS event source mapping (its batch size
+ * and window, as CDK synthesized them): events arrive at their `occurredAt`, with their JSON as body.
+ * Seeded, so every design measured on the same stream sees the same batches.
+ */
+export const ingestBatchesOf = (
+  events: readonly TaskEvent[],
+  source: Pick<SqsEventSource, 'batchSize' | 'maximumBatchingWindowSeconds'>,
+  pollers: number = SQS_POLLERS,
+): ModelBatch<TaskEvent>[] =>
+  cutBatches(
+    events.map((e) => ({
+      message: e,
+      arrivalMs: Date.parse(e.occurredAt),
+      bodyBytes: Buffer.byteLength(JSON.stringify(e)),
+    })),
+    {
+      batchSize: source.batchSize,
+      windowMs: source.maximumBatchingWindowSeconds * 1000,
+      pollers,
+      random: seededRandom(11),
+    },
+  );
