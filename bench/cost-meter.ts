@@ -4,6 +4,12 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
  * Counting DynamoDB write units from requests, for the benchmark. moto reports a constant
  * ConsumedCapacity, so the meter applies DynamoDB's published billing rules itself:
  * - a write costs ceil(max(size before, size after) / 1 KB) units; in a transaction, twice that;
+ * - a write whose condition fails still costs ceil(size of the existing item / 1 KB) units, at least
+ *   one ("DynamoDB read and write operations", Developer Guide: a failed conditional write consumes
+ *   write capacity by the size of the existing item, or 1 if there is none). The guide does not say
+ *   what a cancelled transaction costs; the meter charges each of its items as a transactional write
+ *   of the item's existing size (twice the units), the upper bound, so a design built on conditions
+ *   is never flattered;
  * - each global secondary index costs a write when an item gains index keys, two when its keys change
  *   (delete + put), one when it loses them, nothing when they are unchanged (KEYS_ONLY projection);
  * - item size is the sum of attribute name lengths and value sizes (strings in UTF-8 bytes, numbers
@@ -39,20 +45,23 @@ const itemSize = (item: Record<string, AttributeValue> | undefined): number =>
 const writeUnits = (before: number, after: number): number =>
   Math.max(1, Math.ceil(Math.max(before, after) / 1024));
 
-/** Index writes caused by an item write, for KEYS_ONLY indexes keyed by the given attribute pairs. */
+/**
+ * Index writes caused by an item write, for KEYS_ONLY indexes keyed by the given attribute pairs,
+ * per index (named by its partition-key attribute).
+ */
 const indexWrites = (
   before: Record<string, AttributeValue> | undefined,
   after: Record<string, AttributeValue> | undefined,
   indexKeys: readonly (readonly [string, string])[],
-): number => {
-  let writes = 0;
+): Record<string, number> => {
+  const writes: Record<string, number> = {};
   const keyOf = (item: Record<string, AttributeValue> | undefined, [pk, sk]: readonly [string, string]) =>
     item?.[pk]?.S !== undefined && item?.[sk]?.S !== undefined ? `${item[pk].S}\n${item[sk].S}` : undefined;
   for (const pair of indexKeys) {
     const a = keyOf(before, pair);
     const b = keyOf(after, pair);
     if (a === b) continue;
-    writes += a !== undefined && b !== undefined ? 2 : 1;
+    writes[pair[0]] = a !== undefined && b !== undefined ? 2 : 1;
   }
   return writes;
 };
@@ -62,7 +71,11 @@ export interface CostTotals {
   requests: Record<string, number>;
   tableWriteUnits: number;
   indexWriteUnits: number;
+  /** Index write units per index, named by its partition-key attribute (e.g. `gsi1pk`). */
+  indexWriteUnitsByIndex: Record<string, number>;
   transactionWriteUnits: number;
+  /** Writes refused by their condition (a cancelled transaction counts once); their units are in the totals above. */
+  failedConditionWrites: number;
   readUnits: number;
   /** Table plus index write units, per table name. */
   writeUnitsByTable: Record<string, number>;
@@ -72,7 +85,9 @@ const emptyTotals = (): CostTotals => ({
   requests: {},
   tableWriteUnits: 0,
   indexWriteUnits: 0,
+  indexWriteUnitsByIndex: {},
   transactionWriteUnits: 0,
+  failedConditionWrites: 0,
   readUnits: 0,
   writeUnitsByTable: {},
 });
@@ -85,6 +100,20 @@ interface WriteOp {
   key: Key;
   put?: Key;
 }
+
+/**
+ * True when DynamoDB refused a write because its condition failed: a `ConditionalCheckFailedException`,
+ * or a transaction cancelled with a `ConditionalCheckFailed` reason (or without reasons, as moto answers).
+ */
+const isConditionFailure = (error: unknown): boolean => {
+  const e = error as { name?: string; CancellationReasons?: { Code?: string }[] } | undefined;
+  if (e?.name === 'ConditionalCheckFailedException') return true;
+  return (
+    e?.name === 'TransactionCanceledException' &&
+    (e.CancellationReasons === undefined ||
+      e.CancellationReasons.some((r) => r.Code === 'ConditionalCheckFailed'))
+  );
+};
 
 /** Index key pairs per table name, for `indexWrites`. */
 type IndexLayout = Record<string, readonly (readonly [string, string])[]>;
@@ -102,6 +131,18 @@ export const attachCostMeter = (
   layout: IndexLayout,
 ): CostTotals => {
   const totals = emptyTotals();
+  const charge = (table: string, transaction: boolean, units: number, byIndex: Record<string, number>) => {
+    if (transaction) totals.transactionWriteUnits += 2 * units;
+    else totals.tableWriteUnits += units;
+    let index = 0;
+    for (const [name, n] of Object.entries(byIndex)) {
+      totals.indexWriteUnitsByIndex[name] = (totals.indexWriteUnitsByIndex[name] ?? 0) + n;
+      index += n;
+    }
+    totals.indexWriteUnits += index;
+    totals.writeUnitsByTable[table] =
+      (totals.writeUnitsByTable[table] ?? 0) + (transaction ? 2 : 1) * units + index;
+  };
   const read = async (table: string, key: Key) =>
     (await reader.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
   client.middlewareStack.add(
@@ -110,7 +151,7 @@ export const attachCostMeter = (
       totals.requests[name] = (totals.requests[name] ?? 0) + 1;
       const input = args.input as Record<string, unknown>;
       const ops: { op: WriteOp; transaction: boolean }[] = [];
-      if (name === 'PutItem' || name === 'UpdateItem') {
+      if (name === 'PutItem' || name === 'UpdateItem' || name === 'DeleteItem') {
         const table = String(input.TableName);
         const key = name === 'PutItem' ? keyOfItem(input.Item as Key) : (input.Key as Key);
         ops.push({ op: { table, key }, transaction: false });
@@ -127,7 +168,7 @@ export const attachCostMeter = (
           string,
           { TableName: string; Key?: Key; Item?: Key }
         >[]) {
-          const w = t.Put ?? t.Update ?? t.Delete;
+          const w = t.Put ?? t.Update ?? t.Delete ?? t.ConditionCheck;
           if (w)
             ops.push({ op: { table: w.TableName, key: w.Key ?? keyOfItem(w.Item!) }, transaction: true });
         }
@@ -135,7 +176,18 @@ export const attachCostMeter = (
         totals.readUnits += 0; // counted from responses below
       }
       const before = await Promise.all(ops.map(({ op }) => read(op.table, op.key)));
-      const result = await next(args);
+      let result: Awaited<ReturnType<typeof next>>;
+      try {
+        result = await next(args);
+      } catch (error) {
+        if (isConditionFailure(error)) {
+          // Refused writes change nothing (no index write) but are billed by the existing item.
+          totals.failedConditionWrites += 1;
+          for (const [i, { op, transaction }] of ops.entries())
+            charge(op.table, transaction, writeUnits(itemSize(before[i]), 0), {});
+        }
+        throw error;
+      }
       const output = result.output as {
         ConsumedCapacity?: unknown;
         Responses?: Record<string, Key[]>;
@@ -150,15 +202,13 @@ export const attachCostMeter = (
       else if (name === 'Query')
         totals.readUnits += Math.ceil((output.Items ?? []).reduce((s, i) => s + itemSize(i), 0) / 4096) / 2;
       const after = await Promise.all(ops.map(({ op }) => read(op.table, op.key)));
-      ops.forEach(({ op, transaction }, i) => {
-        const units = writeUnits(itemSize(before[i]), itemSize(after[i]));
-        if (transaction) totals.transactionWriteUnits += 2 * units;
-        else totals.tableWriteUnits += units;
-        const index = indexWrites(before[i], after[i], layout[op.table] ?? []);
-        totals.indexWriteUnits += index;
-        totals.writeUnitsByTable[op.table] =
-          (totals.writeUnitsByTable[op.table] ?? 0) + (transaction ? 2 : 1) * units + index;
-      });
+      for (const [i, { op, transaction }] of ops.entries())
+        charge(
+          op.table,
+          transaction,
+          writeUnits(itemSize(before[i]), itemSize(after[i])),
+          indexWrites(before[i], after[i], layout[op.table] ?? []),
+        );
       return result;
     },
     { step: 'build', name: 'taskpulseCostMeter' },

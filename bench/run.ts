@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { Duration } from 'aws-cdk-lib';
 import type { SQSEvent } from 'aws-lambda';
 import { BASE_TIME_MS, makeLifecycle, pick, seededRandom } from '../demo/lifecycle';
 import { createAggregateHandler } from '../lambdas/aggregate/handler-factory';
@@ -17,19 +18,22 @@ import { DynamoStreamPoller } from '../local/stream-poller';
 import { synthTemplate } from '../local/template';
 import { attachCostMeter, type CostTotals } from './cost-meter';
 import { benchSdk } from './sdk';
+import { ingestBatchesOf, SQS_POLLERS } from './sqs-batches';
 
 /**
  * `npm run bench`: figures for the design's cost and speed targets, measured against moto_server.
  *
  * - Ingest: a generated stream of task lifecycles (retries, failures, dimensions, metrics, producer
- *   duplicates) through the real ingest handler in batches of 100, then the real aggregator through
+ *   duplicates) through the real ingest handler in the batches the deployed SQS event source mapping
+ *   would cut (its batch size and window, `--pollers` concurrent batches; `bench/sqs-batches.ts`),
+ *   then the real aggregator through
  *   the stream poller. Reports events per second of the handler (moto is the bottleneck: this is a
  *   floor, not what DynamoDB does) and, in a second pass with a cost meter, DynamoDB requests and
  *   write units per event (computed with DynamoDB's billing rules from item sizes, since moto's
  *   ConsumedCapacity is a constant).
  * - SDK: per-call overhead of track() and messages per SQS request.
  *
- * Usage: npm run bench [-- --events 10000]
+ * Usage: npm run bench [-- --events 10000] [--pollers 5] [--batch-size N --window-seconds S] [--cost-only]
  */
 
 const argValue = (name: string, fallback: number): number => {
@@ -37,7 +41,20 @@ const argValue = (name: string, fallback: number): number => {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const EVENTS = argValue('--events', 10_000);
-const BATCH = 100;
+/** Batches the event source mapping gathers at once (`bench/sqs-batches.ts`). */
+const POLLERS = argValue('--pollers', SQS_POLLERS);
+/**
+ * Deploy with these ingest event source settings instead of the construct's defaults (to measure a
+ * lever before changing the defaults): `--batch-size N`, `--window-seconds S`.
+ */
+const INGEST_OVERRIDES = {
+  ...(process.argv.includes('--batch-size') && { batchSize: argValue('--batch-size', 0) }),
+  ...(process.argv.includes('--window-seconds') && {
+    maxBatchingWindow: Duration.seconds(argValue('--window-seconds', 0)),
+  }),
+};
+/** Skip the speed pass and the SDK figures (the cost pass alone, for comparing designs quickly). */
+const COST_ONLY = process.argv.includes('--cost-only');
 const NOW_MS = BASE_TIME_MS + 3_600_000;
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
@@ -46,8 +63,8 @@ const silent = new Logger({ serviceName: 'bench', logLevel: 'SILENT' });
 /**
  * A production-like stream: tasks start at the design rate (1,200 events/s), wait and run for
  * realistic times (lognormal, seconds), with retries, failures, cancels and stuck runs, and arrive in
- * occurredAt order. At that rate a batch of 100 spans under 100 ms, so a task's events seldom share a
- * batch: the figures do not profit from grouping.
+ * occurredAt order. With the default mapping (batches of 100 over five pollers) a batch spans under
+ * half a second, so a task's events seldom share a batch: the figures do not profit from grouping.
  */
 const generate = (): TaskEvent[] => {
   const rand = seededRandom(2026);
@@ -111,6 +128,8 @@ const sqsEvent = (events: readonly TaskEvent[]): SQSEvent => ({
 });
 
 interface PassResult {
+  /** Ingest invocations and the mapping's settings they were cut with. */
+  batches: { count: number; meanSize: number; batchSize: number; windowSeconds: number };
   ingestMs: number;
   aggregateMs: number;
   cost?: CostTotals & { historyTable: string; stateTable: string };
@@ -125,7 +144,7 @@ const runPass = async (
   const aws = { endpoint, region, credentials };
   const { stackName, template } = synthTemplate({
     stackName: `bench-${randomUUID().slice(0, 6)}`,
-    props: { aggregateDimensions: ['marketplace'] },
+    props: { aggregateDimensions: ['marketplace'], ingest: INGEST_OVERRIDES },
   });
   const stack = await deployLocalStack({ endpoint, region, stackName, template });
   const client = new DynamoDBClient(aws);
@@ -156,13 +175,14 @@ const runPass = async (
     }),
     ...(process.env.BENCH_DEBUG && { log: (line: string) => console.error(line) }),
   });
+  const sqs = stack.functions.flatMap((f) => f.eventSources).find((s) => s.kind === 'sqs')!;
+  const batches = ingestBatchesOf(events, sqs, POLLERS);
   let failed = 0;
   const t0 = performance.now();
-  for (let i = 0; i < events.length; i += BATCH) {
+  for (const [i, batch] of batches.entries()) {
     const tb = performance.now();
-    failed += (await ingest(sqsEvent(events.slice(i, i + BATCH)))).batchItemFailures.length;
-    if (process.env.BENCH_DEBUG)
-      console.error(`batch ${i / BATCH}: ${Math.round(performance.now() - tb)} ms`);
+    failed += (await ingest(sqsEvent(batch.messages))).batchItemFailures.length;
+    if (process.env.BENCH_DEBUG) console.error(`batch ${i}: ${Math.round(performance.now() - tb)} ms`);
   }
   const t1 = performance.now();
   await poller.start();
@@ -175,6 +195,12 @@ const runPass = async (
   await poller.stop();
   const t2 = performance.now();
   return {
+    batches: {
+      count: batches.length,
+      meanSize: events.length / batches.length,
+      batchSize: sqs.batchSize,
+      windowSeconds: sqs.maximumBatchingWindowSeconds,
+    },
     ingestMs: t1 - t0,
     aggregateMs: t2 - t1,
     failed,
@@ -190,17 +216,22 @@ const main = async () => {
   try {
     const events = generate();
     const tasks = new Set(events.map((e) => e.taskId)).size;
+    console.log(`Taskpulse bench: ${events.length} events from ${tasks} tasks, moto_server at ${endpoint}\n`);
+
+    if (!COST_ONLY) {
+      const speed = await runPass(endpoint, events, false);
+      console.log('ingest handler (in-process, DynamoDB over the wire to moto)');
+      console.log(`  events per second           ${fixed(events.length / (speed.ingestMs / 1000), 0)}`);
+      console.log(`  aggregator changes drained  ${fixed(speed.aggregateMs / 1000, 1)} s`);
+      console.log(`  records returned as failed  ${speed.failed}`);
+    }
+
+    const { cost, batches } = await runPass(endpoint, events, true);
     console.log(
-      `Taskpulse bench: ${events.length} events from ${tasks} tasks, batches of ${BATCH}, moto_server at ${endpoint}\n`,
+      `\ningest batches (SQS event source model: batch size ${batches.batchSize}, window ${batches.windowSeconds} s, ${POLLERS} pollers)`,
     );
-
-    const speed = await runPass(endpoint, events, false);
-    console.log('ingest handler (in-process, DynamoDB over the wire to moto)');
-    console.log(`  events per second           ${fixed(events.length / (speed.ingestMs / 1000), 0)}`);
-    console.log(`  aggregator changes drained  ${fixed(speed.aggregateMs / 1000, 1)} s`);
-    console.log(`  records returned as failed  ${speed.failed}`);
-
-    const { cost } = await runPass(endpoint, events, true);
+    console.log(`  invocations                 ${batches.count}`);
+    console.log(`  events per invocation       ${fixed(batches.meanSize, 1)}`);
     const c = cost!;
     const per = (n: number) => fixed(n / events.length, 3);
     const historyUnits = c.writeUnitsByTable[cost!.historyTable] ?? 0;
@@ -212,16 +243,20 @@ const main = async () => {
         .map(([k, v]) => `${k} ${per(v)}`)
         .join(', ')}`,
     );
+    const byIndex = (pk: string) => per(c.indexWriteUnitsByIndex[pk] ?? 0);
     console.log(
-      `  ingest write units          ${per(historyUnits)}  (history table ${per(historyUnits - c.indexWriteUnits)} + indexes ${per(c.indexWriteUnits)})`,
+      `  ingest write units          ${per(historyUnits)}  (history table ${per(historyUnits - c.indexWriteUnits)} + byType ${byIndex('gsi1pk')} + byStatus ${byIndex('gsi2pk')})`,
     );
     console.log(`  aggregator write units      ${per(stateUnits)}`);
+    console.log(`  writes refused by condition ${per(c.failedConditionWrites)}  (billed, included above)`);
     console.log(`  total write units per event ${per(historyUnits + stateUnits)}`);
     console.log(`  read units per event        ${per(c.readUnits)}`);
 
-    console.log('\nproducer SDK');
-    for (const [k, v] of Object.entries(await benchSdk(endpoint)))
-      console.log(`  ${k.replace(/^sdk\./, '').padEnd(40)}${v}`);
+    if (!COST_ONLY) {
+      console.log('\nproducer SDK');
+      for (const [k, v] of Object.entries(await benchSdk(endpoint)))
+        console.log(`  ${k.replace(/^sdk\./, '').padEnd(40)}${v}`);
+    }
   } finally {
     await moto?.stop();
   }

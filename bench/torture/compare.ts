@@ -1,7 +1,7 @@
 import { contributionOf, NAME_COUNTER_FIELDS, sumDeltas } from '../../lambdas/domain/aggregate';
 import { type Execution, mergeEvents } from '../../lambdas/domain/execution';
 import type { TaskEvent } from '../../lambdas/shared/contract/event';
-import { slotOfAggregateSort } from '../../lambdas/shared/names/keys';
+import { EXECUTION_PK_PREFIX, slotOfAggregateSort } from '../../lambdas/shared/names/keys';
 import { fromExecutionItem } from '../../lambdas/shared/store/execution-item';
 import { oracleRollups } from '../../test/lambdas/rollup/oracle';
 import type { TortureStack } from './stack';
@@ -54,9 +54,9 @@ export const snapshotOf = async (
   const executions = new Map<string, Record<string, unknown>>();
   const quarantine = new Map<string, QuarantineEntry>();
   for (const item of history) {
-    if (String(item.pk).startsWith('EX#')) {
+    if (String(item.pk).startsWith(EXECUTION_PK_PREFIX)) {
       const { v: _v, ...rest } = item;
-      executions.set(String(item.taskId), rest);
+      executions.set(String(item.pk).slice(EXECUTION_PK_PREFIX.length), rest);
     } else if (item.kind === 'quarantine') {
       quarantine.set(String(item.messageId), { code: String(item.code), reason: String(item.reason) });
     }

@@ -2,6 +2,7 @@ import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { approximateCount, redrive } from '../../cli/ops/redrive';
 import { makeEvent } from '../../demo/lifecycle';
+import { EXECUTION_PK_PREFIX, executionKey } from '../../lambdas/shared/names/keys';
 import { SqsEventSourcePoller } from '../../local/sqs-poller';
 import { FaultInjector } from '../../test/support/faults';
 import type { ScenarioOptions, ScenarioResult } from './scenarios';
@@ -21,7 +22,8 @@ export const runR4 = async (options: ScenarioOptions): Promise<ScenarioResult> =
     seed: options.seed,
     kinds: ['throttle'],
     select: (c) =>
-      c.operation === 'PutItem' && (c.input.Item as { taskId?: { S?: string } })?.taskId?.S === poisonTask,
+      c.operation === 'PutItem' &&
+      (c.input.Item as { pk?: { S?: string } })?.pk?.S === executionKey(poisonTask).pk,
   });
   const stack = await createTortureStack({
     endpoint: options.endpoint,
@@ -100,6 +102,6 @@ export const runR4 = async (options: ScenarioOptions): Promise<ScenarioResult> =
 const storedTasks = async (stack: Awaited<ReturnType<typeof createTortureStack>>): Promise<Set<string>> =>
   new Set(
     (await stack.scan(stack.historyTable))
-      .filter((i) => String(i.pk).startsWith('EX#'))
-      .map((i) => String(i.taskId)),
+      .filter((i) => String(i.pk).startsWith(EXECUTION_PK_PREFIX))
+      .map((i) => String(i.pk).slice(EXECUTION_PK_PREFIX.length)),
   );

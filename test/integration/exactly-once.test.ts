@@ -4,6 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkOracle, snapshotOf } from '../../bench/torture/compare';
 import { generateEvents, messagesOf } from '../../bench/torture/scenarios';
 import { EVENT_LIMITS } from '../../lambdas/shared/contract/limits';
+import { EXECUTION_PK_PREFIX } from '../../lambdas/shared/names/keys';
+import { fromExecutionItem } from '../../lambdas/shared/store/execution-item';
 import { motoClientConfig } from '../support/aws';
 import { BASE_TIME_MS, makeEvent } from '../support/events';
 import { FaultInjector } from '../support/faults';
@@ -73,7 +75,7 @@ describe('ingest and aggregation on moto_server', () => {
     expect(
       history
         .filter((i) => String(i.pk).startsWith('EX#'))
-        .map((i) => i.taskId)
+        .map((i) => fromExecutionItem(i).execution.taskId)
         .sort(),
     ).toEqual(['good-1', 'good-2']);
     const quarantine = history.filter((i) => i.kind === 'quarantine');
@@ -101,7 +103,9 @@ describe('ingest and aggregation on moto_server', () => {
       kinds: ['throttle'],
       select: (call) =>
         call.operation === 'PutItem' &&
-        failing.has(String((call.input.Item as { taskId?: { S?: string } }).taskId?.S)),
+        failing.has(
+          String((call.input.Item as { pk?: { S?: string } }).pk?.S).slice(EXECUTION_PK_PREFIX.length),
+        ),
     });
     const pipeline = await open({
       nowMs: NOW_MS,

@@ -1,9 +1,10 @@
 import type { TaskStatus } from '../../shared/contract/event';
 import { parseScope } from '../../shared/names/keys';
+import type { Execution } from '../execution';
 
 /**
- * The few fields of an execution the rules need to list runs (stuck runs, example task IDs), read
- * with a projection rather than the whole item with its events.
+ * The few fields of an execution the rules need to list runs (stuck runs, example task IDs), derived
+ * from the stored execution by `RunLookup`.
  */
 export interface RunSummary {
   readonly taskId: string;
@@ -20,6 +21,22 @@ export interface RunSummary {
   readonly errorMessage?: string;
   readonly dimensions: Readonly<Record<string, string>>;
 }
+
+/** The summary of an execution (its derived view, without events). Pure. */
+export const runSummaryOf = (x: Execution): RunSummary => ({
+  taskId: x.taskId,
+  taskType: x.taskType,
+  status: x.status,
+  attempt: x.attempt,
+  createdAt: x.createdAt,
+  ...(x.firstStartedAt !== undefined && { firstStartedAt: x.firstStartedAt }),
+  ...(x.startedAt !== undefined && { startedAt: x.startedAt }),
+  ...(x.finishedAt !== undefined && { finishedAt: x.finishedAt }),
+  ...(x.runMs !== undefined && { runMs: x.runMs }),
+  ...(x.error?.type !== undefined && { errorType: x.error.type }),
+  ...(x.error?.message !== undefined && { errorMessage: x.error.message }),
+  dimensions: x.dimensions,
+});
 
 /** True when a run belongs to a scope (its task type, and its dimension value if the scope has one). */
 export const inScope = (run: RunSummary, scope: string): boolean => {

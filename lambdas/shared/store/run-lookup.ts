@@ -1,14 +1,14 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { RunSummary } from '../../domain/rules/run-summary';
-import type { TaskStatus } from '../contract/event';
+import { type RunSummary, runSummaryOf } from '../../domain/rules/run-summary';
 import { StoreError, UnprocessedError } from '../errors';
 import { ATTR, byTypePartition, EXECUTION_PK_PREFIX, executionKey, INDEX, INDEX_SHARDS } from '../names/keys';
 import { daysBetween } from '../time';
 import { batchGetAll } from './batch-get';
+import { fromExecutionItem } from './execution-item';
 
 /**
  * Finding runs in the history table without scanning: task IDs by type and creation time through the
- * byType index (KEYS_ONLY, sharded), then the few fields the rules need with a projected BatchGet.
+ * byType index (KEYS_ONLY, sharded), then the runs with a BatchGet.
  * Used by the monitor only for candidate buckets (stuck runs) and when a notification goes out
  * (example task IDs), so its reads follow alerts, not traffic.
  */
@@ -32,41 +32,13 @@ class RunLookupError extends StoreError {
   override readonly name = 'RunLookupError';
 }
 
-const PROJECTION = {
-  names: {
-    '#id': 'taskId',
-    '#type': 'taskType',
-    '#status': 'status',
-    '#attempt': 'attempt',
-    '#created': 'createdAt',
-    '#first': 'firstStartedAt',
-    '#started': 'startedAt',
-    '#finished': 'finishedAt',
-    '#run': 'runMs',
-    '#error': 'error',
-    '#dims': 'dimensions',
-  },
-  expression: '#id, #type, #status, #attempt, #created, #first, #started, #finished, #run, #error, #dims',
-} as const;
-
-const toRunSummary = (item: Record<string, unknown>): RunSummary => {
-  const error = item.error as { type?: string; message?: string } | undefined;
-  const str = (k: string) => (item[k] === undefined ? undefined : String(item[k]));
-  return {
-    taskId: String(item.taskId),
-    taskType: String(item.taskType),
-    status: String(item.status) as TaskStatus,
-    attempt: Number(item.attempt ?? 1),
-    createdAt: String(item.createdAt),
-    ...(str('firstStartedAt') !== undefined && { firstStartedAt: str('firstStartedAt') }),
-    ...(str('startedAt') !== undefined && { startedAt: str('startedAt') }),
-    ...(str('finishedAt') !== undefined && { finishedAt: str('finishedAt') }),
-    ...(item.runMs !== undefined && { runMs: Number(item.runMs) }),
-    ...(error?.type !== undefined && { errorType: error.type }),
-    ...(error?.message !== undefined && { errorMessage: error.message }),
-    dimensions: (item.dimensions as Record<string, string> | undefined) ?? {},
-  };
-};
+/**
+ * The summary of a stored execution, derived from its events like every reader does (the item stores
+ * no view, decision 0023). Reading the whole item costs the same read units as a projection would:
+ * DynamoDB bills reads by item size, whatever is projected.
+ */
+const toRunSummary = (item: Record<string, unknown>): RunSummary =>
+  runSummaryOf(fromExecutionItem(item).execution);
 
 /** DynamoDB implementation of `RunLookup` over the history table. */
 export class DynamoRunLookup implements RunLookup {
@@ -104,7 +76,7 @@ export class DynamoRunLookup implements RunLookup {
   async getRuns(taskIds: readonly string[]): Promise<RunSummary[]> {
     const keys = [...new Set(taskIds)].map((id) => executionKey(id));
     try {
-      const items = await batchGetAll(this.doc, this.tableName, keys, 'runs', { projection: PROJECTION });
+      const items = await batchGetAll(this.doc, this.tableName, keys, 'runs');
       return items.map(toRunSummary);
     } catch (error) {
       if (error instanceof UnprocessedError) throw error;

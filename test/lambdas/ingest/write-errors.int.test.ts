@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromExecutionItem } from '../../../lambdas/shared/store/execution-item';
 import { motoClientConfig } from '../../support/aws';
 import { BASE_TIME_MS, isoAt, makeEvent } from '../../support/events';
 import { createTestPipeline, messageOf, type TestPipeline } from '../../support/pipeline';
@@ -50,8 +51,11 @@ describe('ingest write errors and conflicts on moto_server', () => {
     await pipeline?.close();
   });
 
-  const executionOf = async (taskId: string) =>
-    (await pipeline.scan(pipeline.historyTable)).find((i) => i.pk === `EX#${taskId}`);
+  /** The stored execution as every reader sees it (derived from its item), or undefined. */
+  const executionOf = async (taskId: string) => {
+    const item = (await pipeline.scan(pipeline.historyTable)).find((i) => i.pk === `EX#${taskId}`);
+    return item === undefined ? undefined : fromExecutionItem(item).execution;
+  };
   const quarantineOf = async (messageId: string) =>
     (await pipeline.scan(pipeline.historyTable)).find(
       (i) => i.kind === 'quarantine' && i.messageId === messageId,
@@ -76,7 +80,7 @@ describe('ingest write errors and conflicts on moto_server', () => {
     expect(failed).toEqual([]);
     const item = await executionOf(taskId);
     expect(item?.status).toBe('succeeded');
-    expect(((item?.events ?? []) as { i: string }[]).map((e) => e.i).sort()).toEqual(
+    expect((item?.events ?? []).map((e) => e.eventId).sort()).toEqual(
       [events[0]!, events[1]!, events[3]!].map((e) => e.eventId).sort(),
     );
     const q = await quarantineOf('poison-msg-2');

@@ -1,6 +1,6 @@
 import { addExact, deltaOf } from '../../../lambdas/domain/aggregate';
 import { type Execution, mergeEvents } from '../../../lambdas/domain/execution';
-import type { RunSummary } from '../../../lambdas/domain/rules/run-summary';
+import { runSummaryOf } from '../../../lambdas/domain/rules/run-summary';
 import type { TaskEvent } from '../../../lambdas/shared/contract/event';
 import { dayStartMs } from '../../../lambdas/shared/time';
 import { InMemoryAggregateReader, InMemoryRunLookup } from './stores';
@@ -27,7 +27,7 @@ export class InMemoryFeed {
       const merged = mergeEvents(before, incoming);
       if (!merged.changed) continue;
       this.executions.set(taskId, merged.execution);
-      this.runs.runs.set(taskId, toRunSummary(merged.execution));
+      this.runs.runs.set(taskId, runSummaryOf(merged.execution));
       for (const delta of deltaOf(before, merged.execution, this.dimensionKeys)) {
         const { scope, day, slot } = delta.target;
         const [h, m] = slot.split(':').map(Number);
@@ -47,18 +47,3 @@ export class InMemoryFeed {
     }
   }
 }
-
-const toRunSummary = (e: Execution): RunSummary => ({
-  taskId: e.taskId,
-  taskType: e.taskType,
-  status: e.status,
-  attempt: e.attempt,
-  createdAt: e.createdAt,
-  ...(e.firstStartedAt !== undefined && { firstStartedAt: e.firstStartedAt }),
-  ...(e.startedAt !== undefined && { startedAt: e.startedAt }),
-  ...(e.finishedAt !== undefined && { finishedAt: e.finishedAt }),
-  ...(e.runMs !== undefined && { runMs: e.runMs }),
-  ...(e.error?.type !== undefined && { errorType: e.error.type }),
-  ...(e.error?.message !== undefined && { errorMessage: e.error.message }),
-  dimensions: e.dimensions,
-});

@@ -76,13 +76,11 @@ describe('toExecutionItem / fromExecutionItem', () => {
       pk: `${EXECUTION_PK_PREFIX}task-keys`,
       sk: 'EX',
       v: 7,
-      taskId: 'task-keys',
-      status: 'succeeded',
       expiresAt: Date.parse(execution.createdAt) / 1000 + TTL_DAYS * 86_400,
     });
   });
 
-  it('names the events that kept params and error came from by eventId, not by order key', () => {
+  it('names the events that kept params and error came from by position, not by order key', () => {
     // Prepare: params from the first event, the error from the final failure
     const events = makeLifecycle({ attempts: 2, outcome: 'failed', params: { invoiceId: 1 } });
     const execution = executionOf(events);
@@ -92,7 +90,7 @@ describe('toExecutionItem / fromExecutionItem', () => {
     const item = toExecutionItem(execution, 1, TTL_DAYS);
 
     // Assess
-    expect(item.kf).toEqual({ params: events[0]!.eventId, error: events[events.length - 1]!.eventId });
+    expect(item.kf).toEqual({ params: 0, error: events.length - 1 });
     expect(toExecutionItem(plain, 1, TTL_DAYS)).not.toHaveProperty('kf');
   });
 
@@ -103,6 +101,44 @@ describe('toExecutionItem / fromExecutionItem', () => {
 
     // Act / Assess
     expect(() => fromExecutionItem(item)).toThrow(/unknown event no-such-event/);
+    expect(() => fromExecutionItem({ ...item, kf: { params: 9 } })).toThrow(/unknown event 9/);
+  });
+
+  it('reads items in the older format (view stored beside the events, full statuses, kf by eventId)', () => {
+    // Prepare: what the ingest wrote before decision 0023, for a failed run with params and a dimension
+    const events = makeLifecycle({
+      outcome: 'failed',
+      params: { invoiceId: 1 },
+      dimensions: { marketplace: 'DE' },
+    });
+    const execution = executionOf(events);
+    const { kf: _kf, src: _src, dm: _dm, ...current } = toExecutionItem(execution, 2, TTL_DAYS);
+    const older = {
+      ...current,
+      taskId: execution.taskId,
+      status: execution.status,
+      createdAt: execution.createdAt,
+      source: execution.source,
+      dimensions: execution.dimensions,
+      events: execution.events.map((e) => ({
+        i: e.eventId,
+        h: e.hash,
+        s: e.status,
+        t: Date.parse(e.occurredAt),
+        a: e.attempt,
+        src: e.source,
+        ...(e.durationMs !== undefined && { d: e.durationMs }),
+        ...(e.errorType !== undefined && { et: e.errorType, em: e.errorMessage }),
+        dm: e.dimensions,
+      })),
+      kf: { params: events[0]!.eventId, error: events[events.length - 1]!.eventId },
+    };
+
+    // Act
+    const back = fromExecutionItem(throughJson(older));
+
+    // Assess
+    expect(back).toEqual({ execution, version: 2 });
   });
 
   it('stores events with short attribute names', () => {
@@ -114,7 +150,25 @@ describe('toExecutionItem / fromExecutionItem', () => {
 
     // Assess
     const events = item.events as Record<string, unknown>[];
-    expect(Object.keys(events[2]!).sort()).toEqual(['a', 'd', 'em', 'et', 'h', 'i', 's', 'src', 't']);
+    expect(Object.keys(events[2]!).sort()).toEqual(['a', 'd', 'em', 'et', 'h', 'i', 's', 't']);
+    expect(events[2]!.s).toBe('f');
+    expect(item.src).toBe(execution.source);
+  });
+
+  it('keeps a source or dimensions on each event when the events do not share them', () => {
+    // Prepare: the retry ran on another worker in another marketplace
+    const events = makeLifecycle({ attempts: 2, dimensions: { marketplace: 'DE' } }).map((e) =>
+      e.attempt === 2 ? { ...e, source: 'other-worker', dimensions: { marketplace: 'FR' } } : e,
+    );
+    const execution = executionOf(events);
+
+    // Act
+    const item = toExecutionItem(execution, 1, TTL_DAYS);
+
+    // Assess
+    expect(item).not.toHaveProperty('src');
+    expect(item).not.toHaveProperty('dm');
+    expect(fromExecutionItem(throughJson(item)).execution).toEqual(execution);
   });
 });
 
@@ -221,5 +275,29 @@ describe('item size (one write unit is 1 KB)', () => {
     // Assess: JSON counts quotes, colons and braces, so it is the larger of the two
     expect(bytes).toBeLessThan(1024);
     expect(bytes).toBeLessThan(Buffer.byteLength(JSON.stringify(item)));
+  });
+
+  it('a retried, failed run with a dimension, params and metrics (5 events) stays under 1 KB: derived fields are not stored', () => {
+    // Prepare: the bench's richest common shape, two attempts, every optional field of the stream
+    const execution = executionOf(
+      makeLifecycle({
+        taskId,
+        attempts: 2,
+        outcome: 'failed',
+        params: { orderId: 4711, priority: 'normal' },
+        dimensions: { marketplace: 'DE' },
+        metrics: { tokens: 1_234, confidence: 0.731_942_18 },
+      }),
+    );
+    const item = toExecutionItem(execution, 3, TTL_DAYS);
+
+    // Act
+    const bytes = itemSize(item);
+
+    // Assess: one write unit, and the view still comes back whole from the events
+    expect(execution.events).toHaveLength(5);
+    expect(bytes).toBeLessThan(1024);
+    expect(item).not.toHaveProperty('status');
+    expect(fromExecutionItem(throughJson(item)).execution).toEqual(execution);
   });
 });
