@@ -117,6 +117,7 @@ const toEventSource = async (
     batchSize: m.BatchSize ?? 100,
     streamArn: arn,
     startingPosition: m.StartingPosition === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON',
+    ...(m.TumblingWindowInSeconds !== undefined && { tumblingWindowSeconds: m.TumblingWindowInSeconds }),
   };
 };
 
