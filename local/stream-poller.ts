@@ -56,6 +56,11 @@ export interface StreamPollerOptions extends InvocationOptions {
   readonly tumblingWindowSeconds?: number;
   /** Clock for window ends and records without a creation time, epoch ms. @default Date.now */
   readonly now?: () => number;
+  /**
+   * When a record reached the stream, epoch seconds: decides its tumbling window. The bench replays a
+   * stream at a simulated rate through it. @default the record's `ApproximateCreationDateTime`, as Lambda
+   */
+  readonly arrivalSecondsOf?: (record: DynamoDBRecord) => number | undefined;
 }
 
 /** Counters of one poller, cumulative since `start()`. */
@@ -321,7 +326,10 @@ export class DynamoStreamPoller {
 
   /** Start of the tumbling window a record belongs to, epoch seconds. */
   private windowStartOf(record: DynamoDBRecord): number {
-    const arrival = record.dynamodb?.ApproximateCreationDateTime ?? Math.floor(this.now() / 1000);
+    const arrival =
+      this.options.arrivalSecondsOf?.(record) ??
+      record.dynamodb?.ApproximateCreationDateTime ??
+      Math.floor(this.now() / 1000);
     return Math.floor(arrival / this.windowSeconds) * this.windowSeconds;
   }
 
