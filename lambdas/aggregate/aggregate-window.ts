@@ -16,6 +16,8 @@ import {
   skipRecordOf,
 } from './aggregate-changes';
 import {
+  type EncodedWindowState,
+  encodeWindowState,
   foldIntoWindow,
   newChangesOf,
   stateBytesOf,
@@ -65,8 +67,8 @@ export interface WindowInvocation {
 }
 
 export interface WindowOutcome extends AggregateOutcome {
-  /** The state to return to Lambda (`{}` when everything was written). */
-  readonly state: WindowState | Record<string, never>;
+  /** The state to return to Lambda, encoded (`{}` when everything was written). */
+  readonly state: EncodedWindowState | Record<string, never>;
   /** Flushes written by this invocation (0, 1, or 2 with an early flush). */
   readonly flushes: number;
 }
@@ -206,5 +208,5 @@ export const aggregateWindow = async (
       { cause: error },
     );
   }
-  return { retried: 0, applied, itemsWritten, skipped, state: state ?? {}, flushes };
+  return { retried: 0, applied, itemsWritten, skipped, state: encodeWindowState(state), flushes };
 };

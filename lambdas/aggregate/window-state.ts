@@ -1,6 +1,6 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { type AggregateDelta, deltaOf, sumDeltas, targetKey } from '../domain/aggregate';
 import type { ChangeId } from '../shared/store/aggregate-store';
-import { MAX_CHANGE_IDS_PER_SKIP } from '../shared/store/aggregate-store';
 import { type ExecutionChange, seqCompare } from './aggregate-changes';
 
 /**
@@ -44,17 +44,37 @@ export const WINDOW_FLUSH_BYTES = 512 * 1024;
  */
 export const WINDOW_STATE_MAX_BYTES = 896 * 1024;
 
-/** Size of a state as Lambda measures what the function returns (its JSON), bytes. Pure. */
-export const stateBytesOf = (state: WindowState | undefined): number =>
-  state === undefined ? 2 : Buffer.byteLength(JSON.stringify(state));
+/**
+ * Contributing changes kept per target in the state (their count is kept in full): enough to find the
+ * executions behind a skipped write, small enough that ids do not crowd out deltas under the 1 MB limit.
+ */
+export const MAX_CHANGE_IDS_PER_TARGET = 3;
+
+/**
+ * The state as returned to Lambda: its JSON compressed (raw deflate, base64). Field names repeat across
+ * targets (`rh_p384`, `mh_tokens_p412`), so a state compresses several times over and a window holds
+ * that many more targets before it has to be written early. Pure.
+ */
+export interface EncodedWindowState {
+  readonly v: 1;
+  readonly z: string;
+}
+
+export const encodeWindowState = (
+  state: WindowState | undefined,
+): EncodedWindowState | Record<string, never> =>
+  state === undefined ? {} : { v: 1, z: deflateRawSync(JSON.stringify(state)).toString('base64') };
 
 /** The state Lambda passed in, if it is one of ours (a new window starts with `{}`). Pure. */
 export const windowStateOf = (raw: unknown): WindowState | undefined => {
-  const s = raw as Partial<WindowState> | undefined | null;
-  return s?.v === 1 && typeof s.first === 'string' && typeof s.through === 'string' && Array.isArray(s.deltas)
-    ? (s as WindowState)
-    : undefined;
+  const s = raw as Partial<EncodedWindowState> | undefined | null;
+  if (s?.v !== 1 || typeof s.z !== 'string') return undefined;
+  return JSON.parse(inflateRawSync(Buffer.from(s.z, 'base64')).toString('utf8')) as WindowState;
 };
+
+/** Size of a state as Lambda measures what the function returns (its JSON, encoded), bytes. Pure. */
+export const stateBytesOf = (state: WindowState | undefined): number =>
+  Buffer.byteLength(JSON.stringify(encodeWindowState(state)));
 
 /** The changes not yet in the state, in stream order. Pure. */
 export const newChangesOf = (
@@ -88,7 +108,7 @@ export const foldIntoWindow = (
       const entry = contributors[key] ?? { count: 0, ids: [] };
       contributors[key] = entry;
       entry.count++;
-      if (entry.ids.length < MAX_CHANGE_IDS_PER_SKIP) entry.ids.push(id);
+      if (entry.ids.length < MAX_CHANGE_IDS_PER_TARGET) entry.ids.push(id);
     }
   }
   const deltas = sumDeltas(parts);
