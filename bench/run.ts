@@ -165,9 +165,17 @@ const runPass = async (
     now: () => NOW_MS,
   });
   const source = stack.functions.flatMap((f) => f.eventSources).find((s) => s.kind === 'dynamodb')!;
+  // Stream records arrive at the design rate (1,200 per second), not at moto's pace, so the aggregator's
+  // tumbling windows hold what they would in production (decision 0013).
+  const arrival = new Map<string, number>();
   const poller = new DynamoStreamPoller({
     client: new DynamoDBStreamsClient(aws),
     source,
+    arrivalSecondsOf: (r) => {
+      const seq = r.dynamodb?.SequenceNumber ?? '';
+      if (!arrival.has(seq)) arrival.set(seq, Math.floor(BASE_TIME_MS / 1000 + arrival.size / 1_200));
+      return arrival.get(seq);
+    },
     handler: createAggregateHandler({
       store: new DynamoAggregateStore(documentClient(client), state, 400),
       dimensionKeys: ['marketplace'],

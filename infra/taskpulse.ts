@@ -14,7 +14,7 @@ import { Construct } from 'constructs';
 import { DEFAULTS, ENV } from '../lambdas/shared/names/env';
 import { ATTR, EXECUTION_PK_PREFIX, INDEX } from '../lambdas/shared/names/keys';
 import { OUTPUT } from '../lambdas/shared/names/outputs';
-import { AGGREGATE_MAX_RECORD_AGE } from './aggregate-stream';
+import { AGGREGATE_MAX_RECORD_AGE, AGGREGATE_TUMBLING_WINDOW } from './aggregate-stream';
 import { TaskpulseAlarmRoute } from './alarm-route';
 import {
   ALERTING_DEFAULTS,
@@ -229,16 +229,19 @@ export class Taskpulse extends Construct {
     this.aggregateFunction.addEventSource(
       new sources.DynamoEventSource(this.historyTable, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        // Large, patient batches: every aggregate part a batch touches costs two writes whatever the
-        // number of changes folded into it, so bigger batches mean fewer write units per event.
+        // Changes are folded into the window's state and every aggregate part is written once per
+        // window (per shard), not per batch; the window bounds freshness (AGGREGATE_TUMBLING_WINDOW).
+        tumblingWindow: AGGREGATE_TUMBLING_WINDOW,
         // 1,000 stream records with both images stay well under Lambda's 6 MB payload.
         batchSize: 1000,
         maxBatchingWindow: Duration.seconds(5),
-        // One batch per shard at a time: the ledger relies on in-order application per shard.
+        // One batch per shard at a time: a window's state and the per-shard high-water tokens rely on
+        // in-order application per shard.
         parallelizationFactor: 1,
         reportBatchItemFailures: true,
-        // No bisecting: a retry must see at least the batch its intent covered (ledger protocol), and
-        // permanent errors are recorded and skipped by the handler, so there is no poison batch to isolate.
+        // No bisecting: a failed window invocation is retried whole with the previous state (a half
+        // batch would only delay it), and permanent errors are recorded and skipped by the handler, so
+        // there is no poison batch to isolate.
         bisectBatchOnError: false,
         // Transient errors are retried by age, not by count: sustained throttling must slow the
         // aggregator, not make it give up; after maxRecordAge the records go to the failure queue.

@@ -138,6 +138,7 @@ export const deployLocalStack = async (options: DeployOptions): Promise<LocalSta
         batchSize: m.BatchSize ?? 100,
         streamArn: Table!.LatestStreamArn!,
         startingPosition,
+        ...(m.TumblingWindowInSeconds !== undefined && { tumblingWindowSeconds: m.TumblingWindowInSeconds }),
       };
     };
 

@@ -33,6 +33,8 @@ export interface DynamoStreamEventSource extends EventSourceBase {
   readonly kind: 'dynamodb';
   readonly streamArn: string;
   readonly startingPosition: 'TRIM_HORIZON' | 'LATEST';
+  /** `TumblingWindowInSeconds`: state carried across invocations per window (0 or absent: no window). */
+  readonly tumblingWindowSeconds?: number;
 }
 
 /** An event source mapping local mode polls. */

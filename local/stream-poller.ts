@@ -18,6 +18,18 @@ import type { DynamoStreamEventSource } from './stack-types';
  * dropped, batches gathered (batch size and window), one batch at a time, and on a reported failure a
  * retry from that record on (checkpoint semantics: records before it are done), forever, as
  * `MaximumRetryAttempts: -1` does (no bisect, no record age, no failure destination).
+ *
+ * Tumbling windows (`TumblingWindowInSeconds`): a record belongs to the window of its
+ * `ApproximateCreationDateTime` (windows aligned on multiples of the length, as Lambda's are); a batch
+ * holds records of one window; every invocation gets the window, the shard and the state the last
+ * successful invocation of the window returned, and must return a `state` (an answer without one is a
+ * failure). A failed invocation (thrown, no state, or any batch item failure) is retried whole with the
+ * previous state. The window's final invocation (no records, `isFinalInvokeForWindow`) comes when a
+ * record of a later window is read or the clock passes the window's end, and is retried until it
+ * succeeds. A returned state over 1 MB ends the window early, as Lambda does: a final invocation with
+ * `isWindowTerminatedEarly`, then the same window goes on with a fresh state. `waitIdle`/`drain` end an
+ * open window the same way (early if its end has not come), so what was read is written when they
+ * resolve.
  */
 
 /** A stream-triggered Lambda handler. */
@@ -40,6 +52,15 @@ export interface StreamPollerOptions extends InvocationOptions {
   readonly maxIdlePollMs?: number;
   /** Pause before a failed batch is retried, ms. @default 500 */
   readonly retryDelayMs?: number;
+  /** Tumbling window length, seconds (0: none). @default the mapping's `tumblingWindowSeconds`, else 0 */
+  readonly tumblingWindowSeconds?: number;
+  /** Clock for window ends and records without a creation time, epoch ms. @default Date.now */
+  readonly now?: () => number;
+  /**
+   * When a record reached the stream, epoch seconds: decides its tumbling window. The bench replays a
+   * stream at a simulated rate through it. @default the record's `ApproximateCreationDateTime`, as Lambda
+   */
+  readonly arrivalSecondsOf?: (record: DynamoDBRecord) => number | undefined;
 }
 
 /** Counters of one poller, cumulative since `start()`. */
@@ -58,6 +79,19 @@ export interface StreamPollerStats {
   readonly failedBatches: number;
   /** Invocations that threw. */
   readonly errors: number;
+  /** Final invocations of tumbling windows that succeeded (early ends included). */
+  readonly windows: number;
+}
+
+/** Lambda's limit on a tumbling window's returned state, bytes (1 MB per shard). */
+export const WINDOW_STATE_LIMIT_BYTES = 1_048_576;
+
+/** The open tumbling window of the shard. */
+interface OpenWindow {
+  /** Window start, epoch seconds. */
+  readonly startSeconds: number;
+  /** What the last successful invocation of the window returned. */
+  state: Record<string, unknown>;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -124,8 +158,14 @@ export class DynamoStreamPoller {
     batches: 0,
     failedBatches: 0,
     errors: 0,
+    windows: 0,
   };
   private shardId = '';
+  private window: OpenWindow | undefined;
+  /** `waitIdle` asked for the open window to end now. */
+  private endWindowRequested = false;
+  private readonly windowSeconds: number;
+  private readonly now: () => number;
   /** Undefined once the shard is closed. */
   private iterator: string | undefined;
   /** Sequence number of the last record read: where to resume when the iterator expires. */
@@ -144,6 +184,8 @@ export class DynamoStreamPoller {
   constructor(private readonly options: StreamPollerOptions) {
     this.log = options.log ?? (() => {});
     this.idleMs = options.pollIntervalMs ?? 200;
+    this.windowSeconds = options.tumblingWindowSeconds ?? options.source.tumblingWindowSeconds ?? 0;
+    this.now = options.now ?? Date.now;
   }
 
   /** Find the stream's open shard and start reading it (resolves once its iterator exists). */
@@ -178,15 +220,20 @@ export class DynamoStreamPoller {
     const since = Date.now();
     // Someone is waiting: read again now rather than after an idle back-off.
     this.idleMs = this.options.pollIntervalMs ?? 200;
+    this.endWindowRequested = true;
     this.wake?.();
     const idle = () =>
-      this.iterator === undefined ||
-      (this.lastEmptyReadAt >= since && this.pending.length === 0 && !this.busy);
-    while (this.running && !idle()) {
-      if (Date.now() - since > timeoutMs) {
-        throw new NotIdleError(`stream ${this.options.source.streamArn} not drained after ${timeoutMs} ms`);
+      (this.iterator === undefined && this.pending.length === 0) ||
+      (this.lastEmptyReadAt >= since && this.pending.length === 0 && !this.busy && this.window === undefined);
+    try {
+      while (this.running && !idle()) {
+        if (Date.now() - since > timeoutMs) {
+          throw new NotIdleError(`stream ${this.options.source.streamArn} not drained after ${timeoutMs} ms`);
+        }
+        await sleep(25);
       }
-      await sleep(25);
+    } finally {
+      this.endWindowRequested = false;
     }
   }
 
@@ -219,9 +266,18 @@ export class DynamoStreamPoller {
           await this.deliver(batch);
           continue;
         }
-        // Idle: pause (ended early by `waitIdle` and `stop`), backing off.
+        if (this.window !== undefined && (this.endWindowRequested || this.windowEnded(this.window))) {
+          this.busy = true;
+          await this.endWindow(!this.windowEnded(this.window));
+          continue;
+        }
+        // Idle: pause (ended early by `waitIdle` and `stop`), backing off; no later than a window's end.
+        const untilEndMs =
+          this.window === undefined
+            ? Number.POSITIVE_INFINITY
+            : Math.max(0, (this.window.startSeconds + this.windowSeconds) * 1000 - this.now());
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.idleMs);
+          const timer = setTimeout(resolve, Math.min(this.idleMs, untilEndMs));
           this.wake = () => {
             clearTimeout(timer);
             resolve();
@@ -259,8 +315,92 @@ export class DynamoStreamPoller {
     return records.length;
   }
 
-  /** Up to a batch of pending records; gathers for at most the batching window. */
+  /** Up to a batch of pending records, all of one tumbling window if there are windows. */
   private async nextBatch(): Promise<DynamoDBRecord[]> {
+    const batch = await this.gatherBatch();
+    if (this.windowSeconds <= 0 || batch.length === 0) return batch;
+    const start = this.windowStartOf(batch[0]!);
+    const end = batch.findIndex((r) => this.windowStartOf(r) !== start);
+    return end < 0 ? batch : batch.slice(0, end);
+  }
+
+  /** Start of the tumbling window a record belongs to, epoch seconds. */
+  private windowStartOf(record: DynamoDBRecord): number {
+    const arrival =
+      this.options.arrivalSecondsOf?.(record) ??
+      record.dynamodb?.ApproximateCreationDateTime ??
+      Math.floor(this.now() / 1000);
+    return Math.floor(arrival / this.windowSeconds) * this.windowSeconds;
+  }
+
+  private windowEnded(window: OpenWindow): boolean {
+    return this.now() >= (window.startSeconds + this.windowSeconds) * 1000;
+  }
+
+  /** The fields Lambda adds to a stream event under a tumbling window. */
+  private windowFields(window: OpenWindow, final: boolean, early: boolean) {
+    const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+    return {
+      window: { start: iso(window.startSeconds), end: iso(window.startSeconds + this.windowSeconds) },
+      state: window.state,
+      shardId: this.shardId,
+      eventSourceARN: this.options.source.streamArn,
+      isFinalInvokeForWindow: final,
+      isWindowTerminatedEarly: early,
+    };
+  }
+
+  /**
+   * The window's final invocation, retried with the same state until it succeeds (Lambda holds the
+   * shard meanwhile). `early`: the window ends before its time (state over the limit, or `waitIdle`);
+   * later records of the same window start a fresh state.
+   */
+  private async endWindow(early: boolean): Promise<void> {
+    const window = this.window!;
+    while (this.running) {
+      this.counters.batches++;
+      const response = await this.invoke([], this.windowFields(window, true, early));
+      if (response !== undefined) {
+        this.counters.windows++;
+        this.window = undefined;
+        return;
+      }
+      this.counters.failedBatches++;
+      await sleep(this.options.retryDelayMs ?? 500);
+    }
+  }
+
+  /**
+   * Invoke the handler; the answer, or undefined when the invocation failed (threw, or under a window
+   * answered without a state or with any batch item failure).
+   */
+  private async invoke(
+    records: DynamoDBRecord[],
+    windowFields?: Record<string, unknown>,
+  ): Promise<{ response: unknown } | undefined> {
+    try {
+      const response = await this.options.handler(
+        { Records: records, ...windowFields } as DynamoDBStreamEvent,
+        lambdaContext(this.options.fn ?? { name: 'local-stream-consumer' }),
+      );
+      if (windowFields === undefined) return { response };
+      const answer = response as { state?: unknown; batchItemFailures?: unknown[] } | undefined;
+      const failed =
+        typeof answer?.state !== 'object' ||
+        answer.state === null ||
+        (answer.batchItemFailures?.length ?? 0) > 0;
+      if (failed)
+        this.log('stream poller: window invocation answered without a state or with failures; retried');
+      return failed ? undefined : { response };
+    } catch (error) {
+      this.counters.errors++;
+      this.log(`stream poller: handler threw, batch will be retried: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /** Up to a batch of pending records; gathers for at most the batching window. */
+  private async gatherBatch(): Promise<DynamoDBRecord[]> {
     const { batchSize, maximumBatchingWindowSeconds } = this.options.source;
     let deadline: number | undefined;
     for (;;) {
@@ -278,21 +418,15 @@ export class DynamoStreamPoller {
   }
 
   private async deliver(batch: DynamoDBRecord[]): Promise<void> {
-    const { source, handler } = this.options;
+    if (this.windowSeconds > 0) return this.deliverInWindow(batch);
+    const { source } = this.options;
     this.counters.batches++;
     this.counters.delivered += batch.length;
-    let retryFrom: string | undefined;
-    try {
-      const response = await handler(
-        { Records: batch },
-        lambdaContext(this.options.fn ?? { name: 'local-stream-consumer' }),
-      );
-      retryFrom = retryPointOf(batch, response, source.reportBatchItemFailures);
-    } catch (error) {
-      this.counters.errors++;
-      this.log(`stream poller: handler threw, batch will be retried: ${(error as Error).message}`);
-      retryFrom = seqOf(batch[0]!);
-    }
+    const answer = await this.invoke(batch);
+    const retryFrom =
+      answer === undefined
+        ? seqOf(batch[0]!)
+        : retryPointOf(batch, answer.response, source.reportBatchItemFailures);
     const done = batch.filter(
       (r) => retryFrom === undefined || compareSequenceNumbers(seqOf(r), retryFrom) < 0,
     );
@@ -301,5 +435,35 @@ export class DynamoStreamPoller {
     if (retryFrom === undefined) return;
     this.counters.failedBatches++;
     await sleep(this.options.retryDelayMs ?? 500);
+  }
+
+  /**
+   * Deliver a batch of one window: a record of a later window first ends the open one; a failure
+   * leaves the state as it was and the batch pending (retried whole); a state over Lambda's limit ends
+   * the window early.
+   */
+  private async deliverInWindow(batch: DynamoDBRecord[]): Promise<void> {
+    const startSeconds = this.windowStartOf(batch[0]!);
+    if (this.window !== undefined && this.window.startSeconds !== startSeconds) {
+      await this.endWindow(false);
+      return;
+    }
+    const window = this.window ?? { startSeconds, state: {} };
+    this.window = window;
+    this.counters.batches++;
+    this.counters.delivered += batch.length;
+    const answer = await this.invoke(batch, this.windowFields(window, false, false));
+    if (answer === undefined) {
+      this.counters.failedBatches++;
+      await sleep(this.options.retryDelayMs ?? 500);
+      return;
+    }
+    window.state = (answer.response as { state: Record<string, unknown> }).state;
+    this.counters.succeeded += batch.length;
+    this.pending.splice(0, batch.length);
+    if (Buffer.byteLength(JSON.stringify(window.state)) > WINDOW_STATE_LIMIT_BYTES) {
+      await this.endWindow(true);
+      this.window = { startSeconds, state: {} };
+    }
   }
 }

@@ -74,18 +74,55 @@ const contributorsOf = (
 };
 
 /** A skip record of refused writes or of a whole intent. Pure. */
-const skipRecordOf = (
+export const skipRecordOf = (
   intent: string,
   where: { day: string; scope: string; slot: string; part: string; fields: readonly string[] },
   error: RefusedWrite['error'],
   changes: readonly ChangeId[],
+  changeCount = changes.length,
 ): SkipRecord => ({
   intent,
   ...where,
   error,
   changes: changes.slice(0, MAX_CHANGE_IDS_PER_SKIP),
-  changeCount: changes.length,
+  changeCount,
 });
+
+/**
+ * Apply every delta with `apply` (at most `CONCURRENCY` at once, settled before a failure is thrown).
+ * Writes DynamoDB refused for good come back as skip records (not yet stored); a transient error is
+ * thrown once nothing is in flight.
+ */
+export const applyRecordingRefusals = async (
+  intent: string,
+  deltas: readonly AggregateDelta[],
+  contributors: ReadonlyMap<string, readonly ChangeId[]> | ((key: string) => readonly ChangeId[]),
+  apply: (delta: AggregateDelta) => Promise<void>,
+  changeCountOf: (key: string) => number | undefined = () => undefined,
+): Promise<SkipRecord[]> => {
+  const skipped: SkipRecord[] = [];
+  const idsOf = (key: string) =>
+    typeof contributors === 'function' ? contributors(key) : (contributors.get(key) ?? []);
+  await forEachLimited(deltas, async (d) => {
+    try {
+      await apply(d);
+    } catch (error) {
+      if (!(error instanceof AggregateWriteRefusedError)) throw error;
+      const key = targetKey(d.target);
+      for (const refused of error.refused)
+        skipped.push(
+          skipRecordOf(
+            intent,
+            { ...d.target, part: refused.part, fields: refused.fields },
+            refused.error,
+            idsOf(key),
+            changeCountOf(key),
+          ),
+        );
+    }
+  });
+  return skipped;
+};
 
 /**
  * Run one intent to completion from whatever state an earlier try left it in. Returns the writes that
@@ -100,24 +137,9 @@ const completeIntent = async (
   contributors: ReadonlyMap<string, readonly ChangeId[]>,
   nowMs: number,
 ): Promise<SkipRecord[]> => {
-  const skipped: SkipRecord[] = [];
+  let skipped: SkipRecord[] = [];
   if (state === 'applying') {
-    await forEachLimited(deltas, async (d) => {
-      try {
-        await store.applyDelta(intent, d);
-      } catch (error) {
-        if (!(error instanceof AggregateWriteRefusedError)) throw error;
-        for (const refused of error.refused)
-          skipped.push(
-            skipRecordOf(
-              intent,
-              { ...d.target, part: refused.part, fields: refused.fields },
-              refused.error,
-              contributors.get(targetKey(d.target)) ?? [],
-            ),
-          );
-      }
-    });
+    skipped = await applyRecordingRefusals(intent, deltas, contributors, (d) => store.applyDelta(intent, d));
     if (skipped.length > 0) await store.recordSkips(skipped);
     await store.registerScopes(deltas.map((d) => d.target));
     await store.markDirtyDays(dirtyDaysOf(deltas, nowMs));
@@ -189,7 +211,7 @@ export const aggregateChanges = async (
 };
 
 /** Record every day an intent touches as skipped (one record per day). */
-const skipIntent = async (
+export const skipIntent = async (
   store: AggregateStore,
   intent: string,
   changes: readonly ExecutionChange[],

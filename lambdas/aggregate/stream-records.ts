@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBRecord } from 'aws-lambda';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { EXECUTION_PK_PREFIX } from '../shared/names/keys';
 import { fromExecutionItem } from '../shared/store/execution-item';
 import type { ExecutionChange } from './aggregate-changes';
@@ -26,4 +26,24 @@ export const toExecutionChanges = (records: readonly DynamoDBRecord[]): Executio
     });
   }
   return out;
+};
+
+/**
+ * A stream event under a tumbling window (`TumblingWindowInSeconds` on the event source mapping): the
+ * records plus the window, the state the last successful invocation of this window returned, and the
+ * shard. `@types/aws-lambda` types this only for Kinesis; the DynamoDB fields are the same.
+ */
+export interface DynamoDBStreamWindowEvent extends DynamoDBStreamEvent {
+  readonly window: { readonly start: string; readonly end: string };
+  readonly state?: Record<string, unknown>;
+  readonly shardId: string;
+  readonly eventSourceARN?: string;
+  readonly isFinalInvokeForWindow: boolean;
+  readonly isWindowTerminatedEarly: boolean;
+}
+
+/** The event comes from a mapping with a tumbling window. Pure. */
+export const isWindowEvent = (event: DynamoDBStreamEvent): event is DynamoDBStreamWindowEvent => {
+  const e = event as Partial<DynamoDBStreamWindowEvent>;
+  return typeof e.window?.start === 'string' && typeof e.shardId === 'string';
 };

@@ -11,7 +11,7 @@ import { rebuild } from '../../cli/ops/rebuild';
 import { runRollup } from '../../lambdas/rollup/run-rollup';
 import { documentClient } from '../../lambdas/shared/aws/clients';
 import { DynamoAggregateReader } from '../../lambdas/shared/store/aggregate-reader';
-import { MARKER_ATTRIBUTE } from '../../lambdas/shared/store/aggregate-store';
+import { isProtocolField } from '../../lambdas/shared/store/aggregate-store';
 import { DynamoRollupStore } from '../../lambdas/shared/store/rollup-store';
 import { motoClientConfig } from '../support/aws';
 import { makeLifecycle } from '../support/events';
@@ -32,16 +32,15 @@ const run = (...argv: string[]): Promise<CliRun> =>
 type Item = Record<string, unknown>;
 
 /**
- * Aggregate items as a reader sees them: no in-flight markers, no zero counters (an aggregate that
+ * Aggregate items as a reader sees them: no write-protocol bookkeeping (in-flight markers, per-shard
+ * high-water tokens), no zero counters (an aggregate that
  * went up and down again keeps a 0), no items left with nothing to count.
  */
 const aggregates = async (): Promise<Record<string, Item>> => {
   const out: Record<string, Item> = {};
   for (const item of await known.pipeline.scan(known.pipeline.stateTable)) {
     if (!String(item.pk).startsWith('AG#')) continue;
-    const kept = Object.fromEntries(
-      Object.entries(item).filter(([k, v]) => k !== MARKER_ATTRIBUTE && v !== 0),
-    );
+    const kept = Object.fromEntries(Object.entries(item).filter(([k, v]) => !isProtocolField(k) && v !== 0));
     const counts = Object.keys(kept).filter(
       (k) => !['pk', 'sk', 'scope', 'day', 'slot', 'expiresAt'].includes(k),
     );

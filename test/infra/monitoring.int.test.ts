@@ -416,6 +416,7 @@ describe('aggregator alarms and stream settings', () => {
         MaximumRecordAgeInSeconds: 6 * 3600,
         BisectBatchOnFunctionError: false,
         MaximumRetryAttempts: -1,
+        TumblingWindowInSeconds: 30,
       },
     );
   });

@@ -253,6 +253,118 @@ describe('DynamoStreamPoller', () => {
   });
 });
 
+/** A stream event under a tumbling window, as the poller builds it. */
+type WindowEvent = DynamoDBStreamEvent & {
+  state: { n?: number };
+  isFinalInvokeForWindow: boolean;
+  isWindowTerminatedEarly: boolean;
+  window: { start: string; end: string };
+  shardId: string;
+};
+
+/** A promise and its resolver: an explicit signal from the handler to the test. */
+const signal = () => {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+};
+
+describe('DynamoStreamPoller with a tumbling window', () => {
+  // Windows of about 31 years: every record of a test run falls in the same one, whatever the time.
+  const WINDOW_SECONDS = 1_000_000_000;
+
+  it('carries the state across invocations and ends the window when the clock passes its end', async () => {
+    // Prepare: a clock the test moves; three records, one per batch.
+    const table = await createTable();
+    for (let n = 1; n <= 3; n++) await put(table.tableName, `EX#w${n}`, n);
+    let nowMs = 1_000 * 1_000_000_000; // The window's start.
+    const seen: WindowEvent[] = [];
+    const threeRecords = signal();
+    const final = signal();
+    const poller = new DynamoStreamPoller({
+      client: streams,
+      source: sourceOf(table, { batchSize: 1, tumblingWindowSeconds: WINDOW_SECONDS }),
+      handler: async (event) => {
+        const e = event as WindowEvent;
+        seen.push(structuredClone(e));
+        if (seen.flatMap((x) => x.Records).length === 3) threeRecords.resolve();
+        if (e.isFinalInvokeForWindow) final.resolve();
+        return { state: { n: (e.state.n ?? 0) + e.Records.length }, batchItemFailures: [] };
+      },
+      pollIntervalMs: 50,
+      maxIdlePollMs: 100,
+      now: () => nowMs,
+    });
+    pollers.push(poller);
+
+    // Act
+    await poller.start();
+    await threeRecords.promise;
+    const finalBeforeEnd = seen.some((e) => e.isFinalInvokeForWindow);
+    nowMs = 2_000 * 1_000_000_000; // Past the window's end.
+    await final.promise;
+
+    // Assess
+    expect(finalBeforeEnd).toBe(false);
+    expect(seen.map((e) => [e.Records.map(nOf), e.state.n ?? 0, e.isFinalInvokeForWindow])).toEqual([
+      [[1], 0, false],
+      [[2], 1, false],
+      [[3], 2, false],
+      [[], 3, true],
+    ]);
+    expect(seen.at(-1)).toMatchObject({
+      isWindowTerminatedEarly: false,
+      window: { start: '2001-09-09T01:46:40.000Z', end: '2033-05-18T03:33:20.000Z' },
+    });
+    expect(seen.every((e) => e.shardId !== '' && e.shardId === seen[0]!.shardId)).toBe(true);
+  });
+
+  it('retries a failed invocation with the previous state, and the final one until it succeeds', async () => {
+    // Prepare: the second batch fails once (thrown), then answers without a state once; the final
+    // invocation fails once.
+    const table = await createTable();
+    for (let n = 1; n <= 2; n++) await put(table.tableName, `EX#r${n}`, n);
+    const seen: [number[], number, boolean][] = [];
+    let secondTries = 0;
+    let finalTries = 0;
+    const handler: StreamHandler = async (event) => {
+      const e = event as WindowEvent;
+      seen.push([e.Records.map(nOf), e.state.n ?? 0, e.isFinalInvokeForWindow]);
+      if (e.Records.some((r) => nOf(r) === 2) && ++secondTries === 1) throw new Error('transient');
+      if (e.Records.some((r) => nOf(r) === 2) && secondTries === 2) return { batchItemFailures: [] };
+      if (e.isFinalInvokeForWindow && ++finalTries === 1) throw new Error('transient');
+      return { state: { n: (e.state.n ?? 0) + e.Records.length }, batchItemFailures: [] };
+    };
+    const poller = new DynamoStreamPoller({
+      client: streams,
+      source: sourceOf(table, { batchSize: 1, tumblingWindowSeconds: WINDOW_SECONDS }),
+      handler,
+      pollIntervalMs: 50,
+      maxIdlePollMs: 100,
+      retryDelayMs: 10,
+      now: () => 1_000 * 1_000_000_000,
+    });
+    pollers.push(poller);
+
+    // Act: draining ends the open window early, so what was read is written.
+    await poller.start();
+    await poller.waitIdle(10_000);
+
+    // Assess
+    expect(seen).toEqual([
+      [[1], 0, false],
+      [[2], 1, false],
+      [[2], 1, false],
+      [[2], 1, false],
+      [[], 2, true],
+      [[], 2, true],
+    ]);
+    expect(poller.stats()).toMatchObject({ windows: 1, errors: 2, failedBatches: 3 });
+  });
+});
+
 describe('retryPointOf', () => {
   const batch = ['10', '11', '12'].map((seq) => ({ dynamodb: { SequenceNumber: seq } }) as DynamoDBRecord);
 

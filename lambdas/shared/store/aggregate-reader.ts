@@ -8,7 +8,7 @@ import {
   slotOfAggregateSort,
 } from '../names/keys';
 import { bucketOf, dayStartMs, daysBetween } from '../time';
-import { MARKER_ATTRIBUTE } from './aggregate-store';
+import { isProtocolField, MARKER_ATTRIBUTE } from './aggregate-store';
 import { queryAll as queryAllPages } from './query-all';
 
 /**
@@ -79,7 +79,8 @@ export class DynamoAggregateReader implements AggregateReader {
       for (const item of items) {
         const startMs = dayStartMs(day) + slotMs(slotOfAggregateSort(String(item.sk)));
         const fields = byBucket.get(startMs) ?? {};
-        for (const [k, v] of Object.entries(item)) if (!NON_COUNTER_FIELDS.has(k)) fields[k] = v;
+        for (const [k, v] of Object.entries(item))
+          if (!NON_COUNTER_FIELDS.has(k) && !isProtocolField(k)) fields[k] = v;
         byBucket.set(startMs, fields);
       }
       for (const [startMs, fields] of [...byBucket.entries()].sort((a, b) => a[0] - b[0]))

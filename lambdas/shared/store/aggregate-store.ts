@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type Admission,
@@ -45,6 +46,20 @@ export interface AggregateStore {
    * them (the other writes of the delta are applied).
    */
   applyDelta(intent: string, delta: AggregateDelta): Promise<void>;
+  /**
+   * Add a delta of one flush of a tumbling window (see `WindowFlush`): one write per stored part, no
+   * marker to clear. Each part keeps, per shard, the highest flush token applied to it; an update lands
+   * only if its token is higher, so a retried flush is a no-op where it was applied. Throws like
+   * `applyDelta`.
+   */
+  applyWindowDelta(flush: WindowFlush, delta: AggregateDelta): Promise<void>;
+  /**
+   * Targets (`targetKey`) a failed try of a flush applied completely, so a retry starts where it
+   * stopped (progress under throttling). Empty when no try failed.
+   */
+  readFlushProgress(flushId: string): Promise<ReadonlySet<string>>;
+  /** Remember targets a failing try applied completely (best effort: a retry without it redoes them). */
+  recordFlushProgress(flushId: string, targets: readonly string[]): Promise<void>;
   /** Remove this intent's marker from an aggregate item (idempotent). */
   clearMarker(intent: string, delta: AggregateDelta): Promise<void>;
   /** Record that scopes had activity on days (idempotent). */
@@ -106,6 +121,67 @@ export interface LedgerEntry {
 
 /** Attribute holding the markers of in-flight intents (a string set). */
 export const MARKER_ATTRIBUTE = 'inflight';
+
+/**
+ * One flush of a tumbling window's state: the shard it came from and its token, the first stream
+ * sequence number folded into the flushed state. Sequence numbers only grow within a shard, so a later
+ * window (or a later flush of the same window, after an early one) always has a higher token, and a
+ * retry of the same flush has the same one.
+ */
+export interface WindowFlush {
+  readonly shardId: string;
+  /** First stream sequence number of the flushed state (decimal). */
+  readonly firstSequenceNumber: string;
+}
+
+/** Prefix of the per-shard high-water attributes of aggregate parts (`hw_<hash of the shard id>`). */
+export const WATERMARK_PREFIX = 'hw_';
+
+/** Attributes of an aggregate item that are bookkeeping of the write protocol, never counters. */
+export const isProtocolField = (field: string): boolean =>
+  field === MARKER_ATTRIBUTE || field.startsWith(WATERMARK_PREFIX);
+
+/**
+ * The high-water attribute of a shard: a hash, so the name stays short (an item may carry one per
+ * shard that ever wrote it, and every byte is billed) and is safe in any expression. 48 bits: two
+ * shards of one table colliding on one item is negligible.
+ */
+export const watermarkAttributeOf = (shardId: string): string =>
+  `${WATERMARK_PREFIX}${createHash('sha256').update(shardId).digest('hex').slice(0, 12)}`;
+
+/**
+ * A flush token as a fixed-width string, so DynamoDB's string order (`<`) is the numeric order of the
+ * sequence numbers (up to 40 decimal digits; stream sequence numbers are about 21 to 30), then the chunk.
+ */
+const watermarkTokenOf = (firstSequenceNumber: string, chunk: number): string =>
+  `${BigInt(firstSequenceNumber).toString(36).padStart(26, '0')}.${String(chunk).padStart(3, '0')}`;
+
+/**
+ * What makes one part update apply once: the intent's marker (removed afterwards by `clearMarker`), or
+ * a window flush's token checked against the shard's high-water attribute (nothing to remove).
+ */
+type WriteGuard =
+  | { readonly kind: 'marker'; readonly intent: string }
+  | { readonly kind: 'watermark'; readonly attribute: string; readonly firstSequenceNumber: string };
+
+const markerGuard = (intent: string): WriteGuard => ({ kind: 'marker', intent });
+const watermarkGuard = (flush: WindowFlush): WriteGuard => ({
+  kind: 'watermark',
+  attribute: watermarkAttributeOf(flush.shardId),
+  firstSequenceNumber: flush.firstSequenceNumber,
+});
+
+/** The token of chunk `i` of a part update under a guard. */
+const tokenOf = (guard: WriteGuard, chunk: number): string =>
+  guard.kind === 'marker'
+    ? markerOf(guard.intent, chunk)
+    : watermarkTokenOf(guard.firstSequenceNumber, chunk);
+
+/** The item shows that the update with this token was applied before. */
+const appliedBefore = (item: Record<string, unknown>, guard: WriteGuard, token: string): boolean =>
+  guard.kind === 'marker'
+    ? markersOf(item).has(token)
+    : typeof item[guard.attribute] === 'string' && (item[guard.attribute] as string) >= token;
 
 const ledgerKey = (intent: string) => ({ pk: 'LG', sk: intent });
 
@@ -188,6 +264,7 @@ const EXPRESSION_BUDGET_BYTES = MAX_EXPRESSION_BYTES - 96;
 
 /** One `UpdateItem` of a part: its own marker, so chunks of one part are applied exactly once each. */
 export interface PartUpdate {
+  /** The chunk's token: its marker (marker protocol) or its high-water token (window flushes). */
   readonly marker: string;
   readonly updateExpression: string;
   readonly conditionExpression: string;
@@ -212,32 +289,48 @@ interface AdmissionClause {
   readonly admission: Admission;
 }
 
+/** A guard, or an intent id (the marker protocol). */
+export type GuardOrIntent = string | WriteGuard;
+const asGuard = (g: GuardOrIntent): WriteGuard => (typeof g === 'string' ? markerGuard(g) : g);
+
 const buildUpdate = (
-  intent: string,
+  guardOrIntent: GuardOrIntent,
   target: AggregateTarget,
   chunk: number,
   included: readonly PlannedField[],
   expiresAt: number,
   clause?: AdmissionClause,
 ): PartUpdate => {
+  const guard = asGuard(guardOrIntent);
+  const token = tokenOf(guard, chunk);
   const names: Record<string, string> = {
     '#scope': 'scope',
     '#day': 'day',
     '#slot': 'slot',
     '#exp': 'expiresAt',
-    '#mk': MARKER_ATTRIBUTE,
   };
   const values: Record<string, unknown> = {
     ':scope': target.scope,
     ':day': target.day,
     ':slot': target.slot,
     ':exp': expiresAt,
-    ':mks': new Set([markerOf(intent, chunk)]),
-    ':mk': markerOf(intent, chunk),
   };
-  const adds = ['#mk :mks'];
+  const adds: string[] = [];
   const sets = ['#scope = :scope', '#day = :day', '#slot = :slot', '#exp = :exp'];
-  const conditions = ['(attribute_not_exists(#mk) OR NOT contains(#mk, :mk))'];
+  const conditions: string[] = [];
+  if (guard.kind === 'marker') {
+    names['#mk'] = MARKER_ATTRIBUTE;
+    values[':mks'] = new Set([token]);
+    values[':mk'] = token;
+    adds.push('#mk :mks');
+    conditions.push('(attribute_not_exists(#mk) OR NOT contains(#mk, :mk))');
+  } else {
+    // The shard's high-water token: lower means this flush (chunk) has not reached the item yet.
+    names['#hw'] = guard.attribute;
+    values[':hw'] = token;
+    sets.push('#hw = :hw');
+    conditions.push('(attribute_not_exists(#hw) OR #hw < :hw)');
+  }
   included.forEach(({ field, value, kind }, i) => {
     names[`#f${i}`] = field;
     values[`:f${i}`] = value;
@@ -269,8 +362,8 @@ const buildUpdate = (
     }
   }
   return {
-    marker: markerOf(intent, chunk),
-    updateExpression: `SET ${sets.join(', ')} ADD ${adds.join(', ')}`,
+    marker: token,
+    updateExpression: `SET ${sets.join(', ')}${adds.length > 0 ? ` ADD ${adds.join(', ')}` : ''}`,
     conditionExpression: conditions.join(' AND '),
     names,
     values,
@@ -285,7 +378,7 @@ const buildUpdate = (
  * For parts without producer-chosen names of their own (admitting parts use `chunksOfAdmittingPart`).
  */
 export const planPartUpdates = (
-  intent: string,
+  intent: GuardOrIntent,
   target: AggregateTarget,
   part: DeltaPart,
   expiresAt: number,
@@ -358,7 +451,7 @@ const netByNameOf = (chunk: DeltaPart, family: NameFamily): Map<string, number> 
  * `OTHER_NAME`, the decision held by the condition (atomic with the counting). Pure.
  */
 export const planAdmittingUpdate = (
-  intent: string,
+  intent: GuardOrIntent,
   target: AggregateTarget,
   chunkIndex: number,
   chunk: DeltaPart,
@@ -392,6 +485,9 @@ const markersOf = (item: Record<string, unknown>): ReadonlySet<string> => {
   const raw = item[MARKER_ATTRIBUTE];
   return raw instanceof Set ? (raw as Set<string>) : new Set(Array.isArray(raw) ? raw.map(String) : []);
 };
+
+/** Largest list of finished targets one flush-progress item holds, bytes (DynamoDB allows 400 KB per item). */
+const MAX_PROGRESS_BYTES = 256 * 1024;
 
 /** Ledger entries outlive the 24 h stream retention, then expire. */
 const LEDGER_TTL_SECONDS = 2 * 86_400;
@@ -449,6 +545,38 @@ export class DynamoAggregateStore implements AggregateStore {
   }
 
   async applyDelta(intent: string, delta: AggregateDelta): Promise<void> {
+    await this.applyGuarded(markerGuard(intent), delta);
+  }
+
+  async readFlushProgress(flushId: string): Promise<ReadonlySet<string>> {
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: ledgerKey(flushId), ConsistentRead: true }),
+    );
+    const done = res.Item?.done;
+    return done instanceof Set ? (done as Set<string>) : new Set();
+  }
+
+  async recordFlushProgress(flushId: string, targets: readonly string[]): Promise<void> {
+    // Progress is an optimisation: past a size that could strain the item limit, a retry redoes all.
+    if (targets.length === 0 || Buffer.byteLength(targets.join('')) > MAX_PROGRESS_BYTES) return;
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: ledgerKey(flushId),
+        UpdateExpression: 'ADD done :done SET expiresAt = :exp',
+        ExpressionAttributeValues: {
+          ':done': new Set(targets),
+          ':exp': Math.floor(this.nowMs() / 1000) + LEDGER_TTL_SECONDS,
+        },
+      }),
+    );
+  }
+
+  async applyWindowDelta(flush: WindowFlush, delta: AggregateDelta): Promise<void> {
+    await this.applyGuarded(watermarkGuard(flush), delta);
+  }
+
+  private async applyGuarded(guard: WriteGuard, delta: AggregateDelta): Promise<void> {
     const { target } = delta;
     const expiresAt = this.expiresAt(target.day);
     const parts = splitDelta(delta);
@@ -460,19 +588,23 @@ export class DynamoAggregateStore implements AggregateStore {
         admitting.map(async (part) => {
           const refused: (RefusedWrite | undefined)[] = [];
           for (const [i, chunk] of chunksOfAdmittingPart(part).entries())
-            refused.push(await this.applyAdmitting(intent, target, i, chunk, expiresAt));
+            refused.push(await this.applyAdmitting(guard, target, i, chunk, expiresAt));
           return refused;
         }),
       )
     ).flat();
     const following = await this.followingParts(target, parts);
-    const refusedThen = await allSettledOrThrow(
-      following.flatMap((part) =>
-        planPartUpdates(intent, target, part, expiresAt).map((update) =>
-          this.applyUpdate(target, part.part, update),
-        ),
-      ),
-    );
+    // Chunks of one part in order: a high-water token is only exact if chunk i lands before chunk i+1.
+    const refusedThen = (
+      await allSettledOrThrow(
+        following.map(async (part) => {
+          const refused: (RefusedWrite | undefined)[] = [];
+          for (const update of planPartUpdates(guard, target, part, expiresAt))
+            refused.push(await this.applyUpdate(target, part.part, update));
+          return refused;
+        }),
+      )
+    ).flat();
     const permanent = [...refusedFirst, ...refusedThen].filter((r): r is RefusedWrite => r !== undefined);
     if (permanent.length > 0) throw new AggregateWriteRefusedError(permanent);
   }
@@ -484,7 +616,7 @@ export class DynamoAggregateStore implements AggregateStore {
    * again. Only another writer of the same part admitting names in between makes a try fail again.
    */
   private async applyAdmitting(
-    intent: string,
+    guard: WriteGuard,
     target: AggregateTarget,
     chunkIndex: number,
     chunk: DeltaPart,
@@ -494,7 +626,7 @@ export class DynamoAggregateStore implements AggregateStore {
     const spec = NAME_FAMILIES[family];
     let admission = assumeNamed(chunk);
     for (let attempt = 0; attempt < MAX_ADMISSION_TRIES; attempt++) {
-      const update = planAdmittingUpdate(intent, target, chunkIndex, chunk, expiresAt, admission);
+      const update = planAdmittingUpdate(guard, target, chunkIndex, chunk, expiresAt, admission);
       try {
         await this.send(target, chunk.part, update);
         return undefined;
@@ -505,7 +637,7 @@ export class DynamoAggregateStore implements AggregateStore {
         }
       }
       const item = (await this.readPart(target, chunk.part)) ?? {};
-      if (markersOf(item).has(update.marker)) return undefined;
+      if (appliedBefore(item, guard, update.marker)) return undefined;
       admission = admitNames({
         cap: spec.cap,
         has: (name) => item[spec.countField(name)] !== undefined,
@@ -579,7 +711,7 @@ export class DynamoAggregateStore implements AggregateStore {
       await this.send(target, part, update);
       return undefined;
     } catch (error) {
-      // The marker is there: an earlier try of this intent applied this chunk already.
+      // The marker (or a token at least as high) is there: an earlier try applied this chunk already.
       if (isConditionalCheckFailed(error)) return undefined;
       if (isRetryableAwsError(error)) throw error;
       return { part, fields: update.fields, error: errorSummaryOf(error) };

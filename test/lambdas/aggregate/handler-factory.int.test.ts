@@ -1,17 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAggregateHandler } from '../../../lambdas/aggregate/handler-factory';
-import { AGG_FIELD, contributionOf, sumDeltas } from '../../../lambdas/domain/aggregate';
-import type { Execution } from '../../../lambdas/domain/execution';
 import { documentClient } from '../../../lambdas/shared/aws/clients';
-import { aggregateSkipPartition, dirtyDayKey, slotOfAggregateSort } from '../../../lambdas/shared/names/keys';
-import { DynamoAggregateStore, MARKER_ATTRIBUTE } from '../../../lambdas/shared/store/aggregate-store';
+import { aggregateSkipPartition, dirtyDayKey } from '../../../lambdas/shared/names/keys';
+import { DynamoAggregateStore } from '../../../lambdas/shared/store/aggregate-store';
 import { motoClientConfig } from '../../support/aws';
 import { BASE_TIME_MS } from '../../support/events';
 import { createTestTables, type TestTables } from '../../support/tables';
+import { expectedBuckets, nonZero, storedBuckets } from './buckets';
 import { makeExecution, makeExecutions, streamEventOf } from './stream-event';
 
 /**
@@ -19,54 +17,6 @@ import { makeExecution, makeExecutions, streamEventOf } from './stream-event';
  */
 
 const silent = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
-// The distinct-name counters are bookkeeping of the cap, not counts.
-const META = new Set([
-  'pk',
-  'sk',
-  'scope',
-  'day',
-  'slot',
-  'expiresAt',
-  MARKER_ATTRIBUTE,
-  AGG_FIELD.errorNames,
-  AGG_FIELD.metricNames,
-]);
-
-/** Stored aggregate counters per bucket (`pk\nslot`), parts merged. */
-const storedBuckets = async (tables: TestTables): Promise<Map<string, Record<string, unknown>>> => {
-  const buckets = new Map<string, Record<string, unknown>>();
-  for await (const page of paginateScan(
-    { client: tables.client },
-    { TableName: tables.stateTable, ConsistentRead: true },
-  )) {
-    for (const raw of page.Items ?? []) {
-      const item = unmarshall(raw);
-      if (!String(item.pk).startsWith('AG#')) continue;
-      const key = `${item.pk}\n${slotOfAggregateSort(String(item.sk))}`;
-      const fields = buckets.get(key) ?? {};
-      for (const [field, value] of Object.entries(item)) if (!META.has(field)) fields[field] = value;
-      buckets.set(key, fields);
-    }
-  }
-  return buckets;
-};
-
-/** The buckets an oracle computes from the executions alone, in the same shape. */
-const expectedBuckets = (executions: readonly Execution[]): Map<string, Record<string, unknown>> =>
-  new Map(
-    sumDeltas(
-      executions.flatMap((x) => contributionOf(x, [])).map((delta) => ({ delta, sign: 1 as const })),
-    ).map((d) => [`AG#${d.target.scope}#${d.target.day}\n${d.target.slot}`, { ...d.counters, ...d.samples }]),
-  );
-
-/** Counters and samples stored, without counters that are zero. */
-const nonZero = (buckets: Map<string, Record<string, unknown>>) =>
-  new Map(
-    [...buckets].map(([k, fields]) => [
-      k,
-      Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== 0)),
-    ]),
-  );
 
 /**
  * A client whose first aggregate update fails at once (throttled) while every other update of the
