@@ -13,6 +13,7 @@ import {
   quarantinePartition,
 } from '../../lambdas/shared/names/keys';
 import { OUTPUT } from '../../lambdas/shared/names/outputs';
+import { fromExecutionItem } from '../../lambdas/shared/store/execution-item';
 import { FUNCTION_HANDLERS } from '../../local/function-registry';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { SummaryReader } from '../../local/summary';
@@ -155,7 +156,8 @@ describe('startLocalRuntime', () => {
           Key: { pk: { S: executionKey(taskId).pk }, sk: { S: executionKey(taskId).sk } },
         }),
       );
-      return Item === undefined ? undefined : unmarshall(Item);
+      // Items store their events; the view (status, task type) is derived on read (decision 0023).
+      return Item === undefined ? undefined : fromExecutionItem(unmarshall(Item)).execution;
     };
     expect(await execution('ok-1')).toMatchObject({ taskType, status: 'succeeded' });
     expect(await execution('bad-1')).toMatchObject({ taskType, status: 'failed' });
