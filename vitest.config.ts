@@ -57,6 +57,11 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: integration,
+          // Files share a worker's modules (the AWS SDK clients, aws-cdk-lib for the stack synths):
+          // importing them once per file was a quarter of this project's CPU. Each file creates its own
+          // uniquely named resources; a test that changes global state (env, stdout spies, module
+          // registry) restores it in afterEach or finally, as in unit.
+          isolate: false,
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
