@@ -15,8 +15,11 @@ import { createTortureStack, type TortureStack } from './stack';
 /**
  * R6: a burst of failures of one task type within an hour, the monitor run by duplicated schedules
  * (EventBridge delivers at least once: two invocations at the same instant, plus the next regular one),
- * then recovery. An SQS queue subscribed to the stack's alert topic must receive exactly one ALARM and,
- * after recovery, exactly one OK.
+ * then recovery. The monitor runs must hand SNS exactly one ALARM and, after recovery, exactly one OK,
+ * and an SQS queue subscribed to the stack's alert topic must receive each of them. SNS delivers at least
+ * once, and the SDK may retry a Publish whose answer was lost (seen on a loaded machine): the subscriber
+ * can then get the same notification twice, with the same `notificationId`, which consumers drop; so
+ * what arrived is counted by `notificationId`, what was sent at the publisher.
  */
 
 const TASK_TYPE = 'charge_card';
@@ -57,8 +60,8 @@ const subscribeInbox = async (stack: TortureStack) => {
   await sns.send(
     new SubscribeCommand({ TopicArn: stack.alertTopicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }),
   );
-  return async (): Promise<{ kind: string; rule: string }[]> => {
-    const out: { kind: string; rule: string }[] = [];
+  return async (): Promise<{ kind: string; rule: string; id: string }[]> => {
+    const out: { kind: string; rule: string; id: string }[] = [];
     for (;;) {
       const { Messages = [] } = await sqs.send(
         new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
@@ -68,7 +71,11 @@ const subscribeInbox = async (stack: TortureStack) => {
         const attributes = (
           JSON.parse(m.Body ?? '{}') as { MessageAttributes?: Record<string, { Value: string }> }
         ).MessageAttributes;
-        out.push({ kind: attributes?.kind?.Value ?? '?', rule: attributes?.rule?.Value ?? '?' });
+        out.push({
+          kind: attributes?.kind?.Value ?? '?',
+          rule: attributes?.rule?.Value ?? '?',
+          id: attributes?.notificationId?.Value ?? m.MessageId ?? '?',
+        });
       }
       await sqs.send(
         new DeleteMessageBatchCommand({
@@ -120,6 +127,7 @@ export const runR6 = async (options: ScenarioOptions): Promise<ScenarioResult> =
     const first = await ingest(burst, `r6a-${seed}`);
     await scheduledRuns([start + HOUR + MINUTE, start + HOUR + 6 * MINUTE]);
     const duringAlarm = await take();
+    const publishedDuringAlarm = stack.published();
     const recovery = runsOf(
       seed,
       'recover',
@@ -134,15 +142,31 @@ export const runR6 = async (options: ScenarioOptions): Promise<ScenarioResult> =
       start + 2 * HOUR + 25 * MINUTE,
     ]);
     const afterRecovery = await take();
-    const count = (list: { kind: string }[], kind: string) => list.filter((n) => n.kind === kind).length;
+    const publishedAfterRecovery = stack.published().slice(publishedDuringAlarm.length);
+    const sent = (list: readonly string[], kind: string) => list.filter((k) => k === kind).length;
+    /** Distinct notifications of a kind that arrived (a redelivery has the same `notificationId`). */
+    const count = (list: { kind: string; id: string }[], kind: string) =>
+      new Set(list.filter((n) => n.kind === kind).map((n) => n.id)).size;
     const all = [...duringAlarm, ...afterRecovery];
     const alarms = count(all, NOTIFICATION_KIND.alarm);
     const oks = count(all, NOTIFICATION_KIND.ok);
+    if (sent(publishedDuringAlarm, NOTIFICATION_KIND.alarm) !== 1)
+      notes.push(
+        `${sent(publishedDuringAlarm, NOTIFICATION_KIND.alarm)} ALARM notifications sent while failing, not 1`,
+      );
     if (count(duringAlarm, NOTIFICATION_KIND.alarm) !== 1)
-      notes.push(`${count(duringAlarm, NOTIFICATION_KIND.alarm)} ALARM notifications while failing, not 1`);
+      notes.push(
+        `${count(duringAlarm, NOTIFICATION_KIND.alarm)} ALARM notifications arrived while failing, not 1`,
+      );
     if (count(duringAlarm, NOTIFICATION_KIND.ok) !== 0) notes.push('an OK arrived while still failing');
+    if (sent(publishedAfterRecovery, NOTIFICATION_KIND.ok) !== 1)
+      notes.push(
+        `${sent(publishedAfterRecovery, NOTIFICATION_KIND.ok)} OK notifications sent after recovery, not 1`,
+      );
     if (count(afterRecovery, NOTIFICATION_KIND.ok) !== 1)
-      notes.push(`${count(afterRecovery, NOTIFICATION_KIND.ok)} OK notifications after recovery, not 1`);
+      notes.push(
+        `${count(afterRecovery, NOTIFICATION_KIND.ok)} OK notifications arrived after recovery, not 1`,
+      );
     if (count(afterRecovery, NOTIFICATION_KIND.alarm) !== 0) notes.push('an ALARM arrived after recovery');
     const other = all.filter((n) => n.kind !== NOTIFICATION_KIND.alarm && n.kind !== NOTIFICATION_KIND.ok);
     if (other.length > 0)

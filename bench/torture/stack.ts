@@ -11,7 +11,7 @@ import { parseMonitorConfig } from '../../lambdas/domain/rules/config';
 import { createIngestHandler } from '../../lambdas/ingest/handler-factory';
 import { createMonitorHandler, type MonitorSummary } from '../../lambdas/monitor/handler-factory';
 import { type RollupOutcome, runRollup } from '../../lambdas/rollup/run-rollup';
-import { SnsAlertPublisher } from '../../lambdas/shared/aws/alert-publisher';
+import { type AlertPublisher, SnsAlertPublisher } from '../../lambdas/shared/aws/alert-publisher';
 import { documentClient } from '../../lambdas/shared/aws/clients';
 import { ENV } from '../../lambdas/shared/names/env';
 import { OUTPUT } from '../../lambdas/shared/names/outputs';
@@ -76,6 +76,12 @@ export interface TortureStack {
   rollup(from: string, to: string, nowMs: number): Promise<RollupOutcome>;
   /** One scheduled monitor invocation at `nowMs`. */
   monitor(nowMs: number): Promise<MonitorSummary>;
+  /**
+   * The `kind` attribute of every alert message a monitor invocation handed to SNS (publish returned),
+   * in order. Counted above the SDK: a Publish the SDK retried after a lost answer is one entry here
+   * but may arrive twice at a subscriber (with the same `notificationId`).
+   */
+  published(): readonly string[];
   /** Items of a table, unmarshalled, sorted by key. */
   scan(table: string): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
@@ -144,6 +150,14 @@ export const createTortureStack = async (options: TortureStackOptions): Promise<
     retryDelayMs: 20,
   });
   await poller.start();
+  const published: string[] = [];
+  const snsPublisher = new SnsAlertPublisher(monitorSns, out(OUTPUT.alertTopicArn));
+  const countingPublisher: AlertPublisher = {
+    publish: async (message) => {
+      await snsPublisher.publish(message);
+      published.push(message.attributes.kind ?? '?');
+    },
+  };
   const monitorConfig = parseMonitorConfig(monitorFn.environment[ENV.monitorConfig]!, ENV.monitorConfig);
   const alertTopicArn = out(OUTPUT.alertTopicArn);
 
@@ -176,11 +190,12 @@ export const createTortureStack = async (options: TortureStackOptions): Promise<
         aggregates: new DynamoAggregateReader(monitorDoc, stateTable),
         runs: new DynamoRunLookup(monitorDoc, historyTable),
         states: new DynamoAlertStateStore(monitorDoc, stateTable),
-        publisher: new SnsAlertPublisher(monitorSns, alertTopicArn),
+        publisher: countingPublisher,
         config: monitorConfig,
         stage: monitorFn.environment[ENV.stage] ?? 'torture',
         now: () => nowMs,
       })(),
+    published: () => [...published],
     scan: async (table) => {
       const items: Record<string, unknown>[] = [];
       for await (const page of paginateScan({ client: plain }, { TableName: table, ConsistentRead: true })) {

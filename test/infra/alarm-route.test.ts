@@ -2,7 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readSeverityTag } from '../../lambdas/alarm-format/severity';
 import { ENV } from '../../lambdas/shared/names/env';
-import { logicalIdOf, resourcesOfType, type Synthesized, synthStack } from './support/synth';
+import { appStack, logicalIdOf, resourcesOfType, type Synthesized } from './support/synth';
 
 interface Statement {
   readonly Sid?: string;
@@ -21,9 +21,7 @@ describe('alarm route', () => {
 
   beforeAll(() => {
     // Prepare / Act: a failure-rate alarm too, so there are alarms of every kind.
-    synth = synthStack({
-      monitoring: { dashboardTaskTypes: ['send_invoice'], alarms: { failureRatePercent: 20 } },
-    });
+    synth = appStack();
   });
 
   const topicPolicyOf = (topicId: string): Statement[] => {

@@ -1,21 +1,19 @@
-import { App, Duration, type Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Duration, type Stack } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { monitorConfigInputOf } from '../../infra/alerting';
 import type { TaskpulseProps } from '../../infra/taskpulse';
-import { TaskpulseStack } from '../../infra/taskpulse-stack';
 import { parseMonitorConfig, settingsFor } from '../../lambdas/domain/rules/config';
 import { ENV } from '../../lambdas/shared/names/env';
-import { cdkJsonContext } from './support/synth';
+import { defaultStack, synthStack } from './support/synth';
 
-/** Synthesize the standalone stack without bundling (no esbuild run). */
-const synth = (props: TaskpulseProps = {}) => {
-  const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
-  const stack = new TaskpulseStack(app, 'AlertingTest', { taskpulse: props });
-  return { stack, template: Template.fromStack(stack), alerting: stack.taskpulse.alerting };
+/** The default stack (shared, `defaultStack`) or one synthesized with `props`. */
+const synth = (props?: TaskpulseProps) => {
+  const { stack, template } = props === undefined ? defaultStack() : synthStack(props);
+  return { stack, template, alerting: stack.taskpulse.alerting };
 };
 
 const logicalId = (stack: Stack, construct: { node: { defaultChild?: unknown } }) =>

@@ -11,7 +11,7 @@ import {
   rollupKey,
   scopeRegistryKey,
 } from '../../lambdas/shared/names/keys';
-import { logicalIdOf, type Synthesized, synthStack } from './support/synth';
+import { defaultStack, logicalIdOf, type Synthesized } from './support/synth';
 
 interface Statement {
   readonly Effect: string;
@@ -53,7 +53,7 @@ const tableAccessOf = (
 describe('least-privilege table grants', () => {
   let synth: Synthesized;
   beforeAll(() => {
-    synth = synthStack();
+    synth = defaultStack();
   });
 
   it('lets ingest read executions and write only executions and quarantine records in the history table', () => {

@@ -1,7 +1,7 @@
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RESOURCELESS_ACTIONS } from '../../infra/nag';
-import { type Synthesized, synthStack, type TemplateResource } from './support/synth';
+import { appStack, type Synthesized, type TemplateResource } from './support/synth';
 
 interface Statement {
   readonly Effect: 'Allow' | 'Deny';
@@ -54,10 +54,7 @@ describe('cdk-nag AwsSolutions and least privilege', () => {
 
   beforeAll(() => {
     // Prepare / Act: the stack as infra/app.ts builds it, checks and suppressions included.
-    synth = synthStack(
-      { monitoring: { dashboardTaskTypes: ['send_invoice'], alarms: { failureRatePercent: 20 } } },
-      { nag: true },
-    );
+    synth = appStack();
   });
 
   it('has no unsuppressed AwsSolutions errors', () => {

@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ATTR } from '../../lambdas/shared/names/keys';
-import { resourcesOfType, type Synthesized, synthStack } from './support/synth';
+import { defaultStack, resourcesOfType, type Synthesized, synthStack } from './support/synth';
 
 /** Intent of the core resources: encryption, TLS only, the event source mappings, retention and runtime. */
 describe('Taskpulse resources', () => {
@@ -11,7 +11,7 @@ describe('Taskpulse resources', () => {
     synth.stack.getLogicalId(construct.node.defaultChild as never);
 
   beforeAll(() => {
-    synth = synthStack();
+    synth = defaultStack();
   });
 
   it('encrypts every queue and allows only TLS to it', () => {

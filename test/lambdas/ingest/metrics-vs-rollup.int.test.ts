@@ -46,7 +46,7 @@ describe('ingest EMF counts against the rollup of the stored executions', () => 
   const documents: EmfDocument[] = [];
 
   beforeAll(async () => {
-    pipeline = await createTestPipeline({ nowMs: NOW_MS });
+    pipeline = await createTestPipeline({ nowMs: NOW_MS, aggregate: false });
   }, 120_000);
   afterAll(async () => {
     await pipeline?.close();
