@@ -136,6 +136,14 @@ export const aggregateSkipKey = (day: string, intent: string, scope: string, slo
 export const aggregateSkipPartition = (day: string): string => `AS#${day}`;
 
 /**
+ * When a scheduled job last completed: `RUN#<job>` / `RUN` (one partition per job, so each job's grant
+ * covers only its own record). Read by `/health` and `/metrics`.
+ */
+export const RUN_RECORD_JOBS = ['monitor', 'rollup'] as const;
+export type RunRecordJob = (typeof RUN_RECORD_JOBS)[number];
+export const runRecordKey = (job: RunRecordJob) => ({ pk: `RUN#${job}`, sk: 'RUN' });
+
+/**
  * Partition-key prefixes (`…#`) and whole partitions of each item kind, as the key functions above
  * write them. CDK restricts each function's writes to the kinds it owns with `dynamodb:LeadingKeys`
  * (`infra/grants.ts`); `test/infra/grants.test.ts` checks them against the key functions.
@@ -159,4 +167,8 @@ export const PARTITION = {
   dirtyDays: DIRTY_DAYS_PARTITION,
   /** State table: aggregate writes the aggregator skipped after a permanent error, `AS#<day>`. */
   aggregateSkip: 'AS#',
+  /** State table: the monitor's run record, the one partition `RUN#monitor`. */
+  monitorRun: runRecordKey('monitor').pk,
+  /** State table: the scheduled rollup's run record, the one partition `RUN#rollup`. */
+  rollupRun: runRecordKey('rollup').pk,
 } as const;
