@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { PipelineProbe } from '../shared/aws/pipeline-probe';
 
 /**
  * What the read API's routes get: clients and table names, bound once per container (`handler.ts`)
@@ -14,6 +15,8 @@ export interface ApiDeps {
   readonly streams: Pick<DynamoDBStreamsClient, 'send'>;
   readonly historyTable: string;
   readonly stateTable: string;
+  /** Queue depths and CloudWatch ages for `/health` and `/metrics`; without it those two answer 500. @default none */
+  readonly pipeline?: PipelineProbe;
   /** Clock, epoch ms. @default Date.now */
   readonly now?: () => number;
   /** Where unexpected errors are logged (the caller only sees a request id). */

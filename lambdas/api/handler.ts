@@ -1,7 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { documentClient } from '../shared/aws/clients';
+import { AwsPipelineProbe, pipelineLocationFromEnv } from '../shared/aws/pipeline-probe';
 import { ENV, requireEnv } from '../shared/names/env';
 import type { ApiDeps } from './deps';
 import { createApiHandler } from './handler-factory';
@@ -15,7 +18,11 @@ import { createApiHandler } from './handler-factory';
 export const apiDeps = (env: NodeJS.ProcessEnv = process.env): ApiDeps => {
   const dynamodb = new DynamoDBClient({});
   const logger = new Logger({ serviceName: 'taskpulse-api' });
+  const pipeline = pipelineLocationFromEnv(env);
   return {
+    ...(pipeline !== undefined && {
+      pipeline: new AwsPipelineProbe(new SQSClient({}), new CloudWatchClient({}), pipeline),
+    }),
     doc: documentClient(dynamodb),
     dynamodb,
     streams: new DynamoDBStreamsClient({}),

@@ -16,7 +16,9 @@
  * (`openapi.ts`), so a route is documented by declaring it; run `npm run openapi` to refresh
  * `docs/openapi.json` (checked by `npm run check`).
  */
+import { healthRoute } from './health';
+import { metricsRoute } from './metrics';
 import type { AnyRoute } from './route';
 
 /** Every route, in the order they are matched (a fixed path before a template that would also match). */
-export const ROUTES: readonly AnyRoute[] = [];
+export const ROUTES: readonly AnyRoute[] = [healthRoute, metricsRoute];

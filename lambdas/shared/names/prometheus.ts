@@ -27,6 +27,8 @@ export const PROM_LABEL = {
   taskType: 'task_type',
   status: 'status',
   queue: 'queue',
+  /** `visible` (waiting) or `in_flight` (received, not deleted). */
+  state: 'state',
   job: 'job_name',
 } as const;
 
