@@ -99,6 +99,23 @@ export const TABLE_ACCESS = {
       writePartitions: [],
     },
   },
+  /**
+   * The read API (`lambdas/api/`, `lambdas/shared/queries/`): Get, BatchGet and Query on both tables
+   * and the history table's indexes; no write of any kind.
+   */
+  api: {
+    history: {
+      read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+      queryIndexes: true,
+      write: [],
+      writePartitions: [],
+    },
+    state: {
+      read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+      write: [],
+      writePartitions: [],
+    },
+  },
 } as const satisfies Record<string, Partial<Record<'history' | 'state', TableAccess>>>;
 
 /**

@@ -21,12 +21,12 @@ export const readPrometheusText = (text: string) => {
     f.metrics.map((m) => ({ name: f.name, labels: m.labels ?? {}, value: Number(m.value) })),
   );
   /** The value of the one sample of `name` with exactly these labels (`undefined` if none). */
-  const valueOf = (name: string, labels: Record<string, string> = {}): number | undefined =>
+  const sampleValue = (name: string, labels: Record<string, string> = {}): number | undefined =>
     samples.find(
       (s) =>
         s.name === name &&
         Object.keys(s.labels).length === Object.keys(labels).length &&
         Object.entries(labels).every(([k, v]) => s.labels[k] === v),
     )?.value;
-  return { families, samples, valueOf };
+  return { families, samples, sampleValue };
 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { API_PATH } from '../../shared/names/api';
 import { ConfigError } from '../../shared/names/env';
 import { readHealth } from '../../shared/queries/pipeline-health';
 import { DynamoRunRecordStore } from '../../shared/store/run-record-store';
@@ -40,7 +41,7 @@ const report = z.object({
 
 /** `GET /health`: 200 when every pipeline signal is within its limit, else 503 with the reasons. */
 export const healthRoute = defineRoute({
-  path: '/health',
+  path: API_PATH.health,
   method: 'get',
   operationId: 'getHealth',
   summary: 'Pipeline health from queue depths, ages, the aggregator lag and the last scheduled runs',

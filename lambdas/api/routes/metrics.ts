@@ -1,4 +1,5 @@
 import { formatPrometheus, PROMETHEUS_CONTENT_TYPE } from '../../domain/prometheus';
+import { API_PATH } from '../../shared/names/api';
 import { readMetricFamilies } from '../../shared/queries/prometheus-metrics';
 import { DynamoAggregateReader } from '../../shared/store/aggregate-reader';
 import { DynamoRunRecordStore } from '../../shared/store/run-record-store';
@@ -7,7 +8,7 @@ import { defineRoute } from './route';
 
 /** `GET /metrics`: Prometheus text exposition format 0.0.4 (names in `lambdas/shared/names/prometheus.ts`). */
 export const metricsRoute = defineRoute({
-  path: '/metrics',
+  path: API_PATH.metrics,
   method: 'get',
   operationId: 'getMetrics',
   summary: 'Prometheus metrics: executions by task type and status, run and wait time histograms, gauges',

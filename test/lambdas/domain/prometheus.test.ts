@@ -41,7 +41,7 @@ describe('formatPrometheus', () => {
     ];
     // Act
     const text = formatPrometheus(families);
-    const { families: parsed, valueOf } = readPrometheusText(text);
+    const { families: parsed, sampleValue } = readPrometheusText(text);
     // Assess
     expect(text.endsWith('\n')).toBe(true);
     expect(parsed.map((f) => [f.name, f.type])).toEqual([
@@ -54,11 +54,11 @@ describe('formatPrometheus', () => {
       { labels: { task_type: 'send_invoice', status: 'succeeded' }, value: '41' },
       { labels: { task_type: 'send_invoice', status: 'failed' }, value: '2' },
     ]);
-    expect(['0.1', '1', '+Inf'].map((le) => valueOf('run_seconds_bucket', { task_type: 'a', le }))).toEqual([
-      1, 3, 4,
-    ]);
-    expect(valueOf('run_seconds_count', { task_type: 'a' })).toBe(4);
-    expect(valueOf('run_seconds_sum', { task_type: 'a' })).toBe(5.5);
+    expect(
+      ['0.1', '1', '+Inf'].map((le) => sampleValue('run_seconds_bucket', { task_type: 'a', le })),
+    ).toEqual([1, 3, 4]);
+    expect(sampleValue('run_seconds_count', { task_type: 'a' })).toBe(4);
+    expect(sampleValue('run_seconds_sum', { task_type: 'a' })).toBe(5.5);
   });
 
   it('escapes backslash, double quote and newline in label values so they round-trip', () => {

@@ -174,7 +174,7 @@ describe('/health and /metrics on moto_server', () => {
       // Assess
       expect(res.statusCode).toBe(200);
       expect(res.headers?.['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
-      const { families, valueOf } = readPrometheusText(res.body);
+      const { families, sampleValue } = readPrometheusText(res.body);
       expect(Object.fromEntries(families.map((f) => [f.name, f.type]))).toMatchObject({
         [PROM_METRIC.executionsTotal]: 'COUNTER',
         [PROM_METRIC.runDuration]: 'HISTOGRAM',
@@ -183,38 +183,38 @@ describe('/health and /metrics on moto_server', () => {
         [PROM_METRIC.queueMessages]: 'GAUGE',
       });
       const executions = (task_type: string, status: string) =>
-        valueOf(PROM_METRIC.executionsTotal, { task_type, status });
+        sampleValue(PROM_METRIC.executionsTotal, { task_type, status });
       expect(executions('send_invoice', 'succeeded')).toBe(5);
       expect(executions('send_invoice', 'failed')).toBe(2);
       expect(executions('resize_image', 'succeeded')).toBe(3);
-      expect(valueOf(PROM_METRIC.retriesTotal, { task_type: 'send_invoice' })).toBe(2);
+      expect(sampleValue(PROM_METRIC.retriesTotal, { task_type: 'send_invoice' })).toBe(2);
     });
 
     it('derives cumulative le buckets from the stored run-time histograms', async () => {
       // Act
-      const { valueOf } = readPrometheusText((await createApiHandler(depsAt(NOW))(get('/metrics'))).body);
+      const { sampleValue } = readPrometheusText((await createApiHandler(depsAt(NOW))(get('/metrics'))).body);
       // Assess: every send_invoice run took 2 s, every resize_image run 40 s.
       const bucket = (task_type: string, le: string) =>
-        valueOf(`${PROM_METRIC.runDuration}_bucket`, { task_type, le });
+        sampleValue(`${PROM_METRIC.runDuration}_bucket`, { task_type, le });
       expect([
         bucket('send_invoice', '1'),
         bucket('send_invoice', '2.5'),
         bucket('send_invoice', '+Inf'),
       ]).toEqual([0, 7, 7]);
-      expect(valueOf(`${PROM_METRIC.runDuration}_count`, { task_type: 'send_invoice' })).toBe(7);
-      expect(valueOf(`${PROM_METRIC.runDuration}_sum`, { task_type: 'send_invoice' })).toBe(14);
+      expect(sampleValue(`${PROM_METRIC.runDuration}_count`, { task_type: 'send_invoice' })).toBe(7);
+      expect(sampleValue(`${PROM_METRIC.runDuration}_sum`, { task_type: 'send_invoice' })).toBe(14);
       expect([bucket('resize_image', '30'), bucket('resize_image', '60')]).toEqual([0, 3]);
     });
 
     it('shows the monitor gauges, the queue depths and the last run', async () => {
       // Act
-      const { valueOf } = readPrometheusText((await createApiHandler(depsAt(NOW))(get('/metrics'))).body);
+      const { sampleValue } = readPrometheusText((await createApiHandler(depsAt(NOW))(get('/metrics'))).body);
       // Assess
-      expect(valueOf(PROM_METRIC.runningExecutions, { task_type: 'resize_image' })).toBe(1);
-      expect(valueOf(PROM_METRIC.stuckExecutions, { task_type: 'resize_image' })).toBe(1);
-      expect(valueOf(PROM_METRIC.queueMessages, { queue: 'events', state: 'visible' })).toBe(3);
-      expect(valueOf(PROM_METRIC.queueMessages, { queue: 'dead_letter', state: 'visible' })).toBe(0);
-      expect(valueOf(PROM_METRIC.lastRunTimestamp, { job_name: 'monitor' })).toBe((NOW - 60_000) / 1000);
+      expect(sampleValue(PROM_METRIC.runningExecutions, { task_type: 'resize_image' })).toBe(1);
+      expect(sampleValue(PROM_METRIC.stuckExecutions, { task_type: 'resize_image' })).toBe(1);
+      expect(sampleValue(PROM_METRIC.queueMessages, { queue: 'events', state: 'visible' })).toBe(3);
+      expect(sampleValue(PROM_METRIC.queueMessages, { queue: 'dead_letter', state: 'visible' })).toBe(0);
+      expect(sampleValue(PROM_METRIC.lastRunTimestamp, { job_name: 'monitor' })).toBe((NOW - 60_000) / 1000);
     });
   });
 });
