@@ -10,8 +10,8 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { toExecutionChanges } from '../../lambdas/aggregate/stream-records';
 import type { Execution } from '../../lambdas/domain/execution';
 import type { TaskStatus } from '../../lambdas/shared/contract/event';
+import { type EventView, toEventView } from '../../lambdas/shared/queries/execution';
 import { CliError } from '../errors';
-import { type EventView, toEventView } from '../queries/execution';
 
 /**
  * `tail`: events as they are stored, read from the history table's stream (NEW_AND_OLD_IMAGES).
