@@ -166,6 +166,13 @@ export class Taskpulse extends Construct {
       sortKey: { name: ATTR.gsi2sk, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
+    // Sparse: only executions that carry a jobId are indexed (the job view of the read API).
+    this.historyTable.addGlobalSecondaryIndex({
+      indexName: INDEX.byJob,
+      partitionKey: { name: ATTR.jobId, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: ATTR.taskId, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
 
     this.stateTable = new dynamodb.Table(this, 'StateTable', tableProps);
 

@@ -23,6 +23,13 @@ export const ATTR = {
   gsi2sk: 'gsi2sk',
   /** TTL attribute, epoch seconds. */
   expiresAt: 'expiresAt',
+  /**
+   * An execution's job id, written only when its events carry one: the partition key of the sparse
+   * byJob index (the item's own attribute, so indexing a job costs no extra bytes).
+   */
+  jobId: 'jobId',
+  /** An execution's task id: the sort key of the byJob index (never changes, so never re-indexed). */
+  taskId: 'taskId',
 } as const;
 
 /** Index names of the history table. */
@@ -31,6 +38,11 @@ export const INDEX = {
   byType: 'byType',
   /** Finished executions with a non-success final status by status and finish time. */
   byStatus: 'byStatus',
+  /**
+   * Executions that belong to a job, by `jobId` / `taskId` (KEYS_ONLY). Sparse: executions without a
+   * job have no `jobId` attribute and cost no index write.
+   */
+  byJob: 'byJob',
 } as const;
 
 /** Shards per index partition key (fan-out of queries; write ceiling per type is this × 1,000 WCU/s). */

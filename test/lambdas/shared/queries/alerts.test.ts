@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { toAlertRows } from '../../../cli/queries/alerts';
-import { initialAlertState } from '../../../lambdas/domain/rules/alert-state';
+import { initialAlertState } from '../../../../lambdas/domain/rules/alert-state';
+import { toAlertRows } from '../../../../lambdas/shared/queries/alerts';
 
 describe('toAlertRows', () => {
   it('puts firing alerts first, then sorts by rule and scope', () => {

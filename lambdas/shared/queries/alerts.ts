@@ -1,5 +1,5 @@
-import { parseScope } from '../../lambdas/shared/names/keys';
-import type { AlertStateStore, StoredAlertState } from '../../lambdas/shared/store/alert-state-store';
+import { parseScope } from '../names/keys';
+import type { AlertStateStore, StoredAlertState } from '../store/alert-state-store';
 
 /** `alerts`: the stored state of every rule × scope the monitor has evaluated, firing ones first. */
 

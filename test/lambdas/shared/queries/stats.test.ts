@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { summarizeRollups } from '../../../cli/queries/stats';
-import type { Rollup } from '../../../lambdas/domain/rollup';
+import type { Rollup } from '../../../../lambdas/domain/rollup';
+import { summarizeRollups } from '../../../../lambdas/shared/queries/stats';
 
 const rollup = (
   day: string,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { attemptsOf, toExecutionView } from '../../../cli/queries/execution';
-import { mergeEvents } from '../../../lambdas/domain/execution';
-import { makeLifecycle } from '../../support/events';
+import { mergeEvents } from '../../../../lambdas/domain/execution';
+import { attemptsOf, toExecutionView } from '../../../../lambdas/shared/queries/execution';
+import { makeLifecycle } from '../../../support/events';
 
 describe('attemptsOf', () => {
   it('splits a retried execution into its attempts', () => {

@@ -1,14 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { RunSummary } from '../../lambdas/domain/rules/run-summary';
-import type { TaskStatus } from '../../lambdas/shared/contract/event';
-import {
-  byStatusPartition,
-  byTypePartition,
-  INDEX,
-  INDEXED_FINAL_STATUSES,
-} from '../../lambdas/shared/names/keys';
-import { DynamoRunLookup } from '../../lambdas/shared/store/run-lookup';
-import { daysBetween } from '../../lambdas/shared/time';
+import type { RunSummary } from '../../domain/rules/run-summary';
+import type { TaskStatus } from '../contract/event';
+import { byStatusPartition, byTypePartition, INDEX, INDEXED_FINAL_STATUSES } from '../names/keys';
+import { DynamoRunLookup } from '../store/run-lookup';
+import { daysBetween } from '../time';
 import { type IndexQuery, readIndexPage, shardedPartitions, taskIdOfSortKey } from './index-pages';
 import { type ExecutionQuery, encodePageToken } from './page-token';
 

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { ATTR, EXECUTION_PK_PREFIX, INDEX, INDEX_SHARDS } from '../../lambdas/shared/names/keys';
-import { daysBetween } from '../../lambdas/shared/time';
+import { ATTR, EXECUTION_PK_PREFIX, INDEX, INDEX_SHARDS } from '../names/keys';
+import { daysBetween } from '../time';
 
 /**
  * Reading a sharded, KEYS_ONLY execution index newest first. Both history indexes (`byType`,

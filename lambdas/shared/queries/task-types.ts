@@ -1,5 +1,5 @@
-import { parseScope } from '../../lambdas/shared/names/keys';
-import type { AggregateReader } from '../../lambdas/shared/store/aggregate-reader';
+import { parseScope } from '../names/keys';
+import type { AggregateReader } from '../store/aggregate-reader';
 
 /**
  * Task types active on some days, from the daily scope registry (`SC#<day>`, one small query per day)

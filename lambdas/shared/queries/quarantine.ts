@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { INDEX_SHARDS, quarantineKey, quarantinePartition } from '../../lambdas/shared/names/keys';
-import { daysBetween } from '../../lambdas/shared/time';
-import { UsageError } from '../errors';
+import { INDEX_SHARDS, quarantineKey, quarantinePartition } from '../names/keys';
+import { daysBetween } from '../time';
+import { InvalidQueryError } from './errors';
 
 /**
  * Quarantined messages as the CLI reads them from the history table: `Q#<day>#<shard>` partitions
@@ -120,7 +120,7 @@ const keyOfQuarantineId = (id: string): { pk: string; sk: string } => {
   const sentAt = cut < 0 ? '' : id.slice(0, cut);
   const messageId = cut < 0 ? '' : id.slice(cut + 1);
   if (messageId === '' || Number.isNaN(Date.parse(sentAt)) || !/^\d{4}-\d{2}-\d{2}T/.test(sentAt)) {
-    throw new UsageError(`"${id}" is not a quarantine id`, {
+    throw new InvalidQueryError(`"${id}" is not a quarantine id`, {
       hint: 'pass the ID column of taskpulse quarantine list (<sentAt>#<messageId>)',
     });
   }

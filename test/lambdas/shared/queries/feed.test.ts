@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { newEventsOf } from '../../../cli/ops/tail';
-import { mergeEvents } from '../../../lambdas/domain/execution';
-import { makeLifecycle } from '../../support/events';
+import { mergeEvents } from '../../../../lambdas/domain/execution';
+import { newEventsOf } from '../../../../lambdas/shared/queries/feed';
+import { makeLifecycle } from '../../../support/events';
 
 describe('newEventsOf', () => {
   const [enqueued, started, succeeded] = makeLifecycle({ taskId: 't-1' });

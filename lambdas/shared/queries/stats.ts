@@ -1,6 +1,6 @@
-import { RELATIVE_ACCURACY } from '../../lambdas/domain/histogram';
-import type { Rollup } from '../../lambdas/domain/rollup';
-import type { RollupStore } from '../../lambdas/shared/store/rollup-store';
+import { RELATIVE_ACCURACY } from '../../domain/histogram';
+import type { Rollup } from '../../domain/rollup';
+import type { RollupStore } from '../store/rollup-store';
 
 /**
  * `stats`: the daily rollups of a range of days, per task type (or per value of one configured

@@ -1,8 +1,8 @@
-import type { TaskStatus } from '../../lambdas/shared/contract/event';
-import { UsageError } from '../errors';
+import type { TaskStatus } from '../contract/event';
+import { InvalidQueryError } from './errors';
 
 /**
- * `--next` tokens: the query a page belongs to (with its time range resolved, so a relative `--from 2h`
+ * Page tokens (`--next` in the CLI, `next` in the API): the query a page belongs to (with its time range resolved, so a relative `--from 2h`
  * does not move between pages) and the cursor, as base64url JSON. Opaque to users; not a secret.
  */
 
@@ -34,11 +34,11 @@ export const encodePageToken = (query: ExecutionQuery, cursor: string): string =
   return Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
 };
 
-/** The query and cursor in a token; throws `UsageError` for anything that is not one. Pure. */
+/** The query and cursor in a token; throws `InvalidQueryError` for anything that is not one. Pure. */
 export const decodePageToken = (token: string): { query: ExecutionQuery; cursor: string } => {
   const invalid = () =>
-    new UsageError('the --next token is not valid', {
-      hint: 'pass the "next" value printed by the previous page, unchanged',
+    new InvalidQueryError('the page token is not valid', {
+      hint: 'pass the "next" value of the previous page, unchanged',
     });
   let body: Partial<TokenBody>;
   try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../../cli/errors';
-import { decodePageToken, encodePageToken } from '../../../cli/queries/page-token';
+import { InvalidQueryError } from '../../../../lambdas/shared/queries/errors';
+import { decodePageToken, encodePageToken } from '../../../../lambdas/shared/queries/page-token';
 
 describe('page tokens', () => {
   it('carry the query and the cursor', () => {
@@ -23,6 +23,6 @@ describe('page tokens', () => {
     Buffer.from('{"v":2}').toString('base64url'),
     Buffer.from('[1]').toString('base64url'),
   ])('refuses %j as a usage error', (token) => {
-    expect(() => decodePageToken(token)).toThrow(UsageError);
+    expect(() => decodePageToken(token)).toThrow(InvalidQueryError);
   });
 });

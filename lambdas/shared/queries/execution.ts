@@ -1,8 +1,8 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { type EventRecord, type Execution, STATUS_RANK } from '../../lambdas/domain/execution';
-import { isTerminal, type TaskStatus } from '../../lambdas/shared/contract/event';
-import { executionKey } from '../../lambdas/shared/names/keys';
-import { fromExecutionItem } from '../../lambdas/shared/store/execution-item';
+import { type EventRecord, type Execution, STATUS_RANK } from '../../domain/execution';
+import { isTerminal, type TaskStatus } from '../contract/event';
+import { executionKey } from '../names/keys';
+import { fromExecutionItem } from '../store/execution-item';
 
 /**
  * One execution for `show`: read by its key (strongly consistent) and re-derived from its events by
