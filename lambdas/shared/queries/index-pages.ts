@@ -51,7 +51,8 @@ const newestFirst = (a: string, b: string): number => (a < b ? 1 : a > b ? -1 : 
 /** Queries run at once (one partition each). */
 const CONCURRENCY = 16;
 
-const mapLimited = async <T, R>(
+/** Map items with at most `limit` calls in flight, results in input order. */
+export const mapLimited = async <T, R>(
   items: readonly T[],
   limit: number,
   fn: (item: T) => Promise<R>,

@@ -6,6 +6,7 @@ import { PROM_LABEL, PROM_METRIC, PROM_QUEUE } from '../names/prometheus';
 import type { AggregateReader } from '../store/aggregate-reader';
 import type { RunRecordStore } from '../store/run-record-store';
 import { bucketOf, dayStartMs } from '../time';
+import { mapLimited } from './index-pages';
 
 /**
  * `GET /metrics`: the figures Prometheus scrapes, as metric families (`formatPrometheus` renders them).
@@ -25,20 +26,6 @@ export interface MetricsDeps {
   /** Task types read at once. @default 8 */
   readonly concurrency?: number;
 }
-
-const mapLimited = async <T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>) => {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
-};
 
 const MS_PER_SECOND = 1000;
 
