@@ -16,9 +16,26 @@
  * (`openapi.ts`), so a route is documented by declaring it; run `npm run openapi` to refresh
  * `docs/openapi.json` (checked by `npm run check`).
  */
+import { alertsRoute } from './alerts';
+import { executionRoute } from './execution';
+import { executionsRoute } from './executions';
+import { failuresRoute } from './failures';
+import { feedRoute } from './feed';
 import { healthRoute } from './health';
+import { jobRoute } from './jobs';
 import { metricsRoute } from './metrics';
 import type { AnyRoute } from './route';
+import { statsRoute } from './stats';
 
 /** Every route, in the order they are matched (a fixed path before a template that would also match). */
-export const ROUTES: readonly AnyRoute[] = [healthRoute, metricsRoute];
+export const ROUTES: readonly AnyRoute[] = [
+  statsRoute,
+  executionsRoute,
+  executionRoute,
+  failuresRoute,
+  alertsRoute,
+  feedRoute,
+  jobRoute,
+  healthRoute,
+  metricsRoute,
+];

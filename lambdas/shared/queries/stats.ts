@@ -1,6 +1,10 @@
+import { summarizeAggregates } from '../../domain/aggregate';
 import { RELATIVE_ACCURACY } from '../../domain/histogram';
-import type { Rollup } from '../../domain/rollup';
+import { computeRollup, type Rollup } from '../../domain/rollup';
+import { parseScope } from '../names/keys';
+import type { AggregateReader } from '../store/aggregate-reader';
 import type { RollupStore } from '../store/rollup-store';
+import { dayStartMs } from '../time';
 
 /**
  * `stats`: the daily rollups of a range of days, per task type (or per value of one configured
@@ -56,7 +60,7 @@ export interface StatsReport {
 }
 
 /** Which scopes to show. */
-interface StatsFilter {
+export interface StatsFilter {
   /** Only this task type. @default every type */
   readonly taskType?: string | null;
   /** Per value of this configured dimension instead of per task type. @default per task type */
@@ -70,7 +74,10 @@ const maxOf = (values: readonly (number | null)[]): number | null => {
   return present.length === 0 ? null : Math.max(...present);
 };
 
-const inFilter = (r: Rollup, filter: StatsFilter): boolean =>
+const inFilter = (
+  r: { readonly taskType: string; readonly dimension: { readonly key: string } | null },
+  filter: StatsFilter,
+): boolean =>
   (filter.taskType == null || r.taskType === filter.taskType) &&
   (filter.dimension == null ? r.dimension === null : r.dimension?.key === filter.dimension);
 
@@ -137,3 +144,30 @@ export const summarizeRollups = (
 /** Read the rollups of some days (one query per day). */
 export const readRollups = async (store: RollupStore, days: readonly string[]): Promise<Rollup[]> =>
   (await Promise.all(days.map((day) => store.listRollups(day)))).flat();
+
+/**
+ * Today's figures of the scopes a filter selects, computed from the day's aggregates up to `nowMs`
+ * the way the nightly rollup will (`computeRollup`), so today reads like a complete day. Reads the
+ * scope registry of the day and O(buckets so far) aggregate items per selected scope.
+ */
+export const readLiveRollups = async (
+  reader: AggregateReader,
+  day: string,
+  nowMs: number,
+  filter: StatsFilter = {},
+): Promise<Rollup[]> => {
+  const scopes = (await reader.listScopes(day)).filter((scope) => {
+    const { taskType, dimension } = parseScope(scope);
+    return inFilter({ taskType, dimension: dimension ?? null }, filter);
+  });
+  const fromMs = dayStartMs(day);
+  const live = await Promise.all(
+    scopes.map(async (scope) => {
+      const buckets = await reader.readRange(scope, fromMs, Math.min(nowMs, fromMs + 86_400_000));
+      return buckets.length === 0
+        ? undefined
+        : computeRollup(scope, day, summarizeAggregates(buckets.map((b) => b.fields)), nowMs);
+    }),
+  );
+  return live.filter((r): r is Rollup => r !== undefined);
+};
