@@ -3,6 +3,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { BASE_TIME_MS, isoAt, makeLifecycle, pick, seededRandom } from '../demo/lifecycle';
 import { aggregateChanges } from '../lambdas/aggregate/aggregate-changes';
@@ -13,7 +14,7 @@ import { AwsPipelineProbe, pipelineLocationFromEnv } from '../lambdas/shared/aws
 import type { TaskEvent } from '../lambdas/shared/contract/event';
 import { OUTPUT } from '../lambdas/shared/names/outputs';
 import { DynamoAggregateStore } from '../lambdas/shared/store/aggregate-store';
-import { DynamoHistoryStore } from '../lambdas/shared/store/history-store';
+import { toExecutionItem } from '../lambdas/shared/store/execution-item';
 import { DynamoRunRecordStore } from '../lambdas/shared/store/run-record-store';
 import { deployLocalStack } from '../local/deploy';
 import { startMoto } from '../local/moto';
@@ -120,16 +121,16 @@ const requestOf = (url: string): APIGatewayProxyEvent => {
   } as unknown as APIGatewayProxyEvent;
 };
 
-/** Executions written at once, and stream changes per aggregator call (one ledger intent each). */
-const WRITE_CONCURRENCY = 16;
-const CHANGES_PER_INTENT = 5_000;
+/** BatchWriteItem requests in flight (25 executions each). */
+const WRITE_CONCURRENCY = 8;
 
 /**
  * Store events the way ingest and the aggregator would, in bulk: each task's events merged into its
- * execution (`mergeEvents`) and written with the history store's conditional put, then the executions
- * folded into the aggregates by the aggregation use case (`aggregateChanges`) in large intents, so
- * 100,000 events take minutes on moto instead of an hour of 100-message batches and stream polls.
- * The stored items are the ones the pipeline writes; only the batching differs.
+ * execution (`mergeEvents`), stored as the history store's item (`toExecutionItem`) with
+ * BatchWriteItem, then every execution folded into the aggregates by the aggregation use case
+ * (`aggregateChanges`) as one intent, which writes each aggregate part once. So 100,000 events take
+ * minutes on moto instead of an hour of 100-message batches and stream polls. The stored items are
+ * the ones the pipeline writes; only the batching differs.
  */
 const storeInBulk = async (
   events: readonly TaskEvent[],
@@ -144,24 +145,32 @@ const storeInBulk = async (
     const merged = mergeEvents(undefined, taskEvents);
     if (merged.execution !== undefined) executions.push(merged.execution);
   }
-  const store = new DynamoHistoryStore(documentClient(client), history, 30);
+  const doc = documentClient(client);
+  const items = executions.map((x) => toExecutionItem(x, 1, 30));
   let next = 0;
   await Promise.all(
     Array.from({ length: WRITE_CONCURRENCY }, async () => {
-      while (next < executions.length) await store.putExecution(executions[next++]!, undefined);
+      while (next < items.length) {
+        const chunk = items.slice(next, next + 25);
+        next += 25;
+        let pending = chunk.map((Item) => ({ PutRequest: { Item } }));
+        while (pending.length > 0) {
+          const res = await doc.send(new BatchWriteCommand({ RequestItems: { [history]: pending } }));
+          pending = (res.UnprocessedItems?.[history] ?? []) as typeof pending;
+        }
+      }
     }),
   );
-  const aggregates = new DynamoAggregateStore(documentClient(client), state, 400);
-  for (let i = 0; i < executions.length; i += CHANGES_PER_INTENT) {
-    const changes = executions.slice(i, i + CHANGES_PER_INTENT).map((after, j) => ({
-      sequenceNumber: String(1e12 + i + j),
-      before: undefined,
-      after,
-    }));
-    const outcome = await aggregateChanges(changes, aggregates, ['marketplace'], () => NOW_MS);
-    if (outcome.failedAt !== undefined || outcome.skipped.length > 0)
-      throw new Error(`aggregation stopped at ${outcome.failedAt} (${outcome.skipped.length} skipped)`);
-  }
+  process.stderr.write(`  ${executions.length} executions written, aggregating\n`);
+  const changes = executions.map((after, i) => ({
+    sequenceNumber: String(1e12 + i),
+    before: undefined,
+    after,
+  }));
+  const aggregates = new DynamoAggregateStore(doc, state, 400);
+  const outcome = await aggregateChanges(changes, aggregates, ['marketplace'], () => NOW_MS);
+  if (outcome.failedAt !== undefined || outcome.skipped.length > 0)
+    throw new Error(`aggregation stopped at ${outcome.failedAt} (${outcome.skipped.length} skipped)`);
 };
 
 interface EndpointFigure {
@@ -182,7 +191,8 @@ const measure = async (n: number, endpoint: string): Promise<Map<string, Endpoin
   const state = stack.outputs[OUTPUT.stateTableName]!;
   const writer = new DynamoDBClient(aws);
   const t0 = performance.now();
-  await storeInBulk(generate(n), writer, history, state);
+  const events = generate(n);
+  await storeInBulk(events, writer, history, state);
   process.stderr.write(`  stored ${n} events in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
   await new DynamoRunRecordStore(documentClient(writer), state).record({
     job: 'monitor',
@@ -208,7 +218,6 @@ const measure = async (n: number, endpoint: string): Promise<Map<string, Endpoin
       logger: { error: (message: string, extra?: unknown) => console.error(message, extra) },
     }),
   });
-  const events = generate(n);
   const sample = events.find((e) => e.status === 'failed') ?? events[0]!;
   const job = events.find((e) => e.jobId !== undefined)?.jobId ?? 'job-0';
   const out = new Map<string, EndpointFigure>();
