@@ -250,28 +250,38 @@ const main = async () => {
     console.log(
       `Taskpulse read-API bench: ${VOLUMES.join(' and ')} stored events (6 h of one day, ${TASK_TYPES.length} task types), ${CALLS} calls per endpoint, moto_server at ${endpoint}\n`,
     );
-    const results = [];
-    for (const n of VOLUMES) results.push({ n, figures: await measure(n, endpoint) });
-    const head = ['endpoint'.padEnd(62), 'status'];
-    for (const { n } of results)
-      head.push(`items@${n}`.padStart(13), `reqs`.padStart(5), `ms@${n}`.padStart(10));
-    console.log(head.join(' '));
-    for (const template of ENDPOINTS) {
-      const row = [template.padEnd(62), String(results[0]!.figures.get(template)!.status).padStart(6)];
-      for (const { figures } of results) {
-        const f = figures.get(template)!;
-        row.push(
-          String(Math.round(f.items)).padStart(13),
-          String(Math.round(f.requests)).padStart(5),
-          f.medianMs.toFixed(1).padStart(10),
-        );
+    const results: { n: number; figures: Map<string, EndpointFigure> }[] = [];
+    const printTable = () => {
+      const head = ['endpoint'.padEnd(62), 'status'];
+      for (const { n } of results)
+        head.push(`items@${n}`.padStart(13), 'reqs'.padStart(5), `ms@${n}`.padStart(10));
+      console.log(head.join(' '));
+      for (const template of ENDPOINTS) {
+        const row = [template.padEnd(62), String(results[0]!.figures.get(template)!.status).padStart(6)];
+        for (const { figures } of results) {
+          const f = figures.get(template)!;
+          row.push(
+            String(Math.round(f.items)).padStart(13),
+            String(Math.round(f.requests)).padStart(5),
+            f.medianMs.toFixed(1).padStart(10),
+          );
+        }
+        console.log(row.join(' '));
       }
-      console.log(row.join(' '));
+    };
+    for (const n of VOLUMES) {
+      results.push({ n, figures: await measure(n, endpoint) });
+      // Each volume's figures as soon as they are measured (the largest takes long on moto).
+      if (results.length < VOLUMES.length) {
+        printTable();
+        console.log('');
+      }
     }
+    printTable();
     console.log(
       '\nitems: DynamoDB items returned per call (GetItem, BatchGetItem, Query), reqs: DynamoDB requests per call, ms: median latency against moto (in-process handler).',
     );
-    console.log('A 404 is a route not served by this build; its row reads nothing.');
+    console.log('A 404 is a route not served by this build, or nothing stored under that id.');
   } finally {
     await moto?.stop();
   }
