@@ -1,4 +1,5 @@
-import { AwsAccessError, CliError, ResourceNotFoundError } from './errors';
+import { InvalidQueryError } from '../lambdas/shared/queries/errors';
+import { AwsAccessError, CliError, ResourceNotFoundError, UsageError } from './errors';
 
 /**
  * Turn whatever a command threw into a `CliError` that says what went wrong and how to fix it. AWS SDK
@@ -42,6 +43,11 @@ const codesOf = (e: SdkErrorShape): string => {
 /** A `CliError` for any thrown value. */
 export const explainError = (error: unknown, context: ExplainContext = {}): CliError => {
   if (error instanceof CliError) return error;
+  if (error instanceof InvalidQueryError)
+    return new UsageError(error.message, {
+      ...(error.hint !== undefined && { hint: error.hint }),
+      cause: error,
+    });
   const e = (
     typeof error === 'object' && error !== null ? error : { message: String(error) }
   ) as SdkErrorShape;

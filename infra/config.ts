@@ -74,7 +74,8 @@ const monitoringFromContext = (get: (key: string) => unknown): TaskpulseProps['m
  * `maxReceiveCount`, `alertEmails` (comma list), `metricsNamespace`, `dashboardTaskTypes` (comma list),
  * `runbookUrl`, `alarmOldestMessageAgeMinutes`, `alarmFunctionErrors`, `alarmQuarantinePercent`,
  * `alarmFailureRatePercent` (enables failure-rate alarms for the dashboard task types),
- * `alarmFailureRateMinTasks`.
+ * `alarmFailureRateMinTasks`, `apiBearerToken` (`true`: a read-only bearer token for `/metrics` and
+ * `/health`), `apiThrottleRate`, `apiThrottleBurst`.
  */
 export const configFromContext = (node: Node): TaskpulseProps => {
   const get = (key: string): unknown => node.tryGetContext(key);
@@ -94,6 +95,7 @@ export const configFromContext = (node: Node): TaskpulseProps => {
       `context metricsNamespace must be a CloudWatch namespace (not AWS/…), got ${String(namespace)}`,
     );
   const monitoring = monitoringFromContext(get);
+  const api = apiFromContext(get);
   return {
     // Schedules and monitor thresholds (`rollupSchedule`, `monitorSchedule`, `monitorConfig` as JSON).
     ...alertingPropsFromContext(node),
@@ -107,5 +109,22 @@ export const configFromContext = (node: Node): TaskpulseProps => {
     ...(get('alertEmails') !== undefined && { alertEmails: list(get('alertEmails')) }),
     ...(namespace !== undefined && { metricsNamespace: String(namespace) }),
     ...(monitoring !== undefined && { monitoring }),
+    ...(api !== undefined && { api }),
   };
+};
+
+/**
+ * Read-API props from context: `apiBearerToken` (`true`/`false`), `apiThrottleRate` and
+ * `apiThrottleBurst` (positive integers); `undefined` when none is set.
+ */
+const apiFromContext = (get: (key: string) => unknown): TaskpulseProps['api'] => {
+  const token = get('apiBearerToken');
+  if (token !== undefined && !['true', 'false'].includes(String(token)))
+    throw new ContextError(`context apiBearerToken must be true or false, got ${String(token)}`);
+  const api = {
+    ...(token !== undefined && { bearerToken: String(token) === 'true' }),
+    ...optional('throttlingRateLimit', positiveInt('apiThrottleRate', get('apiThrottleRate'))),
+    ...optional('throttlingBurstLimit', positiveInt('apiThrottleBurst', get('apiThrottleBurst'))),
+  };
+  return Object.keys(api).length > 0 ? api : undefined;
 };

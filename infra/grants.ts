@@ -71,28 +71,47 @@ export const TABLE_ACCESS = {
   },
   /**
    * `store/aggregate-reader.ts`, `store/rollup-store.ts` and `store/dirty-day-store.ts`: Query
-   * aggregates, registry and dirty-day marks, Put rollups, Delete the marks it recomputed.
+   * aggregates, registry and dirty-day marks, Put rollups, Delete the marks it recomputed;
+   * `store/run-record-store.ts`: Put its run record.
    */
   rollup: {
     state: {
       read: ['dynamodb:Query'],
       write: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
-      writePartitions: [prefix(PARTITION.rollup), PARTITION.dirtyDays],
+      writePartitions: [prefix(PARTITION.rollup), PARTITION.dirtyDays, PARTITION.rollupRun],
     },
   },
   /**
    * `store/aggregate-reader.ts`, `store/alert-state-store.ts`: Query aggregates and alert states, Put
-   * alert states; `store/run-lookup.ts`: Query the byType index, BatchGet executions (read only).
+   * alert states; `store/run-lookup.ts`: Query the byType index, BatchGet executions (read only);
+   * `store/run-record-store.ts`: Put its run record.
    */
   monitor: {
     state: {
       read: ['dynamodb:Query'],
       write: ['dynamodb:PutItem'],
-      writePartitions: [PARTITION.alertState],
+      writePartitions: [PARTITION.alertState, PARTITION.monitorRun],
     },
     history: {
       read: ['dynamodb:BatchGetItem'],
       queryIndexes: true,
+      write: [],
+      writePartitions: [],
+    },
+  },
+  /**
+   * The read API (`lambdas/api/`, `lambdas/shared/queries/`): Get, BatchGet and Query on both tables
+   * and the history table's indexes; no write of any kind.
+   */
+  api: {
+    history: {
+      read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+      queryIndexes: true,
+      write: [],
+      writePartitions: [],
+    },
+    state: {
+      read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
       write: [],
       writePartitions: [],
     },

@@ -1,6 +1,7 @@
 import { Aspects } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import type { TaskpulseReadApi } from './read-api';
 import type { Taskpulse } from './taskpulse';
 
 /**
@@ -18,7 +19,7 @@ export const applyNagChecks = (scope: IConstruct, options: { reports?: boolean }
  * Actions that AWS does not scope to a resource, so a grant of them has `Resource: *`. The nag test
  * checks that `*` resources carry only these.
  */
-export const RESOURCELESS_ACTIONS = ['dynamodb:ListStreams'] as const;
+export const RESOURCELESS_ACTIONS = ['dynamodb:ListStreams', 'cloudwatch:GetMetricData'] as const;
 
 /** Accept the findings that are deliberate in a Taskpulse construct, each with the reason. */
 export const suppressTaskpulseFindings = (taskpulse: Taskpulse): void => {
@@ -65,6 +66,8 @@ export const suppressTaskpulseFindings = (taskpulse: Taskpulse): void => {
     ]);
   }
 
+  suppressReadApiFindings(taskpulse.readApi);
+
   NagSuppressions.addResourceSuppressions(taskpulse.aggregateFailureQueue, [
     {
       id: 'AwsSolutions-SQS3',
@@ -72,4 +75,47 @@ export const suppressTaskpulseFindings = (taskpulse: Taskpulse): void => {
         "This queue is itself a dead-letter destination: the aggregator's stream event source sends records it could not apply here (on-failure destination). A DLQ of it would only hide them; an alarm watches its depth.",
     },
   ]);
+};
+
+/** The read API's deliberate findings (`infra/read-api.ts`), each with its reason. */
+const suppressReadApiFindings = (readApi: TaskpulseReadApi): void => {
+  NagSuppressions.addResourceSuppressions(
+    readApi.api,
+    [
+      {
+        id: 'AwsSolutions-COG4',
+        reason:
+          'The read API has no end users to sign in: callers are operators and tools with AWS credentials (IAM/SigV4 authorization on every method) and, when enabled, a scraper with the read-only bearer token checked by the Lambda TOKEN authorizer.',
+      },
+      {
+        id: 'AwsSolutions-APIG6',
+        reason:
+          'Execution logging needs the account-wide API Gateway CloudWatch role (AWS::ApiGateway::Account), which one stack should not take over; every request is in the stage access log and errors are logged by the API function.',
+      },
+      {
+        id: 'AwsSolutions-APIG3',
+        reason:
+          'Every method needs SigV4 (or the read-only bearer token) and the stage is throttled; a WAF web ACL adds a fixed monthly cost and can be associated by the deployer where required.',
+      },
+    ],
+    true,
+  );
+  const policy = readApi.apiFunction.role?.node.tryFindChild('DefaultPolicy');
+  if (policy !== undefined)
+    NagSuppressions.addResourceSuppressions(policy, [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          '/health reads the queue age and the aggregator IteratorAge with cloudwatch:GetMetricData, which has no resource-level permissions, on "*" (test/infra/nag.test.ts asserts "*" carries nothing else); it is read-only.',
+        appliesTo: ['Resource::*'],
+      },
+    ]);
+  if (readApi.tokenSecret !== undefined)
+    NagSuppressions.addResourceSuppressions(readApi.tokenSecret, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'The bearer token is configured in the scraper (Prometheus credentials file), so automatic rotation would break scraping; rotate it by putting a new value (docs/api.md) and updating the scraper, the authorizer picks it up within 10 minutes.',
+      },
+    ]);
 };

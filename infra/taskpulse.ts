@@ -25,6 +25,7 @@ import {
 import { bindTable, TABLE_ACCESS } from './grants';
 import { functionsIn, TaskpulseMonitoring } from './monitoring/monitoring';
 import type { MonitoringOptions } from './monitoring/options';
+import { type ReadApiOptions, TaskpulseReadApi } from './read-api';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Path of a Lambda entry file under `lambdas/`. */
@@ -71,6 +72,8 @@ export interface TaskpulseProps extends TaskpulseAlertingProps {
   readonly metricsNamespace?: string;
   /** Dashboard task types, runbook link and alarm thresholds. @default see MonitoringOptions */
   readonly monitoring?: MonitoringOptions;
+  /** The read API (IAM auth, optional bearer token for /metrics and /health, throttling). @default see ReadApiOptions */
+  readonly api?: ReadApiOptions;
 }
 
 /** Defaults of TaskpulseProps, applied under the caller's props (never over them). */
@@ -86,6 +89,7 @@ const TASKPULSE_DEFAULTS = {
   ...ALERTING_DEFAULTS,
   metricsNamespace: DEFAULTS.metricsNamespace,
   monitoring: {} as MonitoringOptions,
+  api: {} as ReadApiOptions,
   ingest: {
     batchSize: 100,
     maxBatchingWindow: Duration.seconds(2),
@@ -122,6 +126,8 @@ export class Taskpulse extends Construct {
   readonly monitoring: TaskpulseMonitoring;
   /** Daily rollups and the alert monitor (RollupFunction, MonitorFunction and their schedules). */
   readonly alerting: TaskpulseAlerting;
+  /** The read API (API Gateway, ApiFunction, optional token authorizer). */
+  readonly readApi: TaskpulseReadApi;
   protected readonly props: Required<Omit<TaskpulseProps, 'ingest'>> & { ingest: Required<IngestOptions> };
 
   constructor(scope: Construct, id: string, props: TaskpulseProps = {}) {
@@ -158,6 +164,13 @@ export class Taskpulse extends Construct {
       indexName: INDEX.byStatus,
       partitionKey: { name: ATTR.gsi2pk, type: dynamodb.AttributeType.STRING },
       sortKey: { name: ATTR.gsi2sk, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
+    // Sparse: only executions that carry a jobId are indexed (the job view of the read API).
+    this.historyTable.addGlobalSecondaryIndex({
+      indexName: INDEX.byJob,
+      partitionKey: { name: ATTR.jobId, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: ATTR.taskId, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
 
@@ -273,6 +286,19 @@ export class Taskpulse extends Construct {
       alarms: () => this.monitoring.alarms.alarms,
     });
 
+    this.readApi = new TaskpulseReadApi(this, 'ReadApi', {
+      ...p.api,
+      stage: p.stage,
+      historyTable: this.historyTable,
+      stateTable: this.stateTable,
+      eventsQueue: this.eventsQueue,
+      deadLetterQueue: this.deadLetterQueue,
+      aggregateFailureQueue: this.aggregateFailureQueue,
+      aggregateFunction: this.aggregateFunction,
+      createFunction: (id, entry, options) => this.createFunction(id, entry, options),
+      logRetention: p.logRetention,
+    });
+
     const stack = Stack.of(this);
     const out = (name: string, value: string) => new CfnOutput(stack, name, { value, key: name });
     if (stack.node.tryFindChild(OUTPUT.eventsQueueUrl) === undefined) {
@@ -283,6 +309,9 @@ export class Taskpulse extends Construct {
       out(OUTPUT.stateTableName, this.stateTable.tableName);
       out(OUTPUT.alertTopicArn, this.alertTopic.topicArn);
       out(OUTPUT.rollupFunctionName, this.alerting.rollupFunction.functionName);
+      out(OUTPUT.apiUrl, this.readApi.url);
+      if (this.readApi.tokenSecret !== undefined)
+        out(OUTPUT.apiTokenSecretArn, this.readApi.tokenSecret.secretArn);
     }
     // The monitor's Running / Stuck gauges (EMF, no grant needed) go to the same namespace.
     this.alerting.monitorFunction.addEnvironment(ENV.metricsNamespace, p.metricsNamespace);

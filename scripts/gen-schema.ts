@@ -1,9 +1,9 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { CONTRACT_VERSION, taskEventSchema } from '../lambdas/shared/contract/event';
 import { EVENT_LIMITS } from '../lambdas/shared/contract/limits';
+import { writeOrCheck } from './checked-file';
 
 /**
  * Publish the event contract as JSON Schema (draft 2020-12) for producers that do not use our SDK.
@@ -100,33 +100,12 @@ export const generateTaskEventSchema = (): JsonObject => {
 export const renderTaskEventSchema = (): string => `${JSON.stringify(generateTaskEventSchema(), null, 2)}\n`;
 
 /** Write the schema file, or with `check` compare it and report whether it is current. */
-export const run = (check: boolean): number => {
-  const path = schemaPath();
-  const expected = renderTaskEventSchema();
-  const shown = relative(process.cwd(), path) || path;
-  if (!check) {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, expected);
-    console.log(`wrote ${shown}`);
-    return 0;
-  }
-  let actual: string | undefined;
-  try {
-    actual = readFileSync(path, 'utf8');
-  } catch {
-    actual = undefined;
-  }
-  if (actual === expected) {
-    console.log(`${shown} is current`);
-    return 0;
-  }
-  console.error(
-    actual === undefined
-      ? `${shown} is missing; run \`npm run schema\` and commit the file`
-      : `${shown} is stale: it does not match lambdas/shared/contract/event.ts; run \`npm run schema\` and commit the result`,
-  );
-  return 1;
-};
+export const run = (check: boolean): number =>
+  writeOrCheck(schemaPath(), renderTaskEventSchema(), {
+    check,
+    source: 'lambdas/shared/contract/event.ts',
+    command: 'npm run schema',
+  });
 
 const invokedDirectly =
   process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;

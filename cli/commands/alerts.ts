@@ -1,7 +1,7 @@
+import { readAlerts } from '../../lambdas/shared/queries/alerts';
 import { DynamoAlertStateStore } from '../../lambdas/shared/store/alert-state-store';
 import { type CommandModule, withJson, withTarget } from '../context';
 import { formatAlerts } from '../format/alerts';
-import { readAlerts } from '../queries/alerts';
 import type { TargetOptions } from '../target';
 
 interface AlertsOptions extends TargetOptions {

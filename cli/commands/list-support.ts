@@ -1,10 +1,10 @@
+import { type ExecutionListDeps, listExecutions } from '../../lambdas/shared/queries/executions';
+import { decodePageToken, type ExecutionQuery } from '../../lambdas/shared/queries/page-token';
+import { taskTypesActive } from '../../lambdas/shared/queries/task-types';
 import { DynamoAggregateReader } from '../../lambdas/shared/store/aggregate-reader';
 import type { Clients } from '../clients';
 import type { CommandContext } from '../context';
 import { UsageError } from '../errors';
-import { type ExecutionListDeps, listExecutions } from '../queries/executions';
-import { decodePageToken, type ExecutionQuery } from '../queries/page-token';
-import { taskTypesActive } from '../queries/task-types';
 import type { Target, TargetOptions } from '../target';
 
 /** What `history` and `failures` share: the listing dependencies and `--next` handling. */
@@ -44,7 +44,16 @@ export const queryWithToken = (
   explicit: { readonly taskType: boolean; readonly status: boolean },
 ): { query: ExecutionQuery; cursor?: string } => {
   if (next === undefined) return { query: fromFlags };
-  const { query, cursor } = decodePageToken(next);
+  let decoded: ReturnType<typeof decodePageToken>;
+  try {
+    decoded = decodePageToken(next);
+  } catch (error) {
+    throw new UsageError('the --next token is not valid', {
+      hint: 'pass the "next" value printed by the previous page, unchanged',
+      cause: error,
+    });
+  }
+  const { query, cursor } = decoded;
   const differs =
     (explicit.taskType && query.taskType !== fromFlags.taskType) ||
     (explicit.status && query.status !== fromFlags.status);

@@ -3,6 +3,14 @@ import * as path from 'node:path';
 import { type Command, Option } from 'commander';
 import { parseTaskEvent, REJECTION_CODES } from '../../lambdas/shared/contract/event';
 import { DEFAULTS } from '../../lambdas/shared/names/env';
+import {
+  getQuarantineItem,
+  listQuarantine,
+  markReplayed,
+  type QuarantineItemWithBody,
+  type QuarantineQuery,
+  withoutBody,
+} from '../../lambdas/shared/queries/quarantine';
 import { type CommandContext, type CommandModule, withJson, withTarget } from '../context';
 import { CliError, NotFoundError, UsageError } from '../errors';
 import {
@@ -14,14 +22,6 @@ import {
 import { readAll } from '../io';
 import { planReplay, type ReplayStep, sendReplay } from '../ops/replay';
 import { parseInstantMs, positiveInt } from '../parse';
-import {
-  getQuarantineItem,
-  listQuarantine,
-  markReplayed,
-  type QuarantineItemWithBody,
-  type QuarantineQuery,
-  withoutBody,
-} from '../queries/quarantine';
 import type { TargetOptions } from '../target';
 
 /**

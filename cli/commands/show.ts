@@ -1,7 +1,7 @@
+import { getExecution, toExecutionView } from '../../lambdas/shared/queries/execution';
 import { type CommandModule, withJson, withTarget } from '../context';
 import { NotFoundError } from '../errors';
 import { formatExecution } from '../format/executions';
-import { getExecution, toExecutionView } from '../queries/execution';
 import type { TargetOptions } from '../target';
 
 interface ShowOptions extends TargetOptions {

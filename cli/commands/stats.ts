@@ -1,9 +1,9 @@
+import { readRollups, summarizeRollups } from '../../lambdas/shared/queries/stats';
 import { DynamoRollupStore } from '../../lambdas/shared/store/rollup-store';
 import { daysBetween } from '../../lambdas/shared/time';
 import { type CommandModule, withJson, withTarget } from '../context';
 import { formatStats } from '../format/stats';
 import { parseDay, positiveInt } from '../parse';
-import { readRollups, summarizeRollups } from '../queries/stats';
 import type { TargetOptions } from '../target';
 
 interface StatsOptions extends TargetOptions {

@@ -1,4 +1,4 @@
-import type { AlertRow } from '../queries/alerts';
+import type { AlertRow } from '../../lambdas/shared/queries/alerts';
 import { formatTable } from './table';
 import { formatTime, NONE } from './values';
 

@@ -1,6 +1,6 @@
+import type { ExecutionView } from '../../lambdas/shared/queries/execution';
+import type { ExecutionPage } from '../../lambdas/shared/queries/executions';
 import type { TailEvent } from '../ops/tail';
-import type { ExecutionView } from '../queries/execution';
-import type { ExecutionPage } from '../queries/executions';
 import { formatFields, formatTable } from './table';
 import { formatDuration, formatLabels, formatTime, NONE, truncate } from './values';
 

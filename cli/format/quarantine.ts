@@ -1,5 +1,5 @@
+import type { QuarantineItem, QuarantineItemWithBody } from '../../lambdas/shared/queries/quarantine';
 import type { ReplayStep } from '../ops/replay';
-import type { QuarantineItem, QuarantineItemWithBody } from '../queries/quarantine';
 import { formatFields, formatTable } from './table';
 import { formatInteger, formatTime, NONE, truncate } from './values';
 

@@ -1,4 +1,4 @@
-import type { StatsReport } from '../queries/stats';
+import type { StatsReport } from '../../lambdas/shared/queries/stats';
 import { formatTable } from './table';
 import { formatDuration, formatInteger, formatRatio } from './values';
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { parseTaskEvent } from '../../lambdas/shared/contract/event';
+import type { QuarantineItemWithBody } from '../../lambdas/shared/queries/quarantine';
 import { planBatches } from '../../sdk/src/batching';
-import type { QuarantineItemWithBody } from '../queries/quarantine';
 import { sendBatch } from './redrive';
 
 /**

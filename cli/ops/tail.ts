@@ -6,12 +6,8 @@ import {
   GetShardIteratorCommand,
   type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
-import type { DynamoDBRecord } from 'aws-lambda';
-import { toExecutionChanges } from '../../lambdas/aggregate/stream-records';
-import type { Execution } from '../../lambdas/domain/execution';
-import type { TaskStatus } from '../../lambdas/shared/contract/event';
+import { eventsOfRecords, type FeedEvent } from '../../lambdas/shared/queries/feed';
 import { CliError } from '../errors';
-import { type EventView, toEventView } from '../queries/execution';
 
 /**
  * `tail`: events as they are stored, read from the history table's stream (NEW_AND_OLD_IMAGES).
@@ -26,31 +22,8 @@ import { type EventView, toEventView } from '../queries/execution';
  * throttled, so one or two operators tailing cannot starve the aggregator.
  */
 
-/** One new event (stable `--json` shape, one object per line). */
-export interface TailEvent extends EventView {
-  readonly taskId: string;
-  readonly taskType: string;
-  /** The execution's status once this change was stored. */
-  readonly executionStatus: TaskStatus;
-}
-
-/** The events an execution gained in a change, in canonical order. Pure. */
-export const newEventsOf = (before: Execution | undefined, after: Execution | undefined): TailEvent[] => {
-  if (after === undefined) return [];
-  const seen = new Set(before?.events.map((e) => e.eventId));
-  return after.events
-    .filter((e) => !seen.has(e.eventId))
-    .map((e) => {
-      const { occurredAt, ...view } = toEventView(e);
-      return {
-        occurredAt,
-        taskId: after.taskId,
-        taskType: after.taskType,
-        ...view,
-        executionStatus: after.status,
-      };
-    });
-};
+/** One new event (stable `--json` shape, one object per line): the read API's feed shape. */
+export type TailEvent = FeedEvent;
 
 interface FollowOptions {
   readonly dynamodb: Pick<DynamoDBClient, 'send'>;
@@ -151,11 +124,7 @@ export const followHistory = async (options: FollowOptions): Promise<void> => {
         cursor.iterator = res.NextShardIterator;
         const records = res.Records ?? [];
         if (records.length > 0) cursor.lastSequence = records[records.length - 1]!.dynamodb?.SequenceNumber;
-        for (const change of toExecutionChanges(records as unknown as DynamoDBRecord[])) {
-          for (const event of newEventsOf(change.before, change.after)) {
-            if (options.onEvent(event) === false) return;
-          }
-        }
+        for (const event of eventsOfRecords(records)) if (options.onEvent(event) === false) return;
         if (cursor.iterator === undefined) closed = true;
         backoffMs = pollMs;
       } catch (error) {

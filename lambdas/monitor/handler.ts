@@ -9,6 +9,7 @@ import { DEFAULT_METRICS_NAMESPACE } from '../shared/names/metrics';
 import { DynamoAggregateReader } from '../shared/store/aggregate-reader';
 import { DynamoAlertStateStore } from '../shared/store/alert-state-store';
 import { DynamoRunLookup } from '../shared/store/run-lookup';
+import { DynamoRunRecordStore } from '../shared/store/run-record-store';
 import { createMonitorHandler, type MonitorHandlerDeps } from './handler-factory';
 import { createMonitorMetrics, emitMonitorGauges } from './metrics';
 
@@ -51,6 +52,7 @@ export const monitorDeps = (): MonitorHandlerDeps => {
     onOutcome: (outcome, nowMs) =>
       emitMonitorGauges(metrics, outcome.gauges, { stage, nowMs }, monitorLogger),
     logger: monitorLogger,
+    runRecords: new DynamoRunRecordStore(doc, stateTable),
   };
 };
 

@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AggregateReader } from '../shared/store/aggregate-reader';
 import type { DirtyDayStore } from '../shared/store/dirty-day-store';
 import type { RollupStore } from '../shared/store/rollup-store';
+import type { RunRecordStore } from '../shared/store/run-record-store';
 import { isScheduledRequest, rollupRangeOf } from './request';
 import { type RollupOutcome, runRollup, runScheduledRollup } from './run-rollup';
 
@@ -15,6 +16,8 @@ interface RollupHandlerDeps {
   readonly scheduledDays: number;
   readonly logger: Pick<Logger, 'info'>;
   readonly now?: () => number;
+  /** Where a scheduled run records its completion (`/health`); backfills are not recorded. @default none */
+  readonly runRecords?: RunRecordStore;
 }
 
 /**
@@ -28,11 +31,13 @@ export const createRollupHandler =
     const now = deps.now ?? Date.now;
     const { from, to } = rollupRangeOf(event, now(), deps.scheduledDays);
     const base = { aggregates: deps.aggregates, rollups: deps.rollups, now };
+    const scheduled = isScheduledRequest(event);
     const outcome =
-      deps.dirtyDays !== undefined && isScheduledRequest(event)
+      deps.dirtyDays !== undefined && scheduled
         ? await runScheduledRollup({ ...base, dirtyDays: deps.dirtyDays }, from, to)
         : await runRollup(base, from, to);
     for (const day of outcome.days) deps.logger.info('rollup computed', { ...day });
     if (outcome.dirty !== undefined) deps.logger.info('dirty days recomputed', { ...outcome.dirty });
+    if (scheduled) await deps.runRecords?.record({ job: 'rollup', completedAtMs: now(), gauges: [] });
     return outcome;
   };

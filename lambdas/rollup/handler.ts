@@ -4,6 +4,7 @@ import { ENV, intEnv, requireEnv } from '../shared/names/env';
 import { DynamoAggregateReader } from '../shared/store/aggregate-reader';
 import { DynamoDirtyDayStore } from '../shared/store/dirty-day-store';
 import { DynamoRollupStore } from '../shared/store/rollup-store';
+import { DynamoRunRecordStore } from '../shared/store/run-record-store';
 import { createRollupHandler } from './handler-factory';
 import { DEFAULT_SCHEDULED_ROLLUP_DAYS } from './request';
 
@@ -23,4 +24,5 @@ export const handler = createRollupHandler({
   dirtyDays: new DynamoDirtyDayStore(doc, config.stateTable),
   scheduledDays: config.scheduledDays,
   logger: new Logger({ serviceName: 'taskpulse-rollup' }),
+  runRecords: new DynamoRunRecordStore(doc, config.stateTable),
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CliError, EXIT_CODE, UsageError } from '../../cli/errors';
 import { explainError, formatError } from '../../cli/explain';
+import { InvalidQueryError } from '../../lambdas/shared/queries/errors';
 
 /** An error shaped like the AWS SDK's. */
 const sdkError = (name: string, message: string, status?: number) =>
@@ -66,6 +67,16 @@ describe('explainError', () => {
 
     expect(explainError(usage)).toBe(usage);
     expect(explainError('boom')).toEqual(new CliError('boom'));
+  });
+
+  it('turns input a shared query rejects into a usage error (exit code 2) with its fix', () => {
+    const explained = explainError(
+      new InvalidQueryError('"x" is not a quarantine id', { hint: 'pass the ID column' }),
+    );
+
+    expect(explained).toBeInstanceOf(UsageError);
+    expect(explained.exitCode).toBe(EXIT_CODE.usage);
+    expect(explained.hint).toBe('pass the ID column');
   });
 });
 

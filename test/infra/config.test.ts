@@ -7,6 +7,23 @@ import { resourcesOfType, type Synthesized, synthStack } from './support/synth';
 
 const contextProps = (context: Record<string, unknown>) => configFromContext(new App({ context }).node);
 
+describe('configFromContext: read API keys', () => {
+  it('enables the bearer token and sets the throttling limits', () => {
+    expect(
+      contextProps({ apiBearerToken: 'true', apiThrottleRate: '20', apiThrottleBurst: '40' }).api,
+    ).toEqual({
+      bearerToken: true,
+      throttlingRateLimit: 20,
+      throttlingBurstLimit: 40,
+    });
+    expect(contextProps({}).api).toBeUndefined();
+  });
+
+  it('rejects a bearer-token flag that is not true or false, naming the key', () => {
+    expect(() => contextProps({ apiBearerToken: 'yes' })).toThrow(/apiBearerToken/);
+  });
+});
+
 describe('configFromContext: monitoring keys', () => {
   it('reads namespace, dashboard task types, runbook and alarm thresholds', () => {
     // Act

@@ -9,6 +9,7 @@ import {
   PARTITION,
   quarantineKey,
   rollupKey,
+  runRecordKey,
   scopeRegistryKey,
 } from '../../lambdas/shared/names/keys';
 import { defaultStack, logicalIdOf, type Synthesized } from './support/synth';
@@ -73,19 +74,19 @@ describe('least-privilege table grants', () => {
     expect(tableAccessOf(synth, tp.aggregateFunction, tp.historyTable).actions).toEqual([]);
   });
 
-  it('lets the rollup query the state table and write only rollups and the dirty-day marks it clears', () => {
+  it('lets the rollup query the state table and write only rollups, the dirty-day marks it clears and its run record', () => {
     const tp = synth.stack.taskpulse;
     const state = tableAccessOf(synth, tp.alerting.rollupFunction, tp.stateTable);
     expect(state.actions).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query']);
-    expect(state.leadingKeys).toEqual([['RU#*', 'DIRTY']]);
+    expect(state.leadingKeys).toEqual([['RU#*', 'DIRTY', 'RUN#rollup']]);
     expect(tableAccessOf(synth, tp.alerting.rollupFunction, tp.historyTable).actions).toEqual([]);
   });
 
-  it('lets the monitor write only alert states, and only read the history table', () => {
+  it('lets the monitor write only alert states and its run record, and only read the history table', () => {
     const tp = synth.stack.taskpulse;
     const state = tableAccessOf(synth, tp.alerting.monitorFunction, tp.stateTable);
     expect(state.actions).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
-    expect(state.leadingKeys).toEqual([['AL']]);
+    expect(state.leadingKeys).toEqual([['AL', 'RUN#monitor']]);
     const history = tableAccessOf(synth, tp.alerting.monitorFunction, tp.historyTable);
     expect(history.actions).toEqual(['dynamodb:BatchGetItem', 'dynamodb:Query']);
     expect(history.writes).toEqual([]);
@@ -124,6 +125,8 @@ describe('partition patterns of the grants', () => {
     );
     expect(matches(`${PARTITION.rollup}*`, rollupKey('2026-03-02', 'send_invoice').pk)).toBe(true);
     expect(PARTITION.alertState).toBe(ALERT_STATE_PARTITION);
+    expect(PARTITION.monitorRun).toBe(runRecordKey('monitor').pk);
+    expect(PARTITION.rollupRun).toBe(runRecordKey('rollup').pk);
     expect(PARTITION.execution).toBe(EXECUTION_PK_PREFIX);
   });
 

@@ -40,7 +40,7 @@ const keySchema = (pk: string, sk: string) => [
   { AttributeName: sk, KeyType: 'RANGE' as const },
 ];
 
-/** Create a history table (stream, byType and byStatus KEYS_ONLY indexes) and a state table. */
+/** Create a history table (stream, byType, byStatus and byJob KEYS_ONLY indexes) and a state table. */
 export const createTestTables = async (): Promise<TestTables> => {
   const client = new DynamoDBClient(motoClientConfig());
   const historyTable = uniqueName('history');
@@ -58,6 +58,8 @@ export const createTestTables = async (): Promise<TestTables> => {
         s(ATTR.gsi1sk),
         s(ATTR.gsi2pk),
         s(ATTR.gsi2sk),
+        s(ATTR.jobId),
+        s(ATTR.taskId),
       ],
       GlobalSecondaryIndexes: [
         {
@@ -68,6 +70,11 @@ export const createTestTables = async (): Promise<TestTables> => {
         {
           IndexName: INDEX.byStatus,
           KeySchema: keySchema(ATTR.gsi2pk, ATTR.gsi2sk),
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+        {
+          IndexName: INDEX.byJob,
+          KeySchema: keySchema(ATTR.jobId, ATTR.taskId),
           Projection: { ProjectionType: 'KEYS_ONLY' },
         },
       ],

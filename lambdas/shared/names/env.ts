@@ -30,6 +30,16 @@ export const ENV = {
   dashboardUrl: 'TASKPULSE_DASHBOARD_URL',
   /** Console URL of the monitor function's logs, linked from alerts. Optional. */
   logsUrl: 'TASKPULSE_LOGS_URL',
+  /** Events queue URL (the API's `/health` and `/metrics` read its depth). */
+  eventsQueueUrl: 'TASKPULSE_EVENTS_QUEUE_URL',
+  /** Dead-letter queue URL (`/health`, `/metrics`). */
+  deadLetterQueueUrl: 'TASKPULSE_DEAD_LETTER_QUEUE_URL',
+  /** The aggregator's failure queue URL (`/health`, `/metrics`). */
+  aggregateFailureQueueUrl: 'TASKPULSE_AGGREGATE_FAILURE_QUEUE_URL',
+  /** Name of the aggregator function, whose `IteratorAge` is the aggregator lag (`/health`). */
+  aggregateFunctionName: 'TASKPULSE_AGGREGATE_FUNCTION_NAME',
+  /** ARN of the Secrets Manager secret holding the API's read-only bearer token (the token authorizer). */
+  apiTokenSecretArn: 'TASKPULSE_API_TOKEN_SECRET_ARN',
 } as const;
 
 type EnvName = (typeof ENV)[keyof typeof ENV];

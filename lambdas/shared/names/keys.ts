@@ -23,6 +23,13 @@ export const ATTR = {
   gsi2sk: 'gsi2sk',
   /** TTL attribute, epoch seconds. */
   expiresAt: 'expiresAt',
+  /**
+   * An execution's job id, written only when its events carry one: the partition key of the sparse
+   * byJob index (the item's own attribute, so indexing a job costs no extra bytes).
+   */
+  jobId: 'jobId',
+  /** An execution's task id: the sort key of the byJob index (never changes, so never re-indexed). */
+  taskId: 'taskId',
 } as const;
 
 /** Index names of the history table. */
@@ -31,6 +38,11 @@ export const INDEX = {
   byType: 'byType',
   /** Finished executions with a non-success final status by status and finish time. */
   byStatus: 'byStatus',
+  /**
+   * Executions that belong to a job, by `jobId` / `taskId` (KEYS_ONLY). Sparse: executions without a
+   * job have no `jobId` attribute and cost no index write.
+   */
+  byJob: 'byJob',
 } as const;
 
 /** Shards per index partition key (fan-out of queries; write ceiling per type is this × 1,000 WCU/s). */
@@ -136,6 +148,14 @@ export const aggregateSkipKey = (day: string, intent: string, scope: string, slo
 export const aggregateSkipPartition = (day: string): string => `AS#${day}`;
 
 /**
+ * When a scheduled job last completed: `RUN#<job>` / `RUN` (one partition per job, so each job's grant
+ * covers only its own record). Read by `/health` and `/metrics`.
+ */
+export const RUN_RECORD_JOBS = ['monitor', 'rollup'] as const;
+export type RunRecordJob = (typeof RUN_RECORD_JOBS)[number];
+export const runRecordKey = (job: RunRecordJob) => ({ pk: `RUN#${job}`, sk: 'RUN' });
+
+/**
  * Partition-key prefixes (`…#`) and whole partitions of each item kind, as the key functions above
  * write them. CDK restricts each function's writes to the kinds it owns with `dynamodb:LeadingKeys`
  * (`infra/grants.ts`); `test/infra/grants.test.ts` checks them against the key functions.
@@ -159,4 +179,8 @@ export const PARTITION = {
   dirtyDays: DIRTY_DAYS_PARTITION,
   /** State table: aggregate writes the aggregator skipped after a permanent error, `AS#<day>`. */
   aggregateSkip: 'AS#',
+  /** State table: the monitor's run record, the one partition `RUN#monitor`. */
+  monitorRun: runRecordKey('monitor').pk,
+  /** State table: the scheduled rollup's run record, the one partition `RUN#rollup`. */
+  rollupRun: runRecordKey('rollup').pk,
 } as const;

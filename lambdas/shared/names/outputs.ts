@@ -12,6 +12,10 @@ export const OUTPUT = {
   dashboardName: 'DashboardName',
   /** Name of the rollup Lambda (the CLI's `backfill` invokes it with `{from, to}`). */
   rollupFunctionName: 'RollupFunctionName',
+  /** Base URL of the read API's stage (`…/<stage>/`; paths `v1/…`, `health`, `metrics`, `openapi.json`). */
+  apiUrl: 'ApiUrl',
+  /** Secrets Manager secret of the read API's bearer token (only when the token is enabled). */
+  apiTokenSecretArn: 'ApiTokenSecretArn',
 } as const;
 
 /** Default stack name of the standalone app (`<prefix>-<stage>`). */

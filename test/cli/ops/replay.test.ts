@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planReplay } from '../../../cli/ops/replay';
-import { type QuarantineItemWithBody, toQuarantineItem } from '../../../cli/queries/quarantine';
+import { type QuarantineItemWithBody, toQuarantineItem } from '../../../lambdas/shared/queries/quarantine';
 import { BASE_TIME_MS, makeEvent } from '../../support/events';
 
 /** What a replay sends, decided without AWS. */

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { listExecutions } from '../../shared/queries/executions';
+import { listDepsOf, resumeQuery } from '../paging';
+import { InvalidParameterError } from '../problem';
+import { failurePageSchema, instantParam, limitParam, nextParam, taskTypeParam } from '../schemas';
+import { MAX_RANGE_DAYS } from './executions';
+import { defineRoute } from './route';
+
+const HOUR_MS = 3_600_000;
+
+/** `GET /v1/failures`: failed executions with their errors, newest finish first (byStatus index). */
+export const failuresRoute = defineRoute({
+  path: '/v1/failures',
+  method: 'get',
+  operationId: 'listFailures',
+  summary: 'Failed executions with their errors, newest first',
+  description: 'Reads the byStatus index: O(page size) keys and items, never the successes.',
+  query: z.object({
+    since: instantParam.optional().meta({ description: 'By finish time, ISO 8601. @default 1 hour ago' }),
+    taskType: taskTypeParam.optional(),
+    limit: limitParam(1000, 50),
+    next: nextParam.optional(),
+  }),
+  responses: { 200: { description: 'One page.', schema: failurePageSchema } },
+  handle: async ({ query: q }, deps) => {
+    const nowMs = (deps.now ?? Date.now)();
+    const sinceMs = q.since === undefined ? nowMs - HOUR_MS : Date.parse(q.since);
+    if (sinceMs >= nowMs) throw new InvalidParameterError('since', 'must be in the past');
+    if (nowMs - sinceMs > MAX_RANGE_DAYS * 86_400_000)
+      throw new InvalidParameterError('since', `may be at most ${MAX_RANGE_DAYS} days ago`);
+    const { query, cursor } = resumeQuery(
+      {
+        taskType: q.taskType ?? null,
+        status: 'failed',
+        fromIso: new Date(sinceMs).toISOString(),
+        toIso: new Date(nowMs).toISOString(),
+      },
+      q.next,
+      { taskType: q.taskType !== undefined, status: true },
+    );
+    const page = await listExecutions(listDepsOf(deps), query, {
+      limit: q.limit,
+      ...(cursor !== undefined && { cursor }),
+    });
+    return {
+      status: 200,
+      body: {
+        since: query.fromIso,
+        until: query.toIso,
+        taskType: query.taskType,
+        items: page.items,
+        next: page.next,
+      },
+    };
+  },
+});
