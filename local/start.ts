@@ -8,6 +8,7 @@ import { formatFields } from '../cli/format/table';
 import { removeLocalStackFile, writeLocalStackFile } from '../cli/local-stack-file';
 import { DEBUG_ENV } from '../cli/run-cli';
 import type { TaskpulseProps } from '../infra/taskpulse';
+import { startLocalApi } from '../lambdas/api/local-server';
 import type { RollupOutcome } from '../lambdas/rollup/run-rollup';
 import { ENV } from '../lambdas/shared/names/env';
 import { DEFAULT_METRICS_NAMESPACE } from '../lambdas/shared/names/metrics';
@@ -247,10 +248,12 @@ const main = async () => {
   });
 
   const { stack } = runtime;
-  const stateFile = await writeLocalStackFile(stack);
+  const api = await startLocalApi(stack);
+  const stateFile = await writeLocalStackFile({ ...stack, apiUrl: api.url });
   const metrics = opts.metrics ? new MetricsReporter() : undefined;
   printBanner(runtime, startedEmulator, opts.demo, path.relative(process.cwd(), stateFile) || stateFile);
   ready = true;
+  print(`Read API (same handler as in Lambda): ${api.url}  e.g. curl ${api.url}/v1/executions\n`);
   for (const line of early.splice(0)) print(line);
 
   const sqs = new SQSClient(clientConfig({ endpoint: stack.endpoint, region: stack.region }));
@@ -313,6 +316,7 @@ const main = async () => {
     reader.close();
     sqs.destroy();
     await removeLocalStackFile(stateFile).catch(() => {});
+    await api.close();
     await runtime.stop();
     const seconds = Math.round((Date.now() - startedAt) / 1000);
     print(
