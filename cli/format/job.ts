@@ -5,7 +5,7 @@ import { formatDuration, formatRatio, formatTime, NONE, truncate } from './value
 
 /** Human output of `taskpulse job`: progress, counts, failed children and the task tree. Pure. */
 
-/** The tree, one line per task indented under its parent, depth-first in creation order. */
+/** The tree, one line per task indented under its parent: roots in creation order, children by taskId. */
 const treeLines = (view: JobView): string[] => {
   const byId = new Map(view.tasks.map((t) => [t.taskId, t]));
   const lines: string[] = [];
