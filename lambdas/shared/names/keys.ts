@@ -9,7 +9,9 @@
  * Execution items carry two sparse, KEYS_ONLY global secondary indexes whose keys are written once in
  * the normal life of a task, so that a status change does not rewrite index entries (each index write
  * is another write unit). Index partitions are sharded by a hash of the taskId so that one busy task
- * type cannot exceed a partition's 1,000 write units per second.
+ * type cannot exceed a partition's 1,000 write units per second. A third, `byJob`, is keyed on the
+ * execution's own `jobId` and `taskId` attributes: only executions of a job are in it, and its keys
+ * never change.
  */
 import { createHash } from 'node:crypto';
 
