@@ -69,14 +69,14 @@ describe('Taskpulse resources', () => {
     }
   });
 
-  it('indexes executions of a job in a sparse KEYS_ONLY index on their own jobId and taskId', () => {
+  it('indexes executions of a job in a sparse KEYS_ONLY index on their own jobId and pk', () => {
     synth.template.hasResourceProperties('AWS::DynamoDB::Table', {
       GlobalSecondaryIndexes: Match.arrayWith([
         {
           IndexName: INDEX.byJob,
           KeySchema: [
             { AttributeName: ATTR.jobId, KeyType: 'HASH' },
-            { AttributeName: ATTR.taskId, KeyType: 'RANGE' },
+            { AttributeName: ATTR.pk, KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'KEYS_ONLY' },
         },

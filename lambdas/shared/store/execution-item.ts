@@ -7,7 +7,6 @@ import {
 } from '../../domain/execution';
 import type { TaskStatus } from '../contract/event';
 import {
-  ATTR,
   byStatusPartition,
   byStatusSort,
   byTypePartition,
@@ -113,8 +112,7 @@ export const toExecutionItem = (x: Execution, version: number, ttlDays: number):
   ...(x.runMs !== undefined && { runMs: x.runMs }),
   ...(x.error !== undefined && { error: x.error }),
   source: x.source,
-  // The byJob index key (sparse: absent without a job).
-  ...(x.jobId !== undefined && { [ATTR.jobId]: x.jobId }),
+  ...(x.jobId !== undefined && { jobId: x.jobId }),
   ...(x.parentTaskId !== undefined && { parentTaskId: x.parentTaskId }),
   ...(x.params !== undefined && { params: x.params }),
   ...(Object.keys(x.dimensions).length > 0 && { dimensions: x.dimensions }),

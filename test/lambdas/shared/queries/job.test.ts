@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { toJobView } from '../../../../lambdas/shared/queries/job';
+import type { TaskStatus } from '../../../../lambdas/shared/contract/event';
+import { type JobExecution, toJobView } from '../../../../lambdas/shared/queries/job';
 
-/** An execution item as the job query reads it. */
-const item = (taskId: string, status: string, extra: Record<string, unknown> = {}) => ({
+/** An execution of a job (the fields the view shows). */
+const item = (taskId: string, status: TaskStatus, extra: Partial<JobExecution> = {}): JobExecution => ({
   taskId,
   taskType: 'import',
   status,

@@ -233,7 +233,7 @@ describe('the byJob index keys', () => {
     const item = toExecutionItem(inJob, 1, TTL_DAYS);
 
     expect(item[ATTR.jobId]).toBe('job-9');
-    expect(item[ATTR.taskId]).toBe('j-1');
+    expect(item[ATTR.pk]).toBe('EX#j-1');
     expect(ATTR.jobId in toExecutionItem(alone, 1, TTL_DAYS)).toBe(false);
   });
 });
