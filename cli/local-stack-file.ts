@@ -29,6 +29,8 @@ interface LocalStackFile {
   readonly stackName: string;
   /** Resolved stack outputs by output name (`OUTPUT` in lambdas/shared/names/outputs.ts). */
   readonly outputs: Readonly<Record<string, string>>;
+  /** Base URL of local mode's read API on loopback, e.g. `http://127.0.0.1:43127`. */
+  readonly apiUrl?: string;
   /** Process id of local mode, so a file left behind by a stopped run is recognised. */
   readonly pid?: number;
   readonly writtenAt: string;
@@ -58,7 +60,7 @@ interface WriteLocalStackFileOptions {
  * `removeLocalStackFile` when it stops). Written atomically; returns the path.
  */
 export const writeLocalStackFile = async (
-  stack: Pick<LocalStackFile, 'endpoint' | 'region' | 'stackName' | 'outputs'>,
+  stack: Pick<LocalStackFile, 'endpoint' | 'region' | 'stackName' | 'outputs' | 'apiUrl'>,
   options: WriteLocalStackFileOptions = {},
 ): Promise<string> => {
   const file = options.path ?? localStackFilePath();
@@ -68,6 +70,7 @@ export const writeLocalStackFile = async (
     region: stack.region,
     stackName: stack.stackName,
     outputs: stack.outputs,
+    ...(stack.apiUrl !== undefined && { apiUrl: stack.apiUrl }),
     pid: options.pid ?? process.pid,
     writtenAt: new Date().toISOString(),
   };

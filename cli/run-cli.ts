@@ -4,6 +4,7 @@ import { backfillCommand } from './commands/backfill';
 import { emitCommand } from './commands/emit';
 import { failuresCommand } from './commands/failures';
 import { historyCommand } from './commands/history';
+import { jobCommand } from './commands/job';
 import { quarantineCommand } from './commands/quarantine';
 import { rebuildCommand } from './commands/rebuild';
 import { redriveCommand } from './commands/redrive';
@@ -28,6 +29,7 @@ const COMMANDS: readonly CommandModule[] = [
   failuresCommand,
   historyCommand,
   showCommand,
+  jobCommand,
   tailCommand,
   redriveCommand,
   quarantineCommand,

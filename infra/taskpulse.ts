@@ -170,7 +170,7 @@ export class Taskpulse extends Construct {
     this.historyTable.addGlobalSecondaryIndex({
       indexName: INDEX.byJob,
       partitionKey: { name: ATTR.jobId, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: ATTR.taskId, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: ATTR.pk, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
 

@@ -7,6 +7,7 @@ import { explainError } from '../cli/explain';
 import { formatFields } from '../cli/format/table';
 import { localStackFilePath, removeLocalStackFile, writeLocalStackFile } from '../cli/local-stack-file';
 import { DEBUG_ENV } from '../cli/run-cli';
+import { startLocalApi } from '../lambdas/api/local-server';
 import type { RollupOutcome } from '../lambdas/rollup/run-rollup';
 import { ENV } from '../lambdas/shared/names/env';
 import { DEFAULT_METRICS_NAMESPACE } from '../lambdas/shared/names/metrics';
@@ -101,7 +102,8 @@ const exampleCommand = (endpoint: string, region: string, queueUrl: string): str
     `    --message-body '{"version":1,"eventId":"evt-'"$(date +%s%N)"'","taskId":"my-task-1","taskType":"send_invoice","status":"succeeded","attempt":1,"source":"my-laptop","durationMs":1200,"occurredAt":"'"$(date -u +%Y-%m-%dT%H:%M:%SZ)"'"}'`,
   ].join('\n');
 
-const printBanner = ({ stack }: LocalRuntime, startedEmulator: boolean) => {
+/** `urls`: the loopback servers local mode runs beside the stack. */
+const printBanner = ({ stack }: LocalRuntime, startedEmulator: boolean, urls: { api: string }) => {
   const out = stack.outputs;
   const functionRows = stack.functions.map(({ constructId, eventSources, schedules }): [string, string] => {
     const atStart = FUNCTION_HANDLERS[constructId]?.runAtStart ? '; also run at start' : '';
@@ -126,6 +128,7 @@ const printBanner = ({ stack }: LocalRuntime, startedEmulator: boolean) => {
     ['history table', out[OUTPUT.historyTableName]],
     ['state table', out[OUTPUT.stateTableName]],
     ['alert topic', out[OUTPUT.alertTopicArn]],
+    ['read API', `${urls.api}  (same handler as in Lambda; e.g. curl ${urls.api}/v1/executions)`],
     ...functionRows,
     ['monitor rules', LOCAL_MONITOR_NOTE],
     ['alerts', 'published to the alert topic and printed here as the email a subscriber gets'],
@@ -212,10 +215,12 @@ const main = async () => {
       : { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
     log: say,
   });
-  // Printed before anything else can run (the rollup at start and every handler wait for the network).
-  printBanner(runtime, startedEmulator);
+  // The banner is printed before anything else can run (the rollup at start and every handler wait for
+  // the network); the read API only binds a loopback port first.
   const { stack } = runtime;
-  const stateFile = await writeLocalStackFile(stack);
+  const api = await startLocalApi(stack);
+  printBanner(runtime, startedEmulator, { api: api.url });
+  const stateFile = await writeLocalStackFile({ ...stack, apiUrl: api.url });
 
   const sqs = new SQSClient(clientConfig(stack));
   const queueUrl = stack.outputs[OUTPUT.eventsQueueUrl];
@@ -267,6 +272,7 @@ const main = async () => {
     reader.close();
     sqs.destroy();
     await removeLocalStackFile(stateFile).catch(() => {});
+    await api.close();
     await runtime.stop();
     const emulator = startedEmulator ? ' (moto_server stopped, its data is gone)' : '';
     say(`stopped after ${Math.round((Date.now() - startedAt) / 1000)} s${emulator}: ${final}`);

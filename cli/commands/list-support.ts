@@ -1,5 +1,5 @@
 import { type ExecutionListDeps, listExecutions } from '../../lambdas/shared/queries/executions';
-import { decodePageToken, type ExecutionQuery } from '../../lambdas/shared/queries/page-token';
+import { type ExecutionQuery, PageTokenError, resumeQuery } from '../../lambdas/shared/queries/page-token';
 import { taskTypesActive } from '../../lambdas/shared/queries/task-types';
 import { DynamoAggregateReader } from '../../lambdas/shared/store/aggregate-reader';
 import type { Clients } from '../clients';
@@ -34,6 +34,12 @@ export const listPage = async (
   });
 };
 
+/** The fix of each refused `--next` token. */
+const TOKEN_HINT = {
+  invalid: 'pass the "next" value printed by the previous page, unchanged',
+  'other-query': 'repeat the --type/--status of the previous page, or leave them out with --next',
+} as const;
+
 /**
  * The query to run: the one in `--next` when given (its time range is kept, so relative times do not
  * shift between pages), else the one from the flags. A token from another query is a usage error.
@@ -43,24 +49,11 @@ export const queryWithToken = (
   next: string | undefined,
   explicit: { readonly taskType: boolean; readonly status: boolean },
 ): { query: ExecutionQuery; cursor?: string } => {
-  if (next === undefined) return { query: fromFlags };
-  let decoded: ReturnType<typeof decodePageToken>;
   try {
-    decoded = decodePageToken(next);
+    return resumeQuery(fromFlags, next, explicit);
   } catch (error) {
-    throw new UsageError('the --next token is not valid', {
-      hint: 'pass the "next" value printed by the previous page, unchanged',
-      cause: error,
-    });
+    if (!(error instanceof PageTokenError)) throw error;
+    const what = error.problem === 'invalid' ? 'is not valid' : 'belongs to another query';
+    throw new UsageError(`the --next token ${what}`, { hint: TOKEN_HINT[error.problem], cause: error });
   }
-  const { query, cursor } = decoded;
-  const differs =
-    (explicit.taskType && query.taskType !== fromFlags.taskType) ||
-    (explicit.status && query.status !== fromFlags.status);
-  if (differs) {
-    throw new UsageError('the --next token belongs to another query', {
-      hint: 'repeat the --type/--status of the previous page, or leave them out with --next',
-    });
-  }
-  return { query, cursor };
 };

@@ -1,12 +1,10 @@
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  DescribeStreamCommand,
   type DynamoDBStreamsClient,
   GetRecordsCommand,
   GetShardIteratorCommand,
-  type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
-import { eventsOfRecords, type FeedEvent } from '../../lambdas/shared/queries/feed';
+import { eventsOfRecords, type FeedEvent, listShards } from '../../lambdas/shared/queries/feed';
 import { CliError } from '../errors';
 
 /**
@@ -69,18 +67,6 @@ export const followHistory = async (options: FollowOptions): Promise<void> => {
       hint: 'is it the Taskpulse history table? check --history-table / --stage',
     });
 
-  const listShards = async (): Promise<Shard[]> => {
-    const shards: Shard[] = [];
-    let start: string | undefined;
-    do {
-      const res = await streams.send(
-        new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: start }),
-      );
-      shards.push(...(res.StreamDescription?.Shards ?? []));
-      start = res.StreamDescription?.LastEvaluatedShardId;
-    } while (start !== undefined);
-    return shards;
-  };
   const iterator = async (
     shardId: string,
     position: { type: 'LATEST' | 'TRIM_HORIZON' } | { after: string },
@@ -99,7 +85,7 @@ export const followHistory = async (options: FollowOptions): Promise<void> => {
 
   const known = new Set<string>();
   const active: ShardCursor[] = [];
-  for (const shard of await listShards()) {
+  for (const shard of await listShards(streams, streamArn)) {
     known.add(shard.ShardId!);
     if (shard.SequenceNumberRange?.EndingSequenceNumber === undefined) {
       active.push({
@@ -142,7 +128,7 @@ export const followHistory = async (options: FollowOptions): Promise<void> => {
     if (closed) {
       // A closed shard has children (shards roll over every few hours): read them from their start.
       for (let i = active.length - 1; i >= 0; i--) if (active[i]!.iterator === undefined) active.splice(i, 1);
-      for (const shard of await listShards()) {
+      for (const shard of await listShards(streams, streamArn)) {
         if (known.has(shard.ShardId!)) continue;
         known.add(shard.ShardId!);
         active.push({

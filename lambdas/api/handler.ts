@@ -1,35 +1,5 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { documentClient } from '../shared/aws/clients';
-import { AwsPipelineProbe, pipelineLocationFromEnv } from '../shared/aws/pipeline-probe';
-import { ENV, requireEnv } from '../shared/names/env';
-import type { ApiDeps } from './deps';
+import { apiDeps } from './env-deps';
 import { createApiHandler } from './handler-factory';
 
 /** Lambda entry of the read API: binds configuration and clients once per container. */
-
-/**
- * The API's dependencies from the function's environment (read once, at cold start, here; a missing
- * variable fails with its name). Exported so local mode serves the very same dependencies.
- */
-export const apiDeps = (env: NodeJS.ProcessEnv = process.env): ApiDeps => {
-  const dynamodb = new DynamoDBClient({});
-  const logger = new Logger({ serviceName: 'taskpulse-api' });
-  const pipeline = pipelineLocationFromEnv(env);
-  return {
-    ...(pipeline !== undefined && {
-      pipeline: new AwsPipelineProbe(new SQSClient({}), new CloudWatchClient({}), pipeline),
-    }),
-    doc: documentClient(dynamodb),
-    dynamodb,
-    streams: new DynamoDBStreamsClient({}),
-    historyTable: requireEnv(ENV.historyTable, env),
-    stateTable: requireEnv(ENV.stateTable, env),
-    logger: { error: (message, extra) => logger.error(message, extra ?? {}) },
-  };
-};
-
 export const handler = createApiHandler(apiDeps());

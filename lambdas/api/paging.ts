@@ -1,6 +1,6 @@
 import { InvalidQueryError } from '../shared/queries/errors';
-import type { ExecutionListDeps } from '../shared/queries/executions';
-import { decodePageToken, type ExecutionQuery } from '../shared/queries/page-token';
+import { type ExecutionListDeps, type ExecutionPage, listExecutions } from '../shared/queries/executions';
+import { type ExecutionQuery, resumeQuery } from '../shared/queries/page-token';
 import { taskTypesActive } from '../shared/queries/task-types';
 import { DynamoAggregateReader } from '../shared/store/aggregate-reader';
 import type { ApiDeps } from './deps';
@@ -9,39 +9,37 @@ import { InvalidParameterError } from './problem';
 /** What the execution lists (`executions`, `failures`) share: the listing deps and `next` tokens. */
 
 /** Listing dependencies over the API's tables. */
-export const listDepsOf = (deps: ApiDeps): ExecutionListDeps => ({
+const listDepsOf = (deps: ApiDeps): ExecutionListDeps => ({
   doc: deps.doc,
   historyTable: deps.historyTable,
   taskTypesOn: (days) => taskTypesActive(new DynamoAggregateReader(deps.doc, deps.stateTable), days),
 });
 
 /**
- * The query of a page: the one in `next` when given (its time range kept, so pages of a relative
- * range do not shift), else the one from the parameters. A token of another query (a filter given
- * with a different value) is a 400 on `next`. Pure.
+ * One page of executions for a fresh query or the one in `next`; a refused token is a 400 on `next`.
+ * What `executions` and `failures` share.
  */
-export const resumeQuery = (
+export const listPage = async (
+  deps: ApiDeps,
   fresh: ExecutionQuery,
-  next: string | undefined,
-  explicit: { readonly taskType: boolean; readonly status: boolean },
-): { query: ExecutionQuery; cursor?: string } => {
-  if (next === undefined) return { query: fresh };
-  let decoded: ReturnType<typeof decodePageToken>;
+  options: {
+    readonly next: string | undefined;
+    readonly limit: number;
+    readonly explicit: { readonly taskType: boolean; readonly status: boolean };
+  },
+): Promise<{ query: ExecutionQuery; page: ExecutionPage }> => {
+  let resumed: ReturnType<typeof resumeQuery>;
   try {
-    decoded = decodePageToken(next);
+    resumed = resumeQuery(fresh, options.next, options.explicit);
   } catch (error) {
     if (error instanceof InvalidQueryError)
       throw new InvalidParameterError('next', error.message, { cause: error });
     throw error;
   }
-  const { query, cursor } = decoded;
-  if (
-    (explicit.taskType && query.taskType !== fresh.taskType) ||
-    (explicit.status && query.status !== fresh.status)
-  )
-    throw new InvalidParameterError(
-      'next',
-      'the page token belongs to another query (taskType or status differ)',
-    );
-  return { query, cursor };
+  const { query, cursor } = resumed;
+  const page = await listExecutions(listDepsOf(deps), query, {
+    limit: options.limit,
+    ...(cursor !== undefined && { cursor }),
+  });
+  return { query, page };
 };

@@ -52,7 +52,13 @@ const matchPath = (
     if (hit === null) continue;
     const params: Record<string, string> = {};
     m.names.forEach((name, i) => {
-      params[name] = decodeURIComponent(hit[i + 1]!);
+      const raw = hit[i + 1]!;
+      // A malformed escape (`%E0`) is kept as sent: the route's schema or lookup rejects it.
+      try {
+        params[name] = decodeURIComponent(raw);
+      } catch {
+        params[name] = raw;
+      }
     });
     return { route: m.route, params };
   }

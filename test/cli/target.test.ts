@@ -46,6 +46,15 @@ describe('local stack file', () => {
     expect(await readLocalStackFile(file)).toBeUndefined();
   });
 
+  it("records local mode's read API URL (apiUrl)", async () => {
+    const file = localStackFilePath(emptyDir(), {});
+
+    await writeLocalStackFile({ ...localStack, apiUrl: 'http://127.0.0.1:43127' }, { path: file });
+
+    expect(JSON.parse(readFileSync(file, 'utf8')).apiUrl).toBe('http://127.0.0.1:43127');
+    expect((await readLocalStackFile(file))?.apiUrl).toBe('http://127.0.0.1:43127');
+  });
+
   it('can live elsewhere ($TASKPULSE_LOCAL_STACK_FILE)', () => {
     expect(localStackFilePath('/repo', { TASKPULSE_LOCAL_STACK_FILE: 'tmp/stack.json' })).toBe(
       '/repo/tmp/stack.json',

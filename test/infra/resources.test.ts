@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ATTR } from '../../lambdas/shared/names/keys';
+import { ATTR, INDEX } from '../../lambdas/shared/names/keys';
 import { defaultStack, resourcesOfType, type Synthesized, synthStack } from './support/synth';
 
 /** Intent of the core resources: encryption, TLS only, the event source mappings, retention and runtime. */
@@ -67,6 +67,21 @@ describe('Taskpulse resources', () => {
       });
       expect(table.Properties?.BillingMode, tableId).toBe('PAY_PER_REQUEST');
     }
+  });
+
+  it('indexes executions of a job in a sparse KEYS_ONLY index on their own jobId and pk', () => {
+    synth.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: Match.arrayWith([
+        {
+          IndexName: INDEX.byJob,
+          KeySchema: [
+            { AttributeName: ATTR.jobId, KeyType: 'HASH' },
+            { AttributeName: ATTR.pk, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ]),
+    });
   });
 
   it('maps the events queue to ingest in batches of 100 with a window, partial failures and a concurrency cap', () => {

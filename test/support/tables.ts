@@ -59,7 +59,6 @@ export const createTestTables = async (): Promise<TestTables> => {
         s(ATTR.gsi2pk),
         s(ATTR.gsi2sk),
         s(ATTR.jobId),
-        s(ATTR.taskId),
       ],
       GlobalSecondaryIndexes: [
         {
@@ -74,7 +73,7 @@ export const createTestTables = async (): Promise<TestTables> => {
         },
         {
           IndexName: INDEX.byJob,
-          KeySchema: keySchema(ATTR.jobId, ATTR.taskId),
+          KeySchema: keySchema(ATTR.jobId, ATTR.pk),
           Projection: { ProjectionType: 'KEYS_ONLY' },
         },
       ],

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { listExecutions } from '../../shared/queries/executions';
-import { listDepsOf, resumeQuery } from '../paging';
+import { listPage } from '../paging';
 import { InvalidParameterError } from '../problem';
 import {
   executionPageSchema,
@@ -41,20 +40,20 @@ export const executionsRoute = defineRoute({
     if (fromMs >= toMs) throw new InvalidParameterError('from', 'must be before `to`');
     if (toMs - fromMs > MAX_RANGE_DAYS * DAY_MS)
       throw new InvalidParameterError('from', `the range may cover at most ${MAX_RANGE_DAYS} days`);
-    const { query, cursor } = resumeQuery(
+    const { query, page } = await listPage(
+      deps,
       {
         taskType: q.taskType ?? null,
         status: q.status ?? null,
         fromIso: new Date(fromMs).toISOString(),
         toIso: new Date(toMs).toISOString(),
       },
-      q.next,
-      { taskType: q.taskType !== undefined, status: q.status !== undefined },
+      {
+        next: q.next,
+        limit: q.limit,
+        explicit: { taskType: q.taskType !== undefined, status: q.status !== undefined },
+      },
     );
-    const page = await listExecutions(listDepsOf(deps), query, {
-      limit: q.limit,
-      ...(cursor !== undefined && { cursor }),
-    });
     return {
       status: 200,
       body: {

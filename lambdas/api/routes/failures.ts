@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { listExecutions } from '../../shared/queries/executions';
-import { listDepsOf, resumeQuery } from '../paging';
+import { listPage } from '../paging';
 import { InvalidParameterError } from '../problem';
 import { failurePageSchema, instantParam, limitParam, nextParam, taskTypeParam } from '../schemas';
 import { MAX_RANGE_DAYS } from './executions';
@@ -28,20 +27,16 @@ export const failuresRoute = defineRoute({
     if (sinceMs >= nowMs) throw new InvalidParameterError('since', 'must be in the past');
     if (nowMs - sinceMs > MAX_RANGE_DAYS * 86_400_000)
       throw new InvalidParameterError('since', `may be at most ${MAX_RANGE_DAYS} days ago`);
-    const { query, cursor } = resumeQuery(
+    const { query, page } = await listPage(
+      deps,
       {
         taskType: q.taskType ?? null,
         status: 'failed',
         fromIso: new Date(sinceMs).toISOString(),
         toIso: new Date(nowMs).toISOString(),
       },
-      q.next,
-      { taskType: q.taskType !== undefined, status: true },
+      { next: q.next, limit: q.limit, explicit: { taskType: q.taskType !== undefined, status: true } },
     );
-    const page = await listExecutions(listDepsOf(deps), query, {
-      limit: q.limit,
-      ...(cursor !== undefined && { cursor }),
-    });
     return {
       status: 200,
       body: {

@@ -9,7 +9,9 @@
  * Execution items carry two sparse, KEYS_ONLY global secondary indexes whose keys are written once in
  * the normal life of a task, so that a status change does not rewrite index entries (each index write
  * is another write unit). Index partitions are sharded by a hash of the taskId so that one busy task
- * type cannot exceed a partition's 1,000 write units per second.
+ * type cannot exceed a partition's 1,000 write units per second. A third, `byJob`, is keyed on the
+ * execution's own `jobId` and `pk` attributes: only executions of a job are in it, and its keys never
+ * change.
  */
 import { createHash } from 'node:crypto';
 
@@ -25,11 +27,10 @@ export const ATTR = {
   expiresAt: 'expiresAt',
   /**
    * An execution's job id, written only when its events carry one: the partition key of the sparse
-   * byJob index (the item's own attribute, so indexing a job costs no extra bytes).
+   * byJob index, whose sort key is the item's own `pk` (the item's own attributes, so indexing a job
+   * costs no extra bytes, and neither key ever changes).
    */
   jobId: 'jobId',
-  /** An execution's task id: the sort key of the byJob index (never changes, so never re-indexed). */
-  taskId: 'taskId',
 } as const;
 
 /** Index names of the history table. */
@@ -39,8 +40,8 @@ export const INDEX = {
   /** Finished executions with a non-success final status by status and finish time. */
   byStatus: 'byStatus',
   /**
-   * Executions that belong to a job, by `jobId` / `taskId` (KEYS_ONLY). Sparse: executions without a
-   * job have no `jobId` attribute and cost no index write.
+   * Executions that belong to a job, by `jobId` / `pk` (KEYS_ONLY). Sparse: executions without a job
+   * have no `jobId` attribute and cost no index write.
    */
   byJob: 'byJob',
 } as const;

@@ -130,7 +130,8 @@ export interface FeedDeps {
   readonly historyTable: string;
 }
 
-const listShards = async (streams: FeedDeps['streams'], streamArn: string): Promise<Shard[]> => {
+/** Every shard of a stream (DescribeStream, paged). */
+export const listShards = async (streams: FeedDeps['streams'], streamArn: string): Promise<Shard[]> => {
   const shards: Shard[] = [];
   let start: string | undefined;
   do {

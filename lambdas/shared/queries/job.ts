@@ -1,12 +1,15 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Execution } from '../../domain/execution';
 import { isTerminal, TASK_STATUSES, type TaskStatus } from '../contract/event';
-import { ATTR, executionKey, INDEX } from '../names/keys';
+import { ATTR, EXECUTION_PK_PREFIX, executionKey, INDEX } from '../names/keys';
 import { batchGetAll } from '../store/batch-get';
+import { fromExecutionItem } from '../store/execution-item';
 
 /**
  * The job view (`taskpulse job`, `GET /v1/jobs/{jobId}`): every execution of a job, read through the
- * sparse byJob index (KEYS_ONLY, `jobId` / `taskId`; only executions with a job are in it), then the
- * few fields the view shows with projected BatchGets. Reads are O(tasks of the job), capped at
+ * sparse byJob index (KEYS_ONLY, `jobId` / `pk`; only executions with a job are in it), then the items
+ * with BatchGets, each read back by the item format's own reader (`fromExecutionItem`), so the view
+ * does not depend on which fields the format stores. Reads are O(tasks of the job), capped at
  * `MAX_JOB_TASKS` (the view then says it is partial); other jobs and job-less executions are never
  * read.
  */
@@ -52,52 +55,46 @@ export interface JobView {
   readonly tasks: readonly JobTask[];
 }
 
-/** The fields of an execution the view needs (the item as read with `PROJECTION`). */
-export type JobTaskItem = Record<string, unknown>;
+/** The fields of an execution the view shows. */
+export type JobExecution = Pick<
+  Execution,
+  | 'taskId'
+  | 'taskType'
+  | 'status'
+  | 'attempt'
+  | 'parentTaskId'
+  | 'createdAt'
+  | 'finishedAt'
+  | 'runMs'
+  | 'error'
+>;
 
-const PROJECTION = {
-  names: {
-    '#id': 'taskId',
-    '#type': 'taskType',
-    '#status': 'status',
-    '#attempt': 'attempt',
-    '#parent': 'parentTaskId',
-    '#created': 'createdAt',
-    '#finished': 'finishedAt',
-    '#run': 'runMs',
-    '#error': 'error',
-  },
-  expression: '#id, #type, #status, #attempt, #parent, #created, #finished, #run, #error',
-} as const;
-
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const byCreation = (a: JobTask, b: JobTask): number =>
   a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.taskId < b.taskId ? -1 : 1;
 
-/** The view of a job from its execution items. Pure. */
-export const toJobView = (jobId: string, items: readonly JobTaskItem[], complete = true): JobView => {
+/** The view of a job from its executions. Pure. */
+export const toJobView = (jobId: string, executions: readonly JobExecution[], complete = true): JobView => {
   const children = new Map<string, string[]>();
-  for (const item of items) {
-    const parent = str(item.parentTaskId);
-    if (parent !== null) children.set(parent, [...(children.get(parent) ?? []), String(item.taskId)]);
+  for (const x of executions) {
+    if (x.parentTaskId !== undefined)
+      children.set(x.parentTaskId, [...(children.get(x.parentTaskId) ?? []), x.taskId]);
   }
-  const tasks = items
-    .map((item): JobTask => {
-      const error = item.error as { type?: string; message?: string } | undefined;
-      return {
-        taskId: String(item.taskId),
-        taskType: String(item.taskType),
-        status: String(item.status) as TaskStatus,
-        attempt: Number(item.attempt ?? 1),
-        parentTaskId: str(item.parentTaskId),
-        createdAt: String(item.createdAt),
-        finishedAt: str(item.finishedAt),
-        runMs: item.runMs === undefined ? null : Number(item.runMs),
-        errorType: error?.type ?? null,
-        errorMessage: error?.message ?? null,
-        children: [...(children.get(String(item.taskId)) ?? [])].sort(),
-      };
-    })
+  const tasks = executions
+    .map(
+      (x): JobTask => ({
+        taskId: x.taskId,
+        taskType: x.taskType,
+        status: x.status,
+        attempt: x.attempt,
+        parentTaskId: x.parentTaskId ?? null,
+        createdAt: x.createdAt,
+        finishedAt: x.finishedAt ?? null,
+        runMs: x.runMs ?? null,
+        errorType: x.error?.type ?? null,
+        errorMessage: x.error?.message ?? null,
+        children: [...(children.get(x.taskId) ?? [])].sort(),
+      }),
+    )
     .sort(byCreation);
   const ids = new Set(tasks.map((t) => t.taskId));
   const counts = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<TaskStatus, number>;
@@ -117,7 +114,7 @@ export const toJobView = (jobId: string, items: readonly JobTaskItem[], complete
   };
 };
 
-/** Task ids of a job from the byJob index, up to `limit` (by taskId), and whether more exist. */
+/** Task ids of a job from the byJob index, up to `limit` (by key), and whether more exist. */
 const jobTaskIds = async (
   doc: DynamoDBDocumentClient,
   historyTable: string,
@@ -138,7 +135,7 @@ const jobTaskIds = async (
         ExclusiveStartKey: startKey,
       }),
     );
-    for (const item of res.Items ?? []) ids.push(String(item[ATTR.taskId]));
+    for (const item of res.Items ?? []) ids.push(String(item[ATTR.pk]).slice(EXECUTION_PK_PREFIX.length));
     startKey = ids.length > limit ? undefined : res.LastEvaluatedKey;
   } while (startKey !== undefined);
   return { ids: ids.slice(0, limit), more: ids.length > limit };
@@ -153,8 +150,10 @@ export const readJob = async (
 ): Promise<JobView | undefined> => {
   const { ids, more } = await jobTaskIds(doc, historyTable, jobId, options.limit ?? MAX_JOB_TASKS);
   if (ids.length === 0) return undefined;
-  const items = await batchGetAll(doc, historyTable, ids.map(executionKey), 'job executions', {
-    projection: PROJECTION,
-  });
-  return toJobView(jobId, items, !more);
+  const items = await batchGetAll(doc, historyTable, ids.map(executionKey), 'job executions');
+  return toJobView(
+    jobId,
+    items.map((item) => fromExecutionItem(item).execution),
+    !more,
+  );
 };

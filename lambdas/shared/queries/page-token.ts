@@ -59,3 +59,47 @@ export const decodePageToken = (token: string): { query: ExecutionQuery; cursor:
     throw invalid();
   return { query: { taskType: q.t, status: q.s, fromIso: q.f, toIso: q.u }, cursor: body.c };
 };
+
+/** Why a page token was refused. */
+export type PageTokenProblem = 'invalid' | 'other-query';
+
+/** A page token that cannot continue this query; `problem` says why (each caller words its own fix). */
+export class PageTokenError extends InvalidQueryError {
+  constructor(
+    readonly problem: PageTokenProblem,
+    options: { readonly cause?: unknown } = {},
+  ) {
+    super(
+      problem === 'invalid'
+        ? 'the page token is not valid'
+        : 'the page token belongs to another query (taskType or status differ)',
+      options,
+    );
+  }
+}
+
+/**
+ * The query of a page: the one in the token when given (its time range kept, so pages of a relative
+ * range do not shift), else the fresh one. A token of another query (a filter given explicitly with a
+ * different value) is refused. Throws `PageTokenError`. Pure.
+ */
+export const resumeQuery = (
+  fresh: ExecutionQuery,
+  token: string | undefined,
+  explicit: { readonly taskType: boolean; readonly status: boolean },
+): { query: ExecutionQuery; cursor?: string } => {
+  if (token === undefined) return { query: fresh };
+  let decoded: ReturnType<typeof decodePageToken>;
+  try {
+    decoded = decodePageToken(token);
+  } catch (error) {
+    throw new PageTokenError('invalid', { cause: error });
+  }
+  const { query, cursor } = decoded;
+  if (
+    (explicit.taskType && query.taskType !== fresh.taskType) ||
+    (explicit.status && query.status !== fresh.status)
+  )
+    throw new PageTokenError('other-query');
+  return { query, cursor };
+};

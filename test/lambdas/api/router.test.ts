@@ -70,6 +70,13 @@ describe('the router', () => {
     expect(JSON.parse(res.body).invalidParams).toEqual([{ name: 'id', reason: 'is retired' }]);
   });
 
+  it('answers a malformed escape in a path parameter with a 400, not a crash', async () => {
+    const res = await route(get('/v1/things/%E0%A4%A'), deps);
+
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body).invalidParams[0].name).toBe('id');
+  });
+
   it('answers 404 for an unknown path and 405 for a write', async () => {
     expect((await route(get('/v2/nothing'), deps)).statusCode).toBe(404);
     expect((await route(get('/v1/things/t-1', null, 'DELETE'), deps)).statusCode).toBe(405);

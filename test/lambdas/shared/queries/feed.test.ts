@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mergeEvents } from '../../../../lambdas/domain/execution';
-import { newEventsOf } from '../../../../lambdas/shared/queries/feed';
+import { InvalidQueryError } from '../../../../lambdas/shared/queries/errors';
+import { decodeFeedCursor, encodeFeedCursor, newEventsOf } from '../../../../lambdas/shared/queries/feed';
 import { makeLifecycle } from '../../../support/events';
 
 describe('newEventsOf', () => {
@@ -29,5 +30,19 @@ describe('newEventsOf', () => {
 
     expect(newEventsOf(undefined, created)).toHaveLength(2);
     expect(newEventsOf(created, undefined)).toEqual([]);
+  });
+});
+
+describe('feed cursors', () => {
+  it('round-trip their positions and reject anything else', () => {
+    const cursor = encodeFeedCursor('arn:stream', { s1: { q: '100' }, s2: { i: 'it' }, s3: { h: true } });
+
+    expect(decodeFeedCursor(cursor)).toEqual({
+      v: 1,
+      a: 'arn:stream',
+      s: { s1: { q: '100' }, s2: { i: 'it' }, s3: { h: true } },
+    });
+    for (const bad of ['', 'nope', Buffer.from('{"v":1,"a":"x","s":{"s1":{"z":1}}}').toString('base64url')])
+      expect(() => decodeFeedCursor(bad)).toThrow(InvalidQueryError);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type Execution, mergeEvents } from '../../../../lambdas/domain/execution';
 import type { TaskEvent } from '../../../../lambdas/shared/contract/event';
 import {
+  ATTR,
   byStatusPartition,
   byTypePartition,
   EXECUTION_PK_PREFIX,
@@ -299,5 +300,18 @@ describe('item size (one write unit is 1 KB)', () => {
     expect(bytes).toBeLessThan(1024);
     expect(item).not.toHaveProperty('status');
     expect(fromExecutionItem(throughJson(item)).execution).toEqual(execution);
+  });
+});
+
+describe('the byJob index keys', () => {
+  it('are written only for executions of a job (sparse), as the index key attributes', () => {
+    const inJob = executionOf(makeLifecycle({ taskId: 'j-1' }).map((e) => ({ ...e, jobId: 'job-9' })));
+    const alone = executionOf(makeLifecycle({ taskId: 'j-2' }));
+
+    const item = toExecutionItem(inJob, 1, TTL_DAYS);
+
+    expect(item[ATTR.jobId]).toBe('job-9');
+    expect(item[ATTR.pk]).toBe('EX#j-1');
+    expect(ATTR.jobId in toExecutionItem(alone, 1, TTL_DAYS)).toBe(false);
   });
 });
