@@ -29,6 +29,8 @@ interface LocalStackFile {
   readonly stackName: string;
   /** Resolved stack outputs by output name (`OUTPUT` in lambdas/shared/names/outputs.ts). */
   readonly outputs: Readonly<Record<string, string>>;
+  /** The local dashboard page (`npm start` serves it), when local mode serves one. */
+  readonly dashboardUrl?: string;
   /** Process id of local mode, so a file left behind by a stopped run is recognised. */
   readonly pid?: number;
   readonly writtenAt: string;
@@ -58,7 +60,7 @@ interface WriteLocalStackFileOptions {
  * `removeLocalStackFile` when it stops). Written atomically; returns the path.
  */
 export const writeLocalStackFile = async (
-  stack: Pick<LocalStackFile, 'endpoint' | 'region' | 'stackName' | 'outputs'>,
+  stack: Pick<LocalStackFile, 'endpoint' | 'region' | 'stackName' | 'outputs' | 'dashboardUrl'>,
   options: WriteLocalStackFileOptions = {},
 ): Promise<string> => {
   const file = options.path ?? localStackFilePath();
@@ -68,6 +70,7 @@ export const writeLocalStackFile = async (
     region: stack.region,
     stackName: stack.stackName,
     outputs: stack.outputs,
+    ...(stack.dashboardUrl !== undefined && { dashboardUrl: stack.dashboardUrl }),
     pid: options.pid ?? process.pid,
     writtenAt: new Date().toISOString(),
   };
@@ -120,7 +123,8 @@ export const readLocalStackFile = async (file: string): Promise<LocalStackFile |
     typeof parsed.region !== 'string' ||
     typeof parsed.stackName !== 'string' ||
     typeof parsed.outputs !== 'object' ||
-    parsed.outputs === null
+    parsed.outputs === null ||
+    (parsed.dashboardUrl !== undefined && typeof parsed.dashboardUrl !== 'string')
   ) {
     throw new CliError(`${file} is not a local stack file of version ${LOCAL_STACK_FILE_VERSION}`, {
       hint: 'delete it and restart local mode with npm start',

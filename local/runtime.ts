@@ -12,7 +12,7 @@ import { type ScheduledHandler, ScheduleTimer, type ScheduleTimerStats } from '.
 import { SqsEventSourcePoller, type SqsHandler, type SqsPollerStats } from './sqs-poller';
 import type { LocalFunction, LocalStack } from './stack-types';
 import { DynamoStreamPoller, type StreamHandler, type StreamPollerStats } from './stream-poller';
-import { synthTemplate } from './template';
+import { type CfnTemplate, synthTemplate } from './template';
 
 /**
  * Local mode: the whole stack on this machine. Synthesizes the CDK stack, has the emulator's
@@ -52,6 +52,8 @@ export interface LocalRuntimeStats {
 /** A running local stack: resources, pollers and timers, and how to stop them. */
 export interface LocalRuntime {
   readonly stack: LocalStack;
+  /** The synthesized template the stack was created from (the dashboard page draws its dashboard). */
+  readonly template: CfnTemplate;
   /** Functions of the stack that have no handler registered (not run). */
   readonly unregistered: readonly string[];
   /**
@@ -228,7 +230,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       }
     };
 
-    return { stack, unregistered, quiesce, stop, stats, waitIdle };
+    return { stack, template, unregistered, quiesce, stop, stats, waitIdle };
   } catch (error) {
     await stop();
     throw error;

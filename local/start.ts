@@ -12,6 +12,8 @@ import type { RollupOutcome } from '../lambdas/rollup/run-rollup';
 import { ENV } from '../lambdas/shared/names/env';
 import { DEFAULT_METRICS_NAMESPACE } from '../lambdas/shared/names/metrics';
 import { OUTPUT } from '../lambdas/shared/names/outputs';
+import { EmfCapture } from '../dashboard/emf/capture-stdout';
+import { startLocalDashboard } from '../dashboard/local-dashboard';
 import { formatAlert, monitorPrintingEmails } from './alert-email';
 import { clientConfig } from './aws-config';
 import { DEMO_TASK_TYPES, DemoProducer, describeBursts } from './demo-producer';
@@ -110,7 +112,13 @@ const describeTimer = ({ expression }: LocalSchedule, accelerate: number): strin
   return `${expression.startsWith('rate(') ? 'every' : 'next in'} ${human}${accelerate === 1 ? '' : ` at ${accelerate}×`}`;
 };
 
-const printBanner = (runtime: LocalRuntime, startedEmulator: boolean, demo: boolean, stateFile: string) => {
+const printBanner = (
+  runtime: LocalRuntime,
+  startedEmulator: boolean,
+  demo: boolean,
+  stateFile: string,
+  dashboardUrl: string,
+) => {
   const { stack } = runtime;
   const out = stack.outputs;
   const functionRows = stack.functions.map((fn): [string, string] => {
@@ -156,6 +164,7 @@ const printBanner = (runtime: LocalRuntime, startedEmulator: boolean, demo: bool
     ],
     ['failure bursts', demo ? describeBursts() : undefined],
     ['state file', `${stateFile} (read by the CLI with --local)`],
+    ['dashboard', `${dashboardUrl}  (the deployed dashboard, drawn from local metrics)`],
   ]);
   print(fields.replace(/^/gm, '  '));
   const queueUrl = out[OUTPUT.eventsQueueUrl];
@@ -212,6 +221,8 @@ const main = async () => {
   const startedEmulator = opts.endpoint === undefined && process.env.AWS_ENDPOINT_URL === undefined;
   if (startedEmulator) print('starting moto_server and synthesizing the stack…');
   let alertsPublished = 0;
+  // Capture the functions' EMF output from the start, as CloudWatch Logs would (the dashboard graphs it).
+  const emf = new EmfCapture({ echo: opts.verbose ?? false });
   const runtime = await startLocalRuntime({
     ...(opts.endpoint !== undefined && { endpoint: opts.endpoint }),
     accelerate: opts.accelerate,
@@ -236,20 +247,19 @@ const main = async () => {
         },
       },
     },
-    // Handlers log JSON and print EMF metrics; without --verbose only their errors show, the summary
-    // and metrics lines say the rest (metric records are observed in-process either way).
-    environmentOverrides: opts.verbose
-      ? {}
-      : { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
+    // Handlers log JSON and print EMF metrics (captured above); without --verbose only their errors show.
+    environmentOverrides: opts.verbose ? {} : { POWERTOOLS_LOG_LEVEL: 'ERROR' },
     log: (line) => {
       if (ready || opts.verbose) print(`${time()} ${line}`);
     },
   });
 
   const { stack } = runtime;
-  const stateFile = await writeLocalStackFile(stack);
+  const dashboard = await startLocalDashboard({ stack, template: runtime.template, capture: emf, log: say });
+  const stateFile = await writeLocalStackFile({ ...stack, dashboardUrl: dashboard.url });
   const metrics = opts.metrics ? new MetricsReporter() : undefined;
-  printBanner(runtime, startedEmulator, opts.demo, path.relative(process.cwd(), stateFile) || stateFile);
+  const relativeStateFile = path.relative(process.cwd(), stateFile) || stateFile;
+  printBanner(runtime, startedEmulator, opts.demo, relativeStateFile, dashboard.url);
   ready = true;
   for (const line of early.splice(0)) print(line);
 
@@ -312,6 +322,7 @@ const main = async () => {
     }
     reader.close();
     sqs.destroy();
+    await dashboard.close();
     await removeLocalStackFile(stateFile).catch(() => {});
     await runtime.stop();
     const seconds = Math.round((Date.now() - startedAt) / 1000);
