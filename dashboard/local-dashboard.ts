@@ -159,9 +159,10 @@ export const startLocalDashboard = async (options: LocalDashboardOptions): Promi
         durationMsOf(defaultRange) ?? 3 * 3_600_000,
         startedAtMs,
       );
-      const widgets: Record<number, Awaited<ReturnType<DashboardAssembler['widget']>>> = {};
-      // One widget at a time: the emulator is one Python process shared with the pipeline.
-      for (const [i, w] of body.widgets.entries()) if (w.type === 'metric') widgets[i] = await assembler.widget(w);
+      // All widgets at once: their GetMetricData requests are batched into a few calls.
+      const metricWidgets = [...body.widgets.entries()].filter(([, w]) => w.type === 'metric');
+      const data = await Promise.all(metricWidgets.map(([, w]) => assembler.widget(w)));
+      const widgets = Object.fromEntries(metricWidgets.map(([i], j) => [i, data[j]!]));
       const range = assembler.rangeOf({});
       const status = await readStatus(
         {

@@ -108,6 +108,26 @@ export const rowsOf = (properties: Record<string, unknown>): Row[] => {
   return rows;
 };
 
+/** GetMetricData takes at most 500 queries per request. */
+const MAX_QUERIES_PER_REQUEST = 500;
+
+/** Statistic requests waiting to be sent together (one range and period). */
+interface Batch {
+  readonly periodSeconds: number;
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly queries: Map<
+    string,
+    {
+      readonly metric: MetricId;
+      readonly stat: string;
+      readonly result: Promise<Map<number, number>>;
+      resolve(v: Map<number, number>): void;
+      reject(e: unknown): void;
+    }
+  >;
+}
+
 const STAT_NAMES = new Set(['Sum', 'Average', 'Minimum', 'Maximum', 'SampleCount']);
 
 /** Fill `${AVG}`, `${MAX}`, `${MIN}`, `${SUM}`, `${LAST}` in a label from the series. Pure. */
@@ -129,6 +149,7 @@ const SOURCE_NOTE: Record<SeriesSource, string> = {
 /** Assembles the data of one refresh; each instance reads ListMetrics at most once per namespace. */
 export class DashboardAssembler {
   private readonly listed = new Map<string, Promise<MetricId[]>>();
+  private readonly batches = new Map<string, Batch>();
   private readonly percentiles: PercentileReader;
 
   constructor(
@@ -145,10 +166,13 @@ export class DashboardAssembler {
   rangeOf(properties: Record<string, unknown>): { fromMs: number; toMs: number; periodSeconds: number } {
     const rangeMs =
       (typeof properties.start === 'string' ? durationMsOf(properties.start) : undefined) ?? this.defaultRangeMs;
-    const toMs = this.nowMs;
     if (properties.setPeriodToTimeRange === true) {
-      return { fromMs: toMs - rangeMs, toMs, periodSeconds: Math.round(rangeMs / 1000) };
+      // One bucket over the whole range, ending at the next whole minute (the emulator drops
+      // sub-second start times, and CloudWatch stores data by the minute).
+      const endMs = Math.ceil(this.nowMs / 60_000) * 60_000;
+      return { fromMs: endMs - rangeMs, toMs: endMs, periodSeconds: Math.round(rangeMs / 1000) };
     }
+    const toMs = this.nowMs;
     const periodSeconds = typeof properties.period === 'number' ? properties.period : 300;
     const periodMs = periodSeconds * 1000;
     const fromMs = Math.floor(Math.max(toMs - rangeMs, this.sinceMs) / periodMs) * periodMs;
@@ -220,13 +244,11 @@ export class DashboardAssembler {
         toFetch.push(row);
       }
     }
-    if (toFetch.length > 0) {
-      const fetched = await this.getMetricData(toFetch, periodSeconds, fromMs, toMs);
-      for (const row of toFetch) {
-        values[row.id] = fetched.get(row.id) ?? new Map();
-        sources[row.id] = 'cloudwatch';
-      }
-    }
+    const fetched = await Promise.all(toFetch.map((r) => this.stat(r.metric, r.stat, periodSeconds, fromMs, toMs)));
+    toFetch.forEach((row, i) => {
+      values[row.id] = fetched[i]!;
+      sources[row.id] = 'cloudwatch';
+    });
     const missing = rows.filter(
       (r) => r.kind === 'metric' && !existing.has(metricKeyOf(r.metric)) && percentileOf(r.stat) === undefined,
     );
@@ -276,56 +298,91 @@ export class DashboardAssembler {
             });
           NextToken = page.NextToken;
         } while (NextToken !== undefined);
-        return out;
+        // The emulator lists a metric once per stored datum at times.
+        return [...new Map(out.map((m) => [metricKeyOf(m), m])).values()];
       })();
       this.listed.set(namespace, listed);
     }
     return listed;
   }
 
-  private async getMetricData(
-    rows: readonly MetricRow[],
-    periodSeconds: number,
-    fromMs: number,
-    toMs: number,
-  ): Promise<Map<string, Map<number, number>>> {
-    const queries: MetricDataQuery[] = rows.map((r, i) => ({
-      Id: `q${i}`,
-      MetricStat: {
-        Metric: {
-          Namespace: r.metric.namespace,
-          MetricName: r.metric.name,
-          Dimensions: Object.entries(r.metric.dimensions).map(([Name, Value]) => ({ Name, Value })),
-        },
-        Period: periodSeconds,
-        Stat: r.stat,
-      },
-      ReturnData: true,
-    }));
-    const out = new Map<string, Map<number, number>>();
-    let NextToken: string | undefined;
-    do {
-      const page = await this.deps.cloudwatch.send(
-        new GetMetricDataCommand({
-          MetricDataQueries: queries,
-          StartTime: new Date(fromMs),
-          EndTime: new Date(toMs),
-          NextToken,
-        }),
-      );
-      for (const result of page.MetricDataResults ?? []) {
-        const row = rows[Number(result.Id?.slice(1))];
-        if (row === undefined) continue;
-        const series = out.get(row.id) ?? new Map<number, number>();
-        (result.Timestamps ?? []).forEach((ts, i) => {
-          const v = result.Values?.[i];
-          // The emulator also returns the bucket that starts at EndTime; it is not in the range.
-          if (v !== undefined && ts.getTime() < toMs) series.set(ts.getTime(), v);
-        });
-        out.set(row.id, series);
+  /**
+   * One statistic of one metric over a range. Requests made in the same turn of the event loop are
+   * sent as one GetMetricData per range and period (the emulator is one process shared with the
+   * pipeline), identical ones once.
+   */
+  private stat(metric: MetricId, stat: string, periodSeconds: number, fromMs: number, toMs: number) {
+    const rangeKey = `${periodSeconds}|${fromMs}|${toMs}`;
+    const queryKey = `${metricKeyOf(metric)}|${stat}`;
+    let batch = this.batches.get(rangeKey);
+    if (batch === undefined) {
+      batch = { periodSeconds, fromMs, toMs, queries: new Map() };
+      this.batches.set(rangeKey, batch);
+      const sending = batch;
+      setImmediate(() => {
+        this.batches.delete(rangeKey);
+        void this.send(sending);
+      });
+    }
+    let query = batch.queries.get(queryKey);
+    if (query === undefined) {
+      let resolve!: (v: Map<number, number>) => void;
+      let reject!: (e: unknown) => void;
+      const result = new Promise<Map<number, number>>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      query = { metric, stat, result, resolve, reject };
+      batch.queries.set(queryKey, query);
+    }
+    return query.result;
+  }
+
+  private async send(batch: Batch): Promise<void> {
+    const queries = [...batch.queries.values()];
+    for (let start = 0; start < queries.length; start += MAX_QUERIES_PER_REQUEST) {
+      const chunk = queries.slice(start, start + MAX_QUERIES_PER_REQUEST);
+      try {
+        const out = chunk.map(() => new Map<number, number>());
+        let NextToken: string | undefined;
+        do {
+          const page = await this.deps.cloudwatch.send(
+            new GetMetricDataCommand({
+              MetricDataQueries: chunk.map(
+                (q, i): MetricDataQuery => ({
+                  Id: `q${i}`,
+                  MetricStat: {
+                    Metric: {
+                      Namespace: q.metric.namespace,
+                      MetricName: q.metric.name,
+                      Dimensions: Object.entries(q.metric.dimensions).map(([Name, Value]) => ({ Name, Value })),
+                    },
+                    Period: batch.periodSeconds,
+                    Stat: q.stat,
+                  },
+                  ReturnData: true,
+                }),
+              ),
+              StartTime: new Date(batch.fromMs),
+              EndTime: new Date(batch.toMs),
+              NextToken,
+            }),
+          );
+          for (const result of page.MetricDataResults ?? []) {
+            const series = out[Number(result.Id?.slice(1))];
+            if (series === undefined) continue;
+            (result.Timestamps ?? []).forEach((ts, i) => {
+              const v = result.Values?.[i];
+              // The emulator also returns the bucket that starts at EndTime; it is not in the range.
+              if (v !== undefined && ts.getTime() < batch.toMs) series.set(ts.getTime(), v);
+            });
+          }
+          NextToken = page.NextToken;
+        } while (NextToken !== undefined);
+        chunk.forEach((q, i) => q.resolve(out[i]!));
+      } catch (error) {
+        for (const q of chunk) q.reject(error);
       }
-      NextToken = page.NextToken;
-    } while (NextToken !== undefined);
-    return out;
+    }
   }
 }
