@@ -50,7 +50,8 @@ const notCreated = (logicalId: string, ctx: ResolveContext, type: string | undef
 
 const resolveValue = (value: unknown, ctx: ResolveContext, template: CfnTemplate): string => {
   if (typeof value === 'string') return value;
-  if (typeof value !== 'object' || value === null) throw new DashboardBodyError(`unexpected value ${String(value)}`);
+  if (typeof value !== 'object' || value === null)
+    throw new DashboardBodyError(`unexpected value ${String(value)}`);
   const v = value as Record<string, unknown>;
   if (typeof v.Ref === 'string') {
     const pseudo: Record<string, string> = {

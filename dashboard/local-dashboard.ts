@@ -10,13 +10,13 @@ import { clientConfig } from '../local/aws-config';
 import type { LocalStack } from '../local/stack-types';
 import type { CfnTemplate } from '../local/template';
 import { buildPage } from './build-page';
-import { alarmsOf, type BodyWidget, readDashboardBody, type ResolveContext } from './dashboard-body';
+import { alarmsOf, type BodyWidget, type ResolveContext, readDashboardBody } from './dashboard-body';
 import { DashboardAssembler, durationMsOf } from './data/assemble';
 import { MetricSink } from './data/metric-sink';
 import { readStatus } from './data/status';
 import type { EmfCapture } from './emf/capture-stdout';
 import { startDashboardServer } from './server';
-import type { DataView, LayoutView, WidgetView } from './view';
+import type { LayoutView, RefreshView, WidgetView } from './view';
 
 /**
  * The dashboard of local mode, in a browser: the functions' EMF output goes to the emulator's
@@ -54,11 +54,7 @@ export interface LocalDashboard {
 const DEFAULT_RANGE = '-PT3H';
 
 /** The widget as the page places and titles it. Pure. */
-const widgetView = (
-  widget: BodyWidget,
-  index: number,
-  alarms: ReturnType<typeof alarmsOf>,
-): WidgetView => {
+const widgetView = (widget: BodyWidget, index: number, alarms: ReturnType<typeof alarmsOf>): WidgetView => {
   const p = widget.properties;
   const left = (p.yAxis as { left?: { min?: number; max?: number } } | undefined)?.left;
   const annotations = p.annotations as
@@ -103,7 +99,9 @@ const widgetView = (
 const physicalIdsOf = async (stack: LocalStack): Promise<Record<string, string>> => {
   const cfn = new CloudFormationClient(clientConfig(stack));
   try {
-    const { StackResources } = await cfn.send(new DescribeStackResourcesCommand({ StackName: stack.stackName }));
+    const { StackResources } = await cfn.send(
+      new DescribeStackResourcesCommand({ StackName: stack.stackName }),
+    );
     return Object.fromEntries(
       (StackResources ?? []).flatMap((r) =>
         r.LogicalResourceId && r.PhysicalResourceId ? [[r.LogicalResourceId, r.PhysicalResourceId]] : [],
@@ -112,6 +110,17 @@ const physicalIdsOf = async (stack: LocalStack): Promise<Record<string, string>>
   } finally {
     cfn.destroy();
   }
+};
+
+/** The synthesized dashboard body with the local stack's names filled in, and its alarms. */
+export const readLocalDashboardBody = async (stack: LocalStack, template: CfnTemplate) => {
+  const ctx: ResolveContext = {
+    region: stack.region,
+    accountId: stack.accountId,
+    stackName: stack.stackName,
+    physicalIds: await physicalIdsOf(stack),
+  };
+  return { body: readDashboardBody(template, ctx), alarms: alarmsOf(template, ctx) };
 };
 
 /** Start capturing metrics and serving the page. */
@@ -133,14 +142,7 @@ export const startLocalDashboard = async (options: LocalDashboardOptions): Promi
     const ingestEnv = stack.functions.find((f) => f.constructId === 'IngestFunction')?.environment ?? {};
     const namespace = ingestEnv[ENV.metricsNamespace] || DEFAULT_METRICS_NAMESPACE;
     const stage = ingestEnv[ENV.stage] ?? 'dev';
-    const ctx: ResolveContext = {
-      region: stack.region,
-      accountId: stack.accountId,
-      stackName: stack.stackName,
-      physicalIds: await physicalIdsOf(stack),
-    };
-    const body = readDashboardBody(template, ctx);
-    const alarms = alarmsOf(template, ctx);
+    const { body, alarms } = await readLocalDashboardBody(stack, template);
     const defaultRange = body.start ?? DEFAULT_RANGE;
     const layout: LayoutView = {
       title: `${stack.stackName}-${stack.region} (local)`,
@@ -151,7 +153,7 @@ export const startLocalDashboard = async (options: LocalDashboardOptions): Promi
       widgets: body.widgets.map((w, i) => widgetView(w, i, alarms)),
     };
     const aggregates = new DynamoAggregateReader(doc, stack.outputs[OUTPUT.stateTableName] ?? '');
-    const readData = async (): Promise<DataView> => {
+    const readData = async (): Promise<RefreshView> => {
       const nowMs = Date.now();
       const assembler = new DashboardAssembler(
         { cloudwatch, namespace, stage, aggregates, sink },
@@ -174,7 +176,14 @@ export const startLocalDashboard = async (options: LocalDashboardOptions): Promi
         range.fromMs,
         nowMs + 1,
       );
-      return { generatedAtMs: nowMs, fromMs: range.fromMs, toMs: range.toMs, widgets, status, pointsReceived: sink.received };
+      return {
+        generatedAtMs: nowMs,
+        fromMs: range.fromMs,
+        toMs: range.toMs,
+        widgets,
+        status,
+        pointsReceived: sink.received,
+      };
     };
     const server = await startDashboardServer({
       page: await buildPage(),

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PageBundle } from './build-page';
-import type { DataView, LayoutView } from './view';
+import type { LayoutView, RefreshView } from './view';
 
 /**
  * The page's HTTP server, on loopback only: the HTML shell, the bundle, the layout and the data of each
@@ -13,7 +13,7 @@ export interface DashboardServerOptions {
   readonly page: PageBundle;
   readonly layout: LayoutView;
   /** Data of one refresh, read when the page asks. */
-  readonly readData: () => Promise<DataView>;
+  readonly readData: () => Promise<RefreshView>;
   /** @default 0 (a free port) */
   readonly port?: number;
   /** Receives a line when a data read fails. @default ignore */
@@ -35,7 +35,11 @@ const html = (title: string): string => `<!doctype html>
 /** Start serving on 127.0.0.1. */
 export const startDashboardServer = async (options: DashboardServerOptions): Promise<DashboardServer> => {
   const send = (res: ServerResponse, status: number, type: string, body: string) => {
-    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    res.writeHead(status, {
+      'content-type': type,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
     res.end(body);
   };
   const handle = async (req: IncomingMessage, res: ServerResponse) => {

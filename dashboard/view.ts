@@ -43,7 +43,7 @@ export interface LayoutView {
 }
 
 /** The data of one refresh. */
-export interface DataView {
+export interface RefreshView {
   readonly generatedAtMs: number;
   /** The range the time-series widgets draw. */
   readonly fromMs: number;

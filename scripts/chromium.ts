@@ -17,7 +17,9 @@ export const chromiumPath = (env: NodeJS.ProcessEnv = process.env): string | und
 export const launchChromium = async (): Promise<Browser> => {
   const executablePath = chromiumPath();
   if (executablePath === undefined)
-    throw new Error('no Chromium found: install it with `apt-get install -y chromium` (or set CHROMIUM_PATH)');
+    throw new Error(
+      'no Chromium found: install it with `apt-get install -y chromium` (or set CHROMIUM_PATH)',
+    );
   return chromium.launch({
     executablePath,
     headless: true,

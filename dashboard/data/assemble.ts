@@ -5,9 +5,9 @@ import {
   type MetricDataQuery,
 } from '@aws-sdk/client-cloudwatch';
 import type { BodyWidget } from '../dashboard-body';
-import { evaluateMath, idsOf, MetricMathError, parseSearch, type Series } from './metric-math';
 import { type MetricId, metricKeyOf } from './metric-key';
-import { PercentileReader, type PercentileDeps, percentileOf } from './percentiles';
+import { evaluateMath, idsOf, MetricMathError, parseSearch, type Series } from './metric-math';
+import { type PercentileDeps, PercentileReader, percentileOf } from './percentiles';
 
 /**
  * The data of every metric widget of the dashboard body for one page refresh: each widget's metric
@@ -135,7 +135,13 @@ const labelWithStats = (label: string, values: readonly number[]): string =>
   label.replace(/\$\{(AVG|MAX|MIN|SUM|LAST)\}/g, (_, what: string) => {
     if (values.length === 0) return '–';
     const sum = values.reduce((a, b) => a + b, 0);
-    const v = { AVG: sum / values.length, MAX: Math.max(...values), MIN: Math.min(...values), SUM: sum, LAST: values.at(-1)! }[what]!;
+    const v = {
+      AVG: sum / values.length,
+      MAX: Math.max(...values),
+      MIN: Math.min(...values),
+      SUM: sum,
+      LAST: values.at(-1)!,
+    }[what]!;
     return Number.isInteger(v) ? String(v) : v.toFixed(2);
   });
 
@@ -165,7 +171,8 @@ export class DashboardAssembler {
   /** The time range a widget draws: its own `start` or the dashboard's, not before local data began. */
   rangeOf(properties: Record<string, unknown>): { fromMs: number; toMs: number; periodSeconds: number } {
     const rangeMs =
-      (typeof properties.start === 'string' ? durationMsOf(properties.start) : undefined) ?? this.defaultRangeMs;
+      (typeof properties.start === 'string' ? durationMsOf(properties.start) : undefined) ??
+      this.defaultRangeMs;
     if (properties.setPeriodToTimeRange === true) {
       // One bucket over the whole range, ending at the next whole minute (the emulator drops
       // sub-second start times, and CloudWatch stores data by the minute).
@@ -196,18 +203,21 @@ export class DashboardAssembler {
         expanded.push(row);
         continue;
       }
-      const found = (await this.list(search.namespace)).filter(
+      const found = (await this.list(search.namespace, search.metricName)).filter(
         (m) =>
-          (search.metricName === undefined || m.name === search.metricName) &&
           Object.keys(m.dimensions).sort().join(',') === [...search.dimensionNames].sort().join(',') &&
           Object.entries(search.filters).every(([k, v]) => m.dimensions[k] === v),
       );
-      if (found.length === 0) notes.push(`SEARCH found no local ${search.metricName ?? ''} metrics in ${search.namespace}`);
+      if (found.length === 0)
+        notes.push(`SEARCH found no local ${search.metricName ?? ''} metrics in ${search.namespace}`);
       found.forEach((metric, j) => {
         const free = Object.entries(metric.dimensions)
           .filter(([k]) => search.filters[k] === undefined)
           .map(([, v]) => v);
-        const own = row.kind === 'expression' && row.label !== undefined && row.label.trim() !== '' ? `${row.label} ` : '';
+        const own =
+          row.kind === 'expression' && row.label !== undefined && row.label.trim() !== ''
+            ? `${row.label} `
+            : '';
         expanded.push({
           kind: 'metric',
           id: `${row.id}_${j}`,
@@ -223,8 +233,13 @@ export class DashboardAssembler {
     const values: Record<string, Series> = {};
     const sources: Record<string, SeriesSource> = {};
     const existing = new Set<string>();
-    for (const ns of new Set(rows.flatMap((r) => (r.kind === 'metric' ? [r.metric.namespace] : []))))
-      for (const m of await this.list(ns)) existing.add(metricKeyOf(m));
+    const names = new Map(
+      rows.flatMap((r) =>
+        r.kind === 'metric' ? [[`${r.metric.namespace}\n${r.metric.name}`, r.metric] as const] : [],
+      ),
+    );
+    for (const m of names.values())
+      for (const e of await this.list(m.namespace, m.name)) existing.add(metricKeyOf(e));
 
     const toFetch: MetricRow[] = [];
     for (const row of rows) {
@@ -244,16 +259,21 @@ export class DashboardAssembler {
         toFetch.push(row);
       }
     }
-    const fetched = await Promise.all(toFetch.map((r) => this.stat(r.metric, r.stat, periodSeconds, fromMs, toMs)));
+    const fetched = await Promise.all(
+      toFetch.map((r) => this.stat(r.metric, r.stat, periodSeconds, fromMs, toMs)),
+    );
     toFetch.forEach((row, i) => {
       values[row.id] = fetched[i]!;
       sources[row.id] = 'cloudwatch';
     });
     const missing = rows.filter(
-      (r) => r.kind === 'metric' && !existing.has(metricKeyOf(r.metric)) && percentileOf(r.stat) === undefined,
+      (r) =>
+        r.kind === 'metric' && !existing.has(metricKeyOf(r.metric)) && percentileOf(r.stat) === undefined,
     );
     for (const ns of new Set(missing.map((r) => (r as MetricRow).metric.namespace)))
-      notes.push(`no local data in ${ns}${ns.startsWith('AWS/') ? ' (the AWS service publishes these metrics)' : ''}`);
+      notes.push(
+        `no local data in ${ns}${ns.startsWith('AWS/') ? ' (the AWS service publishes these metrics)' : ''}`,
+      );
 
     for (const row of rows) {
       if (row.kind !== 'expression') continue;
@@ -274,7 +294,10 @@ export class DashboardAssembler {
         const source = sources[r.id] ?? 'cloudwatch';
         const label = r.kind === 'metric' ? r.label : (r.label ?? r.id);
         return {
-          label: `${labelWithStats(label, points.map(([, v]) => v))}${SOURCE_NOTE[source]}`,
+          label: `${labelWithStats(
+            label,
+            points.map(([, v]) => v),
+          )}${SOURCE_NOTE[source]}`,
           source,
           points,
         };
@@ -282,14 +305,22 @@ export class DashboardAssembler {
     return { fromMs, toMs, periodSeconds, series, notes: [...new Set(notes)] };
   }
 
-  private list(namespace: string): Promise<MetricId[]> {
-    let listed = this.listed.get(namespace);
+  /** The metrics of a namespace (and name) that exist locally; one ListMetrics per refresh. */
+  private list(namespace: string, name?: string): Promise<MetricId[]> {
+    const key = `${namespace}\n${name ?? ''}`;
+    let listed = this.listed.get(key);
     if (listed === undefined) {
       listed = (async () => {
         const out: MetricId[] = [];
         let NextToken: string | undefined;
         do {
-          const page = await this.deps.cloudwatch.send(new ListMetricsCommand({ Namespace: namespace, NextToken }));
+          const page = await this.deps.cloudwatch.send(
+            new ListMetricsCommand({
+              Namespace: namespace,
+              ...(name !== undefined && { MetricName: name }),
+              NextToken,
+            }),
+          );
           for (const m of page.Metrics ?? [])
             out.push({
               namespace,
@@ -301,7 +332,7 @@ export class DashboardAssembler {
         // The emulator lists a metric once per stored datum at times.
         return [...new Map(out.map((m) => [metricKeyOf(m), m])).values()];
       })();
-      this.listed.set(namespace, listed);
+      this.listed.set(key, listed);
     }
     return listed;
   }
@@ -355,7 +386,10 @@ export class DashboardAssembler {
                     Metric: {
                       Namespace: q.metric.namespace,
                       MetricName: q.metric.name,
-                      Dimensions: Object.entries(q.metric.dimensions).map(([Name, Value]) => ({ Name, Value })),
+                      Dimensions: Object.entries(q.metric.dimensions).map(([Name, Value]) => ({
+                        Name,
+                        Value,
+                      })),
                     },
                     Period: batch.periodSeconds,
                     Stat: q.stat,
@@ -379,7 +413,7 @@ export class DashboardAssembler {
           }
           NextToken = page.NextToken;
         } while (NextToken !== undefined);
-        chunk.forEach((q, i) => q.resolve(out[i]!));
+        for (const [i, q] of chunk.entries()) q.resolve(out[i]!);
       } catch (error) {
         for (const q of chunk) q.reject(error);
       }

@@ -52,7 +52,12 @@ export const evaluateMath = (
 
 type Value = number | undefined;
 
-const evalAt = (node: jsep.Expression, series: Readonly<Record<string, Series>>, period: number, t: number): Value => {
+const evalAt = (
+  node: jsep.Expression,
+  series: Readonly<Record<string, Series>>,
+  period: number,
+  t: number,
+): Value => {
   const ev = (n: jsep.Expression) => evalAt(n, series, period, t);
   switch (node.type) {
     case 'Literal':

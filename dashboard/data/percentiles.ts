@@ -1,8 +1,8 @@
 import { summarizeAggregates } from '../../lambdas/domain/aggregate';
-import type { BucketAggregate } from '../../lambdas/domain/rules/buckets';
 import { type Histogram, mergeHistograms, quantileOf } from '../../lambdas/domain/histogram';
-import { DIMENSION, TASK_METRIC } from '../../lambdas/shared/names/metrics';
+import type { BucketAggregate } from '../../lambdas/domain/rules/buckets';
 import { parseScope } from '../../lambdas/shared/names/keys';
+import { DIMENSION, TASK_METRIC } from '../../lambdas/shared/names/metrics';
 import type { AggregateReader } from '../../lambdas/shared/store/aggregate-reader';
 import { daysBetween } from '../../lambdas/shared/time';
 import type { MetricId } from './metric-key';

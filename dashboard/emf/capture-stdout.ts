@@ -56,8 +56,10 @@ export const captureEmfFromStdout = (options: StdoutEmfCaptureOptions): (() => v
   const stream = options.stream ?? process.stdout;
   const original = stream.write;
   const write = (chunk: unknown, ...rest: unknown[]): boolean => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : undefined;
-    if (text === undefined || !text.includes('"_aws"')) return Reflect.apply(original, stream, [chunk, ...rest]);
+    const text =
+      typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : undefined;
+    if (text === undefined || !text.includes('"_aws"'))
+      return Reflect.apply(original, stream, [chunk, ...rest]);
     const kept: string[] = [];
     for (const line of text.split('\n')) {
       if (!looksLikeEmf(line)) {

@@ -46,7 +46,11 @@ export class EmfFormatError extends Error {
 
 const valuesOf = (raw: unknown): number[] | undefined => {
   if (typeof raw === 'number' && Number.isFinite(raw)) return [raw];
-  if (Array.isArray(raw) && raw.length <= 100 && raw.every((v) => typeof v === 'number' && Number.isFinite(v)))
+  if (
+    Array.isArray(raw) &&
+    raw.length <= 100 &&
+    raw.every((v) => typeof v === 'number' && Number.isFinite(v))
+  )
     return raw as number[];
   return undefined;
 };

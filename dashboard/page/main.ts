@@ -5,7 +5,7 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import type { SeriesView, WidgetData } from '../data/assemble';
 import type { StatusView } from '../data/status';
-import type { DataView, LayoutView, WidgetView } from '../view';
+import type { LayoutView, RefreshView, WidgetView } from '../view';
 
 /**
  * The local dashboard page: the synthesized dashboard body on CloudWatch's 24-column grid, graphs drawn
@@ -14,9 +14,24 @@ import type { DataView, LayoutView, WidgetView } from '../view';
  * with at least one point) and `data-points` on each widget, so a test can wait on what is drawn.
  */
 
-const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const COLORS = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
 
-const el = <K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string) => {
+const el = <K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  text?: string,
+) => {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   if (text !== undefined) e.textContent = text;
@@ -148,7 +163,8 @@ const renderStatus = (status: StatusView, target: HTMLElement) => {
   const alerts = el('section', { class: 'panel', 'data-panel': 'alerts' });
   const firing = status.alerts.filter((a) => a.status === 'ALARM').length;
   alerts.append(el('h2', {}, `Alert states (${firing} firing of ${status.alerts.length})`));
-  if (status.alerts.length === 0) alerts.append(el('p', { class: 'muted' }, 'the monitor has not evaluated any rule yet'));
+  if (status.alerts.length === 0)
+    alerts.append(el('p', { class: 'muted' }, 'the monitor has not evaluated any rule yet'));
   else {
     const table = el('table');
     table.append(headRow('state', 'rule', 'scope', 'since'));
@@ -208,7 +224,7 @@ const renderLayout = (layout: LayoutView, root: HTMLElement) => {
   root.replaceChildren(header, status, grid);
 };
 
-const draw = (layout: LayoutView, data: DataView) => {
+const draw = (layout: LayoutView, data: RefreshView) => {
   for (const w of layout.widgets) {
     const d = data.widgets[w.index];
     const box = widgetElements.get(w.index);
@@ -245,11 +261,13 @@ const main = async () => {
     try {
       const res = await fetch('/api/data');
       if (!res.ok) throw new Error(((await res.json()) as { error?: string }).error ?? res.statusText);
-      draw(layout, (await res.json()) as DataView);
+      draw(layout, (await res.json()) as RefreshView);
       document.getElementById('error')?.remove();
     } catch (error) {
       document.getElementById('error')?.remove();
-      root.prepend(el('div', { id: 'error', class: 'error' }, `could not refresh: ${(error as Error).message}`));
+      root.prepend(
+        el('div', { id: 'error', class: 'error' }, `could not refresh: ${(error as Error).message}`),
+      );
     }
     setTimeout(() => void tick(), every);
   };
