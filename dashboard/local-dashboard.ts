@@ -37,6 +37,8 @@ export interface LocalDashboardOptions {
   readonly refreshSeconds?: number;
   /** How often received metrics are sent to the emulator, ms. @default 5_000 */
   readonly flushEveryMs?: number;
+  /** Send each minute's metrics only once it is over (see MetricSink). @default true */
+  readonly holdCurrentMinute?: boolean;
   /** @default ignore */
   readonly log?: (line: string) => void;
 }
@@ -134,6 +136,7 @@ export const startLocalDashboard = async (options: LocalDashboardOptions): Promi
   const sink = new MetricSink({
     cloudwatch,
     ...(options.flushEveryMs !== undefined && { flushEveryMs: options.flushEveryMs }),
+    ...(options.holdCurrentMinute !== undefined && { holdCurrentMinute: options.holdCurrentMinute }),
     ...(options.log !== undefined && { log: options.log }),
   });
   options.capture.attach((data) => sink.add(data));

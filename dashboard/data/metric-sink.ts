@@ -14,8 +14,9 @@ import { type MetricId, metricKeyOf } from './metric-key';
  * emulator answers sums, counts, averages, minimum and maximum but no percentiles.
  *
  * Data is folded per metric and minute into statistic sets (sum, minimum, maximum, sample count: what
- * CloudWatch keeps at one-minute resolution) and sent every `flushEveryMs`: the emulator scans every
- * stored datum on each query, so fewer, folded data keep the page fast.
+ * CloudWatch keeps at one-minute resolution), and a minute is sent once it is over (checked every
+ * `flushEveryMs`): the emulator scans every stored datum on each query, so one datum per metric and
+ * minute keeps the page fast after hours of local mode. Like CloudWatch, the page is a minute behind.
  */
 
 const MINUTE_MS = 60_000;
@@ -37,6 +38,8 @@ export interface MetricSinkOptions {
   readonly cloudwatch: CloudWatchClient;
   /** @default 5_000 */
   readonly flushEveryMs?: number;
+  /** Hold the current minute until it is over (false: send everything at every flush). @default true */
+  readonly holdCurrentMinute?: boolean;
   /** Receives a line when a flush fails (the data of that flush is dropped, as a lost log line). @default ignore */
   readonly log?: (line: string) => void;
 }
@@ -51,7 +54,10 @@ export class MetricSink {
   received = 0;
 
   constructor(private readonly options: MetricSinkOptions) {
-    this.timer = setInterval(() => void this.flush(), options.flushEveryMs ?? 5_000);
+    this.timer = setInterval(
+      () => void this.flush(options.holdCurrentMinute === false ? Number.POSITIVE_INFINITY : Date.now()),
+      options.flushEveryMs ?? 5_000,
+    );
     this.timer.unref();
   }
 
@@ -86,10 +92,17 @@ export class MetricSink {
     }
   }
 
-  /** Send what was received since the last flush; resolves when it is stored. */
-  flush(): Promise<void> {
-    const folds = [...this.pending.values()];
-    this.pending = new Map();
+  /**
+   * Send what was received for minutes that ended by `untilMs` (every minute by default); resolves
+   * when it is stored.
+   */
+  flush(untilMs = Number.POSITIVE_INFINITY): Promise<void> {
+    const folds: Fold[] = [];
+    for (const [key, fold] of this.pending) {
+      if (fold.minuteMs + MINUTE_MS > untilMs) continue;
+      folds.push(fold);
+      this.pending.delete(key);
+    }
     this.flushing = this.flushing.then(() => this.send(folds));
     return this.flushing;
   }

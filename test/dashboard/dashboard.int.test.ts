@@ -54,7 +54,9 @@ beforeAll(async () => {
     stack: runtime.stack,
     template: runtime.template,
     capture,
+    // Send every half second instead of by the minute, so the page has data within seconds.
     flushEveryMs: 500,
+    holdCurrentMinute: false,
     refreshSeconds: 2,
   });
   producer = new DemoProducer({
