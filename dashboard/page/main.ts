@@ -135,52 +135,66 @@ const drawSingleValue = (box: HTMLElement, data: WidgetData) => {
   );
 };
 
-const headRow = (...names: string[]) => {
-  const row = el('tr');
-  row.append(...names.map((n) => el('th', {}, n)));
-  return row;
+/** A cell: its text, and a class when given as `[text, class]`. */
+type Cell = string | readonly [string, string];
+
+/** A titled panel with a table, or a note when there are no rows. */
+const panel = (
+  name: string,
+  title: string,
+  empty: string,
+  head: readonly string[],
+  rows: readonly Cell[][],
+) => {
+  const section = el('section', { class: 'panel', 'data-panel': name });
+  section.append(el('h2', {}, title));
+  if (rows.length === 0) {
+    section.append(el('p', { class: 'muted' }, empty));
+    return section;
+  }
+  const table = el('table');
+  const header = el('tr');
+  header.append(...head.map((h) => el('th', {}, h)));
+  table.append(header);
+  for (const cells of rows) {
+    const row = el('tr');
+    row.append(
+      ...cells.map((c) => (typeof c === 'string' ? el('td', {}, c) : el('td', { class: c[1] }, c[0]))),
+    );
+    table.append(row);
+  }
+  section.append(table);
+  return section;
 };
 
 const renderStatus = (status: StatusView, target: HTMLElement) => {
-  const failures = el('section', { class: 'panel', 'data-panel': 'failures' });
-  failures.append(el('h2', {}, `Recent failures (${status.failures.length})`));
-  if (status.failures.length === 0) failures.append(el('p', { class: 'muted' }, 'none in the drawn range'));
-  else {
-    const table = el('table');
-    table.append(headRow('finished', 'task type', 'task', 'error'));
-    for (const f of status.failures) {
-      const row = el('tr');
-      row.append(
-        el('td', {}, f.finishedAt === null ? '–' : utc(Date.parse(f.finishedAt), true)),
-        el('td', {}, f.taskType),
-        el('td', { class: 'mono' }, f.taskId),
-        el('td', {}, [f.errorType, f.errorMessage].filter((x) => x !== null).join(': ') || '–'),
-      );
-      table.append(row);
-    }
-    failures.append(table);
-  }
-  const alerts = el('section', { class: 'panel', 'data-panel': 'alerts' });
   const firing = status.alerts.filter((a) => a.status === 'ALARM').length;
-  alerts.append(el('h2', {}, `Alert states (${firing} firing of ${status.alerts.length})`));
-  if (status.alerts.length === 0)
-    alerts.append(el('p', { class: 'muted' }, 'the monitor has not evaluated any rule yet'));
-  else {
-    const table = el('table');
-    table.append(headRow('state', 'rule', 'scope', 'since'));
-    for (const a of status.alerts) {
-      const row = el('tr');
-      row.append(
-        el('td', { class: a.status === 'ALARM' ? 'alarm' : 'ok' }, a.status),
-        el('td', {}, a.rule),
-        el('td', {}, a.scope),
-        el('td', {}, utc(Date.parse(a.since), true)),
-      );
-      table.append(row);
-    }
-    alerts.append(table);
-  }
-  target.replaceChildren(failures, alerts);
+  target.replaceChildren(
+    panel(
+      'failures',
+      `Recent failures (${status.failures.length})`,
+      'none in the drawn range',
+      ['finished', 'task type', 'task', 'error'],
+      status.failures.map((f) => [
+        f.finishedAt === null ? '–' : utc(Date.parse(f.finishedAt), true),
+        f.taskType,
+        [f.taskId, 'mono'],
+        [f.errorType, f.errorMessage].filter((x) => x !== null).join(': ') || '–',
+      ]),
+    ),
+    panel(
+      'alerts',
+      `Alert states (${firing} firing of ${status.alerts.length})`,
+      'the monitor has not evaluated any rule yet',
+      ['state', 'rule', 'scope', 'since'],
+      status.alerts.map((a) => [
+        [a.status, a.status === 'ALARM' ? 'alarm' : 'ok'],
+        a.rule,
+        a.scope,
+        utc(Date.parse(a.since), true),
+      ]),
+    ),
+  );
 };
 
 const renderLayout = (layout: LayoutView, root: HTMLElement) => {
