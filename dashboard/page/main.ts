@@ -42,6 +42,14 @@ const utc = (ms: number, seconds = false) => new Date(ms).toISOString().slice(11
 const formatNumber = (v: number) =>
   Math.abs(v) >= 1000 || Number.isInteger(v) ? Math.round(v).toLocaleString('en-US') : v.toFixed(2);
 
+/** An axis value in at most four characters and a suffix: 950, 1.2k, 35k, 4.1M. */
+const compact = (v: number) => {
+  const a = Math.abs(v);
+  if (a >= 1e6) return `${+(v / 1e6).toPrecision(2)}M`;
+  if (a >= 1e3) return `${+(v / 1e3).toPrecision(2)}k`;
+  return String(+v.toPrecision(3));
+};
+
 /** A graph widget's uPlot and its data. */
 interface Graph {
   plot?: uPlot;
@@ -115,6 +123,7 @@ const drawGraph = (graph: Graph, data: WidgetData) => {
           points: { show: true, size: 4 },
         })),
       ],
+      axes: [{}, { size: 48, values: (_u, splits) => splits.map(compact) }],
       legend: { show: true },
       plugins: annotations && annotations.length > 0 ? [annotationsPlugin(annotations)] : [],
     },
