@@ -187,10 +187,16 @@ describe('local dashboard page', () => {
     ).flat();
     const aggregates = summarizeAggregates(items.map((b) => b.fields));
 
+    // The single values of the last hour: one bucket over the hour, its math over the same bucket.
+    const lastHour = data.widgets[layout.widgets.findIndex((w) => w.title === 'Last hour')] as WidgetData;
+    const single = (label: string) => lastHour.series.find((s) => s.label === label)?.points.at(-1)?.[1];
+
     // Assess
     expect(aggregates.byStatus.succeeded ?? 0).toBeGreaterThan(0);
     expect(total('succeeded')).toBe(aggregates.byStatus.succeeded ?? 0);
     expect(total('failed')).toBe(aggregates.byStatus.failed ?? 0);
+    expect(single('finished tasks')).toBe(aggregates.finished);
+    expect(single('failed')).toBe(aggregates.byStatus.failed ?? 0);
     expect(consoleErrors).toEqual([]);
   });
 });
