@@ -31,6 +31,8 @@ interface LocalStackFile {
   readonly outputs: Readonly<Record<string, string>>;
   /** Base URL of local mode's read API on loopback, e.g. `http://127.0.0.1:43127`. */
   readonly apiUrl?: string;
+  /** The local dashboard page (`npm start` serves it), when local mode serves one. */
+  readonly dashboardUrl?: string;
   /** Process id of local mode, so a file left behind by a stopped run is recognised. */
   readonly pid?: number;
   readonly writtenAt: string;
@@ -60,7 +62,7 @@ interface WriteLocalStackFileOptions {
  * `removeLocalStackFile` when it stops). Written atomically; returns the path.
  */
 export const writeLocalStackFile = async (
-  stack: Pick<LocalStackFile, 'endpoint' | 'region' | 'stackName' | 'outputs' | 'apiUrl'>,
+  stack: Pick<LocalStackFile, 'endpoint' | 'region' | 'stackName' | 'outputs' | 'apiUrl' | 'dashboardUrl'>,
   options: WriteLocalStackFileOptions = {},
 ): Promise<string> => {
   const file = options.path ?? localStackFilePath();
@@ -71,6 +73,7 @@ export const writeLocalStackFile = async (
     stackName: stack.stackName,
     outputs: stack.outputs,
     ...(stack.apiUrl !== undefined && { apiUrl: stack.apiUrl }),
+    ...(stack.dashboardUrl !== undefined && { dashboardUrl: stack.dashboardUrl }),
     pid: options.pid ?? process.pid,
     writtenAt: new Date().toISOString(),
   };
@@ -123,7 +126,8 @@ export const readLocalStackFile = async (file: string): Promise<LocalStackFile |
     typeof parsed.region !== 'string' ||
     typeof parsed.stackName !== 'string' ||
     typeof parsed.outputs !== 'object' ||
-    parsed.outputs === null
+    parsed.outputs === null ||
+    (parsed.dashboardUrl !== undefined && typeof parsed.dashboardUrl !== 'string')
   ) {
     throw new CliError(`${file} is not a local stack file of version ${LOCAL_STACK_FILE_VERSION}`, {
       hint: 'delete it and restart local mode with npm start',

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { alertsCommand } from './commands/alerts';
 import { backfillCommand } from './commands/backfill';
+import { dashboardCommand } from './commands/dashboard';
 import { emitCommand } from './commands/emit';
 import { failuresCommand } from './commands/failures';
 import { historyCommand } from './commands/history';
@@ -36,6 +37,7 @@ const COMMANDS: readonly CommandModule[] = [
   backfillCommand,
   rebuildCommand,
   alertsCommand,
+  dashboardCommand,
 ];
 
 /** Set `TASKPULSE_DEBUG=1` to print the stack and cause of an error too. */

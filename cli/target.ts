@@ -23,6 +23,7 @@ const CLI_ENV = {
   historyTable: ENV.historyTable,
   stateTable: ENV.stateTable,
   rollupFunction: 'TASKPULSE_ROLLUP_FUNCTION',
+  dashboardName: 'TASKPULSE_DASHBOARD_NAME',
 } as const;
 
 /** The resources commands use: the stack output, flag and variable that name each. */
@@ -62,6 +63,13 @@ export const RESOURCES = {
     flag: '--rollup-function',
     env: CLI_ENV.rollupFunction,
   },
+  dashboardName: {
+    what: 'CloudWatch dashboard name',
+    output: OUTPUT.dashboardName,
+    option: 'dashboardName',
+    flag: '--dashboard-name',
+    env: CLI_ENV.dashboardName,
+  },
 } as const;
 
 export type ResourceName = keyof typeof RESOURCES;
@@ -79,6 +87,7 @@ export interface TargetOptions {
   readonly historyTable?: string;
   readonly stateTable?: string;
   readonly rollupFunction?: string;
+  readonly dashboardName?: string;
 }
 
 /** Settings for AWS SDK v3 client constructors. */

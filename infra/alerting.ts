@@ -14,6 +14,7 @@ import {
 import { type RegisteredProps, RULES } from '../lambdas/domain/rules/registry';
 import { definedFields, millisOf } from '../lambdas/domain/rules/rule-module';
 import { DEFAULT_SCHEDULED_ROLLUP_DAYS } from '../lambdas/rollup/request';
+import { cloudWatchConsoleUrl, dashboardConsoleUrl } from '../lambdas/shared/names/console';
 import { ConfigError, ENV } from '../lambdas/shared/names/env';
 import { bindTable, TABLE_ACCESS } from './grants';
 import { dashboardNameOf } from './monitoring/dashboard';
@@ -272,10 +273,10 @@ export class TaskpulseAlerting extends Construct {
   linkAlerts(links: { readonly runbookUrl?: string }): void {
     const fn = this.monitorFunction;
     const stack = Stack.of(this);
-    const console = `https://${stack.region}.console.aws.amazon.com/cloudwatch/home?region=${stack.region}`;
+    const console = cloudWatchConsoleUrl(stack.region);
     fn.addEnvironment(ENV.stackName, stack.stackName);
     if (links.runbookUrl !== undefined) fn.addEnvironment(ENV.runbookUrl, links.runbookUrl);
-    fn.addEnvironment(ENV.dashboardUrl, `${console}#dashboards/dashboard/${dashboardNameOf(this)}`);
+    fn.addEnvironment(ENV.dashboardUrl, dashboardConsoleUrl(stack.region, dashboardNameOf(this)));
     // Log group names made by CloudFormation hold no `/`, so the name needs no escaping in the URL.
     fn.addEnvironment(ENV.logsUrl, `${console}#logsV2:log-groups/log-group/${fn.logGroup.logGroupName}`);
   }

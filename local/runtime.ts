@@ -12,7 +12,7 @@ import { type ScheduledHandler, ScheduleTimer, type ScheduleTimerStats } from '.
 import { SqsEventSourcePoller, type SqsHandler, type SqsPollerStats } from './sqs-poller';
 import type { LocalStack } from './stack-types';
 import { DynamoStreamPoller, type StreamHandler, type StreamPollerStats } from './stream-poller';
-import { synthTemplate } from './template';
+import { type CfnTemplate, synthTemplate } from './template';
 
 /**
  * Local mode: the whole stack on this machine. Synthesizes the CDK stack, has the emulator's
@@ -52,6 +52,8 @@ export interface LocalRuntimeStats {
 /** A running local stack: resources, pollers and timers, and how to stop them. */
 export interface LocalRuntime {
   readonly stack: LocalStack;
+  /** The synthesized template the stack was created from (the dashboard page draws its dashboard). */
+  readonly template: CfnTemplate;
   /**
    * Stop timers and pollers (batches in flight finish) but keep the emulator and its resources, e.g.
    * to read a final report. `stop()` does this first.
@@ -211,7 +213,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
         return JSON.stringify(stats()) === before;
       });
     };
-    return { stack, quiesce, stop, stats, waitIdle };
+    return { stack, template: synthesized.template, quiesce, stop, stats, waitIdle };
   } catch (error) {
     await stop();
     throw error;

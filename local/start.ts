@@ -7,6 +7,8 @@ import { explainError } from '../cli/explain';
 import { formatFields } from '../cli/format/table';
 import { localStackFilePath, removeLocalStackFile, writeLocalStackFile } from '../cli/local-stack-file';
 import { DEBUG_ENV } from '../cli/run-cli';
+import { EmfCapture } from '../dashboard/emf/capture-stdout';
+import { startLocalDashboard } from '../dashboard/local-dashboard';
 import { startLocalApi } from '../lambdas/api/local-server';
 import type { RollupOutcome } from '../lambdas/rollup/run-rollup';
 import { ENV } from '../lambdas/shared/names/env';
@@ -103,7 +105,11 @@ const exampleCommand = (endpoint: string, region: string, queueUrl: string): str
   ].join('\n');
 
 /** `urls`: the loopback servers local mode runs beside the stack. */
-const printBanner = ({ stack }: LocalRuntime, startedEmulator: boolean, urls: { api: string }) => {
+const printBanner = (
+  { stack }: LocalRuntime,
+  startedEmulator: boolean,
+  urls: { api: string; dashboard: string },
+) => {
   const out = stack.outputs;
   const functionRows = stack.functions.map(({ constructId, eventSources, schedules }): [string, string] => {
     const atStart = FUNCTION_HANDLERS[constructId]?.runAtStart ? '; also run at start' : '';
@@ -141,6 +147,7 @@ const printBanner = ({ stack }: LocalRuntime, startedEmulator: boolean, urls: { 
     ['demo producer', demo],
     ['failure bursts', opts.demo ? describeBursts() : undefined],
     ['state file', `${path.relative(process.cwd(), localStackFilePath())} (read by the CLI with --local)`],
+    ['dashboard', `${urls.dashboard}  (the deployed dashboard, drawn from local metrics)`],
   ]);
   print(fields.replace(/^/gm, '  '));
   const queueUrl = out[OUTPUT.eventsQueueUrl];
@@ -185,6 +192,8 @@ const main = async () => {
   if (startedEmulator) print('starting moto_server and synthesizing the stack…');
   let alertsPublished = 0;
   let rollupRuns = 0;
+  // Capture the functions' EMF output from the start, as CloudWatch Logs would (the dashboard graphs it).
+  const emf = new EmfCapture({ echo: opts.verbose ?? false });
   const runtime = await startLocalRuntime({
     ...(opts.endpoint !== undefined && { endpoint: opts.endpoint }),
     accelerate: opts.accelerate,
@@ -208,19 +217,18 @@ const main = async () => {
         },
       },
     },
-    // Handlers log JSON and print EMF metrics; without --verbose only their errors show, the summary
-    // and metrics lines say the rest (metric records are observed in-process either way).
-    environmentOverrides: opts.verbose
-      ? {}
-      : { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
+    // Handlers log JSON and print EMF metrics (captured above, kept off the terminal); without --verbose
+    // only their errors show, the summary and metrics lines say the rest.
+    environmentOverrides: opts.verbose ? {} : { POWERTOOLS_LOG_LEVEL: 'ERROR' },
     log: say,
   });
   // The banner is printed before anything else can run (the rollup at start and every handler wait for
-  // the network); the read API only binds a loopback port first.
+  // the network); the read API and the dashboard page only bind loopback ports first.
   const { stack } = runtime;
   const api = await startLocalApi(stack);
-  printBanner(runtime, startedEmulator, { api: api.url });
-  const stateFile = await writeLocalStackFile({ ...stack, apiUrl: api.url });
+  const dashboard = await startLocalDashboard({ stack, template: runtime.template, capture: emf, log: say });
+  printBanner(runtime, startedEmulator, { api: api.url, dashboard: dashboard.url });
+  const stateFile = await writeLocalStackFile({ ...stack, apiUrl: api.url, dashboardUrl: dashboard.url });
 
   const sqs = new SQSClient(clientConfig(stack));
   const queueUrl = stack.outputs[OUTPUT.eventsQueueUrl];
@@ -271,6 +279,7 @@ const main = async () => {
     );
     reader.close();
     sqs.destroy();
+    await dashboard.close();
     await removeLocalStackFile(stateFile).catch(() => {});
     await api.close();
     await runtime.stop();

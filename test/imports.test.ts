@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The source folders of the repository (tests are left out: they may import anything). */
-const SOURCE_FOLDERS = ['lambdas', 'infra', 'cli', 'local', 'sdk/src', 'scripts', 'bench'];
+const SOURCE_FOLDERS = ['lambdas', 'infra', 'cli', 'local', 'dashboard', 'sdk/src', 'scripts', 'bench'];
 
 /** Every `.ts` file under a folder. */
 const sourcesUnder = (dir: string): string[] =>
