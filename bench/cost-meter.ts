@@ -89,7 +89,18 @@ interface WriteOp {
 /** Index key pairs per table name, for `indexWrites`. */
 type IndexLayout = Record<string, readonly (readonly [string, string])[]>;
 
-const keyOfItem = (item: Key): Key => ({ pk: item.pk!, sk: item.sk! });
+/** One metered item write, as `attachCostMeter` reports it to its `onWrite` hook. */
+export interface MeteredWrite {
+  readonly table: string;
+  /** The item's partition key value (`pk`). */
+  readonly partitionKey: string;
+  /** Table plus index write units of this item write (doubled in a transaction). */
+  readonly units: number;
+}
+
+/** The item's key: `pk`, and `sk` when the table has one (a table keyed by `pk` alone has none). */
+const keyOfItem = (item: Key): Key =>
+  item.sk === undefined ? { pk: item.pk! } : { pk: item.pk!, sk: item.sk };
 
 /**
  * Attach a meter to a DynamoDB client. Every write is bracketed by consistent reads of the item
@@ -100,6 +111,8 @@ export const attachCostMeter = (
   client: DynamoDBClient,
   reader: DynamoDBClient,
   layout: IndexLayout,
+  /** Called after every metered item write (the comparison bench counts units per key and second). */
+  onWrite?: (write: MeteredWrite) => void,
 ): CostTotals => {
   const totals = emptyTotals();
   const read = async (table: string, key: Key) =>
@@ -158,6 +171,11 @@ export const attachCostMeter = (
         totals.indexWriteUnits += index;
         totals.writeUnitsByTable[op.table] =
           (totals.writeUnitsByTable[op.table] ?? 0) + (transaction ? 2 : 1) * units + index;
+        onWrite?.({
+          table: op.table,
+          partitionKey: String(op.key.pk?.S ?? ''),
+          units: (transaction ? 2 : 1) * units + index,
+        });
       });
       return result;
     },

@@ -1,0 +1,384 @@
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { TaskEvent } from '../../lambdas/shared/contract/event';
+import { dayOf } from '../../lambdas/shared/names/keys';
+import { distinctEvents, generateStream, lastSentMs, type SentEvent } from '../stream';
+import type { Baseline, BaselineOptions, Role } from './design';
+import { DesignMeter } from './metering';
+import { checkBaseline } from './oracle';
+import { createPerRecordBaseline } from './per-record';
+import { describePrices, gbSeconds, PRICES, pricePerMillion } from './prices';
+import type { ComparisonReport, DesignFigures, Freshness } from './report';
+import { createSeedBaseline } from './seed';
+import type { PipelineSettings } from './settings';
+import type { DailyStats } from './stats';
+import { createTaskpulse } from './taskpulse';
+import { batchCloseTimes, hottestKey, quantile, sampleAt, tumblingWindowEnd } from './timeline';
+
+/**
+ * One comparison run: the same stream, cut into the same SQS batches (the ingest mapping's batch size
+ * and window applied to the send times), through Taskpulse and both baselines, each twice: a timing
+ * pass without meters over the first `timingEvents` messages (handler times), and a metered pass over
+ * everything (units, requests, items read, hot keys, oracle check). See docs/scale.md for how the
+ * figures are used.
+ */
+
+export interface ComparisonOptions {
+  readonly endpoint: string;
+  readonly events: number;
+  readonly seed: number;
+  /** Messages of the timing pass. */
+  readonly timingEvents: number;
+  readonly command: string;
+  readonly log: (line: string) => void;
+}
+
+/** The bench's stream rate, events per second (the design's 100 M events a day). */
+const EVENTS_PER_SECOND = 1_200;
+const TASK_TYPES = ['send_invoice', 'resize_image', 'sync_orders', 'generate_report'] as const;
+/** SQS messages per SendMessageBatch, ReceiveMessage and DeleteMessageBatch request. */
+const SQS_MESSAGES_PER_REQUEST = 10;
+
+const aws = (endpoint: string) => ({
+  endpoint,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+});
+
+/** The SQS event of one batch of the stream. */
+const sqsEventOf = (stream: readonly SentEvent[], members: readonly number[]): SQSEvent => ({
+  Records: members.map((i) => ({
+    messageId: `m-${i}`,
+    receiptHandle: 'bench',
+    body: JSON.stringify(stream[i]!.event),
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: String(stream[i]!.sentAtMs),
+      SenderId: 'bench',
+      ApproximateFirstReceiveTimestamp: String(stream[i]!.sentAtMs),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:bench',
+    awsRegion: 'us-east-1',
+  })),
+});
+
+/** The stream cut into the ingest mapping's batches. */
+interface Batches {
+  readonly members: number[][];
+  readonly closeMs: number[];
+  readonly batchOf: number[];
+}
+
+const batchesOf = (stream: readonly SentEvent[], settings: PipelineSettings): Batches => {
+  const { closeMs, batches, batchOf } = batchCloseTimes(
+    stream.map((s) => s.sentAtMs),
+    settings.ingest.batchSize,
+    settings.ingest.batchingWindowSeconds * 1000,
+  );
+  const members: number[][] = Array.from({ length: batches }, () => []);
+  batchOf.forEach((b, i) => members[b]!.push(i));
+  return { members, closeMs, batchOf };
+};
+
+/**
+ * Deliver batches one invocation at a time; failed records come back in later batches (as SQS
+ * redelivers them), at most 5 rounds. `before` runs before each invocation with the batch index.
+ * Returns the handler time of each first-round invocation, ms.
+ */
+const deliver = async (
+  ingest: (event: SQSEvent) => Promise<SQSBatchResponse>,
+  stream: readonly SentEvent[],
+  batches: readonly (readonly number[])[],
+  before: (batch: number) => void = () => {},
+): Promise<{ ms: number[]; redelivered: number }> => {
+  const ms: number[] = [];
+  let failed: number[] = [];
+  for (const [b, members] of batches.entries()) {
+    before(b);
+    const t0 = performance.now();
+    const response = await ingest(sqsEventOf(stream, members));
+    ms.push(performance.now() - t0);
+    failed.push(...response.batchItemFailures.map((f) => Number(f.itemIdentifier.slice(2))));
+  }
+  let redelivered = 0;
+  for (let round = 0; round < 5 && failed.length > 0; round++) {
+    redelivered += failed.length;
+    const again = failed;
+    failed = [];
+    for (let i = 0; i < again.length; i += batches[0]?.length ?? 10) {
+      const response = await ingest(sqsEventOf(stream, again.slice(i, i + (batches[0]?.length ?? 10))));
+      failed.push(...response.batchItemFailures.map((f) => Number(f.itemIdentifier.slice(2))));
+    }
+  }
+  if (failed.length > 0) throw new Error(`${failed.length} records still failed after 5 redeliveries`);
+  return { ms, redelivered };
+};
+
+/** Indexes of the first message of each distinct event (duplicates are not new to freshness). */
+const firstSends = (stream: readonly SentEvent[]): number[] => {
+  const seen = new Set<string>();
+  const out: number[] = [];
+  stream.forEach((s, i) => {
+    if (seen.has(s.event.eventId)) return;
+    seen.add(s.event.eventId);
+    out.push(i);
+  });
+  return out;
+};
+
+/** SQS requests of the stream: producer sends, mapping receives and deletes (10 messages per request). */
+const sqsRequestsOf = (stream: readonly SentEvent[], batches: Batches): number =>
+  Math.ceil(stream.length / SQS_MESSAGES_PER_REQUEST) +
+  2 * batches.members.reduce((s, m) => s + Math.ceil(m.length / SQS_MESSAGES_PER_REQUEST), 0);
+
+const mean = (values: readonly number[]) =>
+  values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+
+/** What every design's figures are built from. */
+interface Measured {
+  readonly name: string;
+  readonly differences: number;
+  readonly examples: readonly string[];
+  readonly meter: DesignMeter;
+  readonly ingestMs: readonly number[];
+  readonly freshnessSeconds: readonly number[];
+  readonly freshnessDefinition: string;
+  readonly lambdaInvocations: number;
+  readonly lambdaGbSeconds: number;
+}
+
+const figuresOf = (
+  m: Measured,
+  stream: readonly SentEvent[],
+  batches: Batches,
+  events: number,
+  batchSize: number,
+): DesignFigures => {
+  const ingestRoles: Role[] = ['ingest', 'aggregate'];
+  const writeUnits = m.meter.sum(ingestRoles, 'writeUnits');
+  const readUnits = m.meter.sum(ingestRoles, 'readUnits');
+  const rollupRead = m.meter.sum(['rollup'], 'readUnits');
+  const rollupWrite = m.meter.sum(['rollup'], 'writeUnits');
+  const hot = hottestKey(m.meter.writes);
+  const freshness: Freshness = {
+    p50Seconds: quantile(m.freshnessSeconds, 0.5),
+    p95Seconds: quantile(m.freshnessSeconds, 0.95),
+    definition: m.freshnessDefinition,
+  };
+  return {
+    name: m.name,
+    differences: m.differences,
+    writeUnitsPerEvent: writeUnits / events,
+    readUnitsPerEvent: readUnits / events,
+    requestsPerEvent: m.meter.sum(ingestRoles, 'requests') / events,
+    writeUnitsByRole: {
+      ingest: m.meter.sum(['ingest'], 'writeUnits') / events,
+      aggregate: m.meter.sum(['aggregate'], 'writeUnits') / events,
+    },
+    handlerMsPer100: (quantile(m.ingestMs, 0.5) * 100) / batchSize,
+    freshness,
+    rollup: {
+      readUnits: rollupRead,
+      writeUnits: rollupWrite,
+      itemsRead: m.meter.itemsRead.rollup,
+      usd: rollupRead * PRICES.dynamoReadUnit + rollupWrite * PRICES.dynamoWriteUnit,
+    },
+    monitorItemsRead: m.meter.itemsRead.monitor,
+    price: pricePerMillion({
+      events,
+      writeUnits,
+      readUnits,
+      sqsRequests: sqsRequestsOf(stream, batches),
+      lambdaInvocations: m.lambdaInvocations,
+      lambdaGbSeconds: m.lambdaGbSeconds,
+    }),
+    hotKey: {
+      partitionKey: hot.partitionKey.replace(/^[^/]*\//, ''),
+      unitsPerSecond: hot.unitsPerSecond,
+      unitsPerSecondAt10k: (hot.unitsPerSecond * 10_000) / EVENTS_PER_SECOND,
+    },
+  };
+};
+
+export const runComparison = async (options: ComparisonOptions): Promise<ComparisonReport> => {
+  const { endpoint } = options;
+  const started = performance.now();
+  const log = (line: string) =>
+    options.log(`${((performance.now() - started) / 1000).toFixed(0)} s: ${line}`);
+  const stream = generateStream({
+    events: options.events,
+    seed: options.seed,
+    eventsPerSecond: EVENTS_PER_SECOND,
+  });
+  const events = distinctEvents(stream);
+  const days = [...new Set(events.map((e) => dayOf(e.occurredAt)))].sort();
+  const nowMs = lastSentMs(stream) + 60_000;
+  const firsts = firstSends(stream);
+  const timingCount = Math.min(options.timingEvents, stream.length);
+  const prefix = `cmp-${Date.now().toString(36)}`;
+  const measured: Measured[] = [];
+
+  // Taskpulse, timing pass (its template also gives the pipeline settings every design is cut by).
+  log(`Taskpulse: timing pass over ${timingCount} messages`);
+  const aggregateMs: number[] = [];
+  const timing = await createTaskpulse({
+    endpoint,
+    nowMs,
+    onAggregateBatch: (_ids, ms) => aggregateMs.push(ms),
+  });
+  const settings = timing.settings;
+  const batches = batchesOf(stream, settings);
+  const timingBatches = batches.members.filter((m) => m[m.length - 1]! < timingCount);
+  let ingestMs: number[];
+  try {
+    log('Taskpulse: stack created');
+    ingestMs = (await deliver(timing.ingest, stream, timingBatches)).ms;
+    log('Taskpulse: timing pass ingested');
+    await timing.drain();
+  } finally {
+    await timing.close();
+  }
+
+  // Taskpulse, metered pass.
+  log(`Taskpulse: metered pass over ${stream.length} messages`);
+  const ingestP50 = quantile(ingestMs, 0.5);
+  const storedAt = new Map<string, number>();
+  stream.forEach((s, i) => {
+    if (!storedAt.has(s.event.eventId)) storedAt.set(s.event.eventId, batches.closeMs[i]! + ingestP50);
+  });
+  let ingestClock = 0;
+  let aggregateClock = 0;
+  const tpMeter = new DesignMeter(aws(endpoint), (role) =>
+    role === 'aggregate' ? aggregateClock : ingestClock,
+  );
+  const tp = await createTaskpulse({
+    endpoint,
+    nowMs,
+    instrument: tpMeter.instrument,
+    onAggregateStart: (ids) => {
+      aggregateClock = Math.max(0, ...ids.map((id) => storedAt.get(id) ?? 0));
+    },
+  });
+  try {
+    await tpMeter.describeIndexes(tp.historyTable);
+    await deliver(tp.ingest, stream, batches.members, (b) => {
+      ingestClock = batches.closeMs[batches.members[b]![0]!]!;
+    });
+    log('Taskpulse: metered pass ingested');
+    await tp.drain();
+    log('Taskpulse: metered pass aggregated');
+    for (const day of days) await tp.rollup(day);
+    await tp.monitor(nowMs);
+    const check = await tp.check(events, days);
+    // Freshness: SQS batch gathered (configured window, modelled on the send times) + ingest handler
+    // (measured) + stream batch gathered (configured) and tumbling window end (configured) +
+    // aggregator handler (measured). One stream record per event (an upper bound on records).
+    const stored = firsts.map((i) => ({
+      i,
+      atMs: batches.closeMs[i]! + sampleAt(ingestMs, batches.batchOf[i]!),
+    }));
+    stored.sort((a, b) => a.atMs - b.atMs);
+    const agg = batchCloseTimes(
+      stored.map((s) => s.atMs),
+      settings.aggregate.batchSize,
+      settings.aggregate.batchingWindowSeconds * 1000,
+    );
+    const tumblingMs = settings.aggregate.tumblingWindowSeconds * 1000;
+    const freshness = stored.map((s, k) => {
+      const visible =
+        Math.max(agg.closeMs[k]!, tumblingWindowEnd(s.atMs, tumblingMs)) +
+        sampleAt(aggregateMs, agg.batchOf[k]!);
+      return (visible - stream[s.i]!.sentAtMs) / 1000;
+    });
+    const ingestInvocations = batches.members.length;
+    measured.push({
+      name: 'Taskpulse',
+      differences: check.differences,
+      examples: check.examples,
+      meter: tpMeter,
+      ingestMs,
+      freshnessSeconds: freshness,
+      freshnessDefinition:
+        `sent → aggregate item written: SQS batch (size ${settings.ingest.batchSize}, window ${settings.ingest.batchingWindowSeconds} s, configured; ` +
+        `modelled on the send times) + ingest handler (measured) + stream batch (size ${settings.aggregate.batchSize}, window ${settings.aggregate.batchingWindowSeconds} s` +
+        `${tumblingMs > 0 ? `, tumbling window ${settings.aggregate.tumblingWindowSeconds} s` : ''}, configured) + aggregator handler (measured)`,
+      lambdaInvocations: ingestInvocations + agg.batches,
+      lambdaGbSeconds:
+        gbSeconds(ingestInvocations, mean(ingestMs), settings.ingest.memoryMb) +
+        gbSeconds(agg.batches, mean(aggregateMs), settings.aggregate.memoryMb),
+    });
+  } finally {
+    await tp.close();
+  }
+
+  // The baselines: same batches, same mapping settings, the ingest function's memory.
+  const baselines: [string, (o: BaselineOptions) => Promise<Baseline>][] = [
+    ['per-record (Powertools)', createPerRecordBaseline],
+    ['seed pattern', createSeedBaseline],
+  ];
+  for (const [name, create] of baselines) {
+    log(`${name}: timing pass over ${timingCount} messages`);
+    const tag = name.split(' ')[0]!.replace(/[^a-z]/g, '');
+    const timed = await create({ endpoint, taskTypes: TASK_TYPES, prefix: `${prefix}-${tag}-t` });
+    const ms = (await deliver(timed.ingest, stream, timingBatches)).ms;
+    log(`${name}: metered pass over ${stream.length} messages`);
+    let clock = 0;
+    const meter = new DesignMeter(aws(endpoint), () => clock);
+    const design = await create({
+      endpoint,
+      taskTypes: TASK_TYPES,
+      prefix: `${prefix}-${tag}-m`,
+      instrument: meter.instrument,
+    });
+    await deliver(design.ingest, stream, batches.members, (b) => {
+      clock = batches.closeMs[batches.members[b]![0]!]!;
+    });
+    const rollups = new Map<string, DailyStats>();
+    for (const day of days) for (const [k, v] of await design.rollup(day)) rollups.set(k, v);
+    await design.monitor(nowMs);
+    const back = await design.readBack();
+    const check = checkBaseline(events, { ...back, rollups }, days);
+    measured.push({
+      name,
+      differences: check.differences,
+      examples: check.examples,
+      meter,
+      ingestMs: ms,
+      // Visible when the invocation that counted it returns (an upper bound: the stats write of a
+      // record lands before the end of its invocation).
+      freshnessSeconds: firsts.map(
+        (i) => (batches.closeMs[i]! + sampleAt(ms, batches.batchOf[i]!) - stream[i]!.sentAtMs) / 1000,
+      ),
+      freshnessDefinition:
+        'sent → stats item written: SQS batch (same mapping settings, modelled on the send times) + handler time (measured; the end of the invocation, an upper bound)',
+      lambdaInvocations: batches.members.length,
+      lambdaGbSeconds: gbSeconds(batches.members.length, mean(ms), settings.ingest.memoryMb),
+    });
+  }
+
+  const designs = measured.map((m) =>
+    figuresOf(m, stream, batches, events.length, settings.ingest.batchSize),
+  );
+  return {
+    measuredAt: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    command: options.command,
+    events: events.length,
+    messages: stream.length,
+    tasks: new Set(events.map((e: TaskEvent) => e.taskId)).size,
+    eventsPerSecond: EVENTS_PER_SECOND,
+    prices: describePrices(),
+    designs,
+    notes: [
+      ...measured
+        .filter((m) => m.differences > 0)
+        .map((m) => `${m.name} differs from the oracle: ${m.examples.join('; ')}`),
+      ...measured.map((m) => `freshness of ${m.name}: ${m.freshnessDefinition}`),
+      'Units, requests and items read are counted per DynamoDB call with the billing rules of bench/cost-meter.ts (moto reports no consumed capacity). Ingest and aggregation count toward per-event figures; rollup and monitor are shown apart.',
+      `Handler times are measured in-process against moto_server (slower than DynamoDB), in a pass without meters over the first ${timingCount} messages; Lambda GB-s in the price use their mean, so that part is an upper bound.`,
+      'SQS requests are modelled: producer SendMessageBatch, mapping ReceiveMessage and DeleteMessageBatch, 10 messages per request. Lambda invocations: one per modelled batch.',
+      'Hottest key: write units of one partition key within one second of the model clock (batch close times), scaled linearly from the bench rate to 10,000 events/s.',
+    ],
+  };
+};

@@ -1,0 +1,187 @@
+import type { PricePerMillion } from './prices';
+
+/**
+ * The comparison's figures and their three renderings: a text table for the terminal, a Markdown
+ * table for the README (`--markdown`), and JSON for scripts (`--json`). One row per figure, one
+ * column per design, so the three can never show different numbers.
+ */
+
+/** Freshness: from the event's send to its being visible in the design's aggregates, seconds. */
+export interface Freshness {
+  readonly p50Seconds: number;
+  readonly p95Seconds: number;
+  /** What "visible" means for the design, and what is measured, configured or modelled. */
+  readonly definition: string;
+}
+
+/** Write units of the busiest partition key in its busiest second. */
+export interface HotKeyFigures {
+  readonly partitionKey: string;
+  /** At the bench stream's rate. */
+  readonly unitsPerSecond: number;
+  /** Scaled linearly to 10,000 events/s. */
+  readonly unitsPerSecondAt10k: number;
+}
+
+/** Everything the bench reports for one design. */
+export interface DesignFigures {
+  readonly name: string;
+  /** Differences from the oracle (0: correct). */
+  readonly differences: number;
+  readonly writeUnitsPerEvent: number;
+  readonly readUnitsPerEvent: number;
+  readonly requestsPerEvent: number;
+  /** Write units per event by role (ingest, aggregate). */
+  readonly writeUnitsByRole: Readonly<Record<string, number>>;
+  /** Median handler time of one ingest invocation, scaled to 100 events, ms (measured against moto). */
+  readonly handlerMsPer100: number;
+  readonly freshness: Freshness;
+  /** Rolling up the bench's day: read units, write units, items read, USD. */
+  readonly rollup: {
+    readonly readUnits: number;
+    readonly writeUnits: number;
+    readonly itemsRead: number;
+    readonly usd: number;
+  };
+  /** One monitor run: items read. */
+  readonly monitorItemsRead: number;
+  readonly price: PricePerMillion;
+  readonly hotKey: HotKeyFigures;
+}
+
+/** Monitor and rollup reads of Taskpulse at two stored volumes (the same hour of buckets). */
+export interface ReadScaling {
+  readonly events: readonly [number, number];
+  readonly monitorItems: readonly [number, number];
+  readonly rollupItems: readonly [number, number];
+}
+
+export interface ComparisonReport {
+  readonly measuredAt: string;
+  readonly command: string;
+  readonly events: number;
+  readonly messages: number;
+  readonly tasks: number;
+  readonly eventsPerSecond: number;
+  readonly prices: string;
+  readonly designs: readonly DesignFigures[];
+  readonly readScaling?: ReadScaling;
+  /** What each figure means and how it is obtained. */
+  readonly notes: readonly string[];
+}
+
+const n = (value: number, digits: number) =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/** The figure rows of a report: a label, then one cell per design. Pure. */
+export const figureRows = (report: ComparisonReport): string[][] => {
+  const d = report.designs;
+  const row = (label: string, cell: (f: DesignFigures) => string) => [label, ...d.map(cell)];
+  return [
+    row('correct (differences from the oracle)', (f) =>
+      f.differences === 0 ? 'yes (0)' : `NO (${f.differences})`,
+    ),
+    row('DynamoDB write units per event', (f) => n(f.writeUnitsPerEvent, 2)),
+    row(
+      '  of which ingest / aggregation',
+      (f) => `${n(f.writeUnitsByRole.ingest ?? 0, 2)} / ${n(f.writeUnitsByRole.aggregate ?? 0, 2)}`,
+    ),
+    row('DynamoDB read units per event', (f) => n(f.readUnitsPerEvent, 2)),
+    row('DynamoDB requests per event', (f) => n(f.requestsPerEvent, 2)),
+    row('handler time per 100-event batch (moto)', (f) => `${n(f.handlerMsPer100, 0)} ms`),
+    row(
+      'freshness p50 / p95 (sent → in aggregates)',
+      (f) => `${n(f.freshness.p50Seconds, 1)} s / ${n(f.freshness.p95Seconds, 1)} s`,
+    ),
+    row(
+      'rollup of the day: items read / RRU / WRU',
+      (f) => `${n(f.rollup.itemsRead, 0)} / ${n(f.rollup.readUnits, 1)} / ${n(f.rollup.writeUnits, 0)}`,
+    ),
+    row('rollup cost per day', (f) => `$${f.rollup.usd.toFixed(6)}`),
+    row('monitor run: items read', (f) => n(f.monitorItemsRead, 0)),
+    row(
+      'hottest key: WRU/s at bench rate → 10k ev/s',
+      (f) => `${n(f.hotKey.unitsPerSecond, 0)} → ${n(f.hotKey.unitsPerSecondAt10k, 0)}`,
+    ),
+    row('price per million events, all-in', (f) => `$${f.price.total.toFixed(2)}`),
+    row(
+      '  DynamoDB writes / reads',
+      (f) => `$${f.price.dynamoWrites.toFixed(2)} / $${f.price.dynamoReads.toFixed(2)}`,
+    ),
+    row(
+      '  SQS / Lambda requests / Lambda GB-s',
+      (f) =>
+        `$${f.price.sqs.toFixed(2)} / $${f.price.lambdaRequests.toFixed(2)} / $${f.price.lambdaDuration.toFixed(2)}`,
+    ),
+  ];
+};
+
+/** A text table: first column left-aligned, the others right-aligned, a rule under the header. Pure. */
+export const textTable = (header: readonly string[], rows: readonly (readonly string[])[]): string => {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]) =>
+    r
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+};
+
+/** A Markdown table (pipes in cells escaped). Pure. */
+export const markdownTable = (header: readonly string[], rows: readonly (readonly string[])[]): string => {
+  const cell = (s: string) => s.trim().replaceAll('|', '\\|');
+  const line = (r: readonly string[]) => `| ${r.map(cell).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+};
+
+const headerOf = (report: ComparisonReport) => ['figure', ...report.designs.map((d) => d.name)];
+
+const scalingLines = (s: ReadScaling): string[][] => [
+  [
+    'monitor items read',
+    n(s.monitorItems[0], 0),
+    n(s.monitorItems[1], 0),
+    n(s.monitorItems[1] / Math.max(1, s.monitorItems[0]), 2),
+  ],
+  [
+    'rollup items read',
+    n(s.rollupItems[0], 0),
+    n(s.rollupItems[1], 0),
+    n(s.rollupItems[1] / Math.max(1, s.rollupItems[0]), 2),
+  ],
+];
+const scalingHeader = (s: ReadScaling) => [
+  'Taskpulse reads',
+  `${n(s.events[0], 0)} events`,
+  `${n(s.events[1], 0)} events`,
+  'ratio',
+];
+
+/** The report for the terminal. Pure. */
+export const formatText = (report: ComparisonReport): string =>
+  [
+    `Taskpulse comparison bench, ${report.measuredAt}: ${report.events} distinct events (${report.messages} messages) from ${report.tasks} tasks at ${report.eventsPerSecond} events/s`,
+    `command: ${report.command}`,
+    '',
+    textTable(headerOf(report), figureRows(report)),
+    '',
+    ...(report.readScaling === undefined
+      ? []
+      : [textTable(scalingHeader(report.readScaling), scalingLines(report.readScaling)), '']),
+    report.prices,
+    ...report.notes.map((note) => `- ${note}`),
+  ].join('\n');
+
+/** The report as Markdown, for the README and docs/scale.md. Pure. */
+export const formatMarkdown = (report: ComparisonReport): string =>
+  [
+    `\`${report.command}\`, ${report.measuredAt}: ${report.events} distinct events (${report.messages} messages) from ${report.tasks} tasks at ${report.eventsPerSecond} events/s.`,
+    '',
+    markdownTable(headerOf(report), figureRows(report)),
+    '',
+    ...(report.readScaling === undefined
+      ? []
+      : [markdownTable(scalingHeader(report.readScaling), scalingLines(report.readScaling)), '']),
+    report.prices,
+  ].join('\n');
