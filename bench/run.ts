@@ -10,14 +10,16 @@ import { benchSdk } from './sdk';
  * requests, handler time, freshness, rollup and monitor reads, hot keys and the all-in price per
  * million events (bench/compare/). Exits with 1 when any design's stored result differs from the oracle.
  *
- * Usage: npm run bench [-- --events 2000] [--seed 2026] [--timing-events 500] [--json | --markdown]
+ * Usage: npm run bench [-- --events 1000] [--seed 2026] [--timing-events 300]
+ *   [--read-scaling 10000,100000 | off] [--json | --markdown]
  */
 
 const { values } = parseArgs({
   options: {
-    events: { type: 'string', default: '2000' },
+    events: { type: 'string', default: '1000' },
     seed: { type: 'string', default: '2026' },
-    'timing-events': { type: 'string', default: '500' },
+    'timing-events': { type: 'string', default: '300' },
+    'read-scaling': { type: 'string', default: '10000,100000' },
     json: { type: 'boolean', default: false },
     markdown: { type: 'boolean', default: false },
   },
@@ -25,6 +27,14 @@ const { values } = parseArgs({
 const events = Number(values.events);
 const seed = Number(values.seed);
 const timingEvents = Number(values['timing-events']);
+const scaling = values['read-scaling'] === 'off' ? undefined : values['read-scaling'].split(',').map(Number);
+if (
+  scaling !== undefined &&
+  (scaling.length !== 2 || !scaling.every((n) => Number.isInteger(n) && n >= 100))
+) {
+  console.error('--read-scaling takes two event counts (e.g. 10000,100000) or off');
+  process.exit(2);
+}
 if (![events, seed, timingEvents].every(Number.isInteger) || events < 100 || timingEvents < 100) {
   console.error('--events and --timing-events must be integers of at least 100, --seed an integer');
   console.error('e.g. npm run bench -- --events 10000 --timing-events 1000');
@@ -32,16 +42,23 @@ if (![events, seed, timingEvents].every(Number.isInteger) || events < 100 || tim
 }
 
 const main = async (): Promise<number> => {
-  const moto = process.env.AWS_ENDPOINT_URL ? undefined : await startMoto();
-  const endpoint = process.env.AWS_ENDPOINT_URL ?? moto!.endpoint;
+  // One emulator per design, so the three metered passes run side by side on separate processes.
+  const motos = process.env.AWS_ENDPOINT_URL
+    ? []
+    : await Promise.all([startMoto(), startMoto(), startMoto()]);
+  const endpoints = process.env.AWS_ENDPOINT_URL
+    ? [process.env.AWS_ENDPOINT_URL]
+    : motos.map((m) => m.endpoint);
+  const endpoint = endpoints[0]!;
   try {
     const quiet = values.json || values.markdown;
     const report = await runComparison({
-      endpoint,
+      endpoints,
       events,
       seed,
       timingEvents,
-      command: `npm run bench -- --events ${events} --seed ${seed} --timing-events ${timingEvents}`,
+      ...(scaling !== undefined && { readScaling: [scaling[0]!, scaling[1]!] as const }),
+      command: `npm run bench -- --events ${events} --seed ${seed} --timing-events ${timingEvents} --read-scaling ${values['read-scaling']}`,
       log: (line) => console.error(`  … ${line}`),
     });
     if (values.json) console.log(JSON.stringify(report, null, 2));
@@ -57,7 +74,7 @@ const main = async (): Promise<number> => {
       console.error(`FAIL: ${d.name} differs from the oracle in ${d.differences} places`);
     return wrong.length > 0 ? 1 : 0;
   } finally {
-    await moto?.stop();
+    await Promise.all(motos.map((m) => m.stop()));
   }
 };
 

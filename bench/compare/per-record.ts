@@ -85,7 +85,7 @@ export const createPerRecordBaseline = async (options: BaselineOptions): Promise
 
   return {
     ingest: async (event) => {
-      const context = lambdaContext({ name: `${options.prefix}-per-record`, timeoutSeconds: 30 });
+      const context = lambdaContext({ name: `${options.prefix}-per-record`, timeoutSeconds: 900 });
       config.registerLambdaContext(context);
       return processPartialResponse(event, idempotentHandler, processor, {
         context,

@@ -45,7 +45,10 @@ export interface DesignFigures {
   };
   /** One monitor run: items read. */
   readonly monitorItemsRead: number;
+  /** All-in price, Lambda time scaled from moto's latency to DynamoDB's (see the notes). */
   readonly price: PricePerMillion;
+  /** All-in price with Lambda time as measured on moto (an upper bound). */
+  readonly priceAsMeasured: PricePerMillion;
   readonly hotKey: HotKeyFigures;
 }
 

@@ -51,6 +51,7 @@ export const createTaskpulse = async (options: TaskpulseOptions): Promise<Taskpu
     endpoint: options.endpoint,
     nowMs: options.nowMs,
     dimensions: BENCH_DIMENSIONS,
+    deferAggregator: true,
     ...(options.instrument !== undefined && { instrument: options.instrument }),
     wrapAggregate: (handler) => async (event, context) => {
       const ids = eventIdsOf(event.Records);

@@ -54,6 +54,11 @@ interface TortureStackOptions {
    * here); the rollup then gets a client of its own. @default none
    */
   readonly instrument?: (client: DynamoDBClient, role: 'ingest' | 'aggregate' | 'rollup' | 'monitor') => void;
+  /**
+   * Start the aggregator's stream poller at the first `aggregate()` instead of now, so it reads the
+   * stream in full batches as it would at production rates (the comparison bench). @default false
+   */
+  readonly deferAggregator?: boolean;
   /** Wraps the aggregator's stream handler (the comparison bench times its batches). @default none */
   readonly wrapAggregate?: (handler: StreamHandler) => StreamHandler;
 }
@@ -162,7 +167,7 @@ export const createTortureStack = async (options: TortureStackOptions): Promise<
     maxIdlePollMs: 200,
     retryDelayMs: 20,
   });
-  await poller.start();
+  if (options.deferAggregator !== true) await poller.start();
   const monitorConfig = parseMonitorConfig(monitorFn.environment[ENV.monitorConfig]!, ENV.monitorConfig);
   const alertTopicArn = out(OUTPUT.alertTopicArn);
 
@@ -179,7 +184,10 @@ export const createTortureStack = async (options: TortureStackOptions): Promise<
     sqsSource,
     clients: { dynamo: plain, sqs: new SQSClient(aws), sns: new SNSClient(aws) },
     ingest,
-    aggregate: (timeoutMs = 30 * 60_000) => poller.drain(timeoutMs),
+    aggregate: async (timeoutMs = 30 * 60_000) => {
+      await poller.start();
+      await poller.drain(timeoutMs);
+    },
     streamStats: () => poller.stats(),
     rollup: (from, to, nowMs) =>
       runRollup(
