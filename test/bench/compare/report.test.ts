@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { pricePerMillion } from '../../../bench/compare/prices';
+import {
+  type ComparisonReport,
+  type DesignFigures,
+  figureRows,
+  formatMarkdown,
+  markdownTable,
+  textTable,
+} from '../../../bench/compare/report';
+
+const price = pricePerMillion({
+  events: 1_000,
+  writeUnits: 900,
+  readUnits: 100,
+  sqsRequests: 300,
+  lambdaInvocations: 12,
+  lambdaGbSeconds: 1,
+});
+
+const design = (name: string, overrides: Partial<DesignFigures> = {}): DesignFigures => ({
+  name,
+  differences: 0,
+  writeUnitsPerEvent: 0.9,
+  readUnitsPerEvent: 0.1,
+  requestsPerEvent: 1.2,
+  writeUnitsByRole: { ingest: 0.7, aggregate: 0.2 },
+  handlerMsPer100: 812.4,
+  freshness: { p50Seconds: 7.25, p95Seconds: 12, definition: 'sent → visible' },
+  rollup: { readUnits: 10, writeUnits: 20, itemsRead: 181, usd: 0.000014 },
+  monitorItemsRead: 300,
+  price,
+  priceAsMeasured: price,
+  hotKey: { partitionKey: 'AG#x', unitsPerSecond: 12, unitsPerSecondAt10k: 100 },
+  ...overrides,
+});
+
+const report = (designs: DesignFigures[]): ComparisonReport => ({
+  measuredAt: '2026-11-30 16:00 UTC',
+  command: 'npm run bench',
+  events: 1_000,
+  messages: 1_010,
+  tasks: 330,
+  eventsPerSecond: 1_200,
+  prices: 'prices line',
+  designs,
+  readScaling: { events: [10_000, 100_000], monitorItems: [500, 520], rollupItems: [400, 400] },
+  notes: [],
+});
+
+describe('figureRows', () => {
+  it('gives one cell per design on every row, and says loudly when a design is wrong', () => {
+    const rows = figureRows(report([design('Taskpulse'), design('seed pattern', { differences: 3 })]));
+
+    for (const row of rows) expect(row).toHaveLength(3);
+    expect(rows[0]).toEqual(['correct (differences from the oracle)', 'yes (0)', 'NO (3)']);
+    expect(rows.find((r) => r[0] === 'DynamoDB write units per event')).toEqual([
+      'DynamoDB write units per event',
+      '0.90',
+      '0.90',
+    ]);
+    expect(rows.find((r) => r[0]?.startsWith('freshness'))![1]).toBe('7.3 s / 12.0 s');
+  });
+});
+
+describe('textTable', () => {
+  it('left-aligns the first column, right-aligns the others and rules the header', () => {
+    const table = textTable(
+      ['figure', 'A'],
+      [
+        ['units', '1.00'],
+        ['price per million', '$0.50'],
+      ],
+    );
+
+    expect(table.split('\n')).toEqual([
+      `figure${' '.repeat(17)}A`,
+      '-----------------  -----',
+      'units               1.00',
+      'price per million  $0.50',
+    ]);
+  });
+});
+
+describe('markdownTable', () => {
+  it('escapes pipes in cells', () => {
+    expect(markdownTable(['a', 'b'], [['x|y', '1']]).split('\n')).toEqual([
+      '| a | b |',
+      '| --- | --- |',
+      '| x\\|y | 1 |',
+    ]);
+  });
+});
+
+describe('formatMarkdown', () => {
+  it('names the command and date and prints the read scaling ratio', () => {
+    const md = formatMarkdown(report([design('Taskpulse')]));
+
+    expect(md).toContain('`npm run bench`, 2026-11-30 16:00 UTC');
+    expect(md).toContain('| monitor items read | 500 | 520 | 1.04 |');
+    expect(md).toContain('prices line');
+  });
+});
