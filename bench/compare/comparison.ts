@@ -178,6 +178,7 @@ const figuresOf = (
   const rollupRead = m.meter.sum(['rollup'], 'readUnits');
   const rollupWrite = m.meter.sum(['rollup'], 'writeUnits');
   const hot = hottestKey(m.meter.writes);
+  const latencyScale = Math.min(1, DYNAMODB_LATENCY_MS / Math.max(m.motoLatencyMs, 1e-9));
   const usage = {
     events,
     writeUnits,
@@ -202,6 +203,7 @@ const figuresOf = (
       aggregate: m.meter.sum(['aggregate'], 'writeUnits') / events,
     },
     handlerMsPer100: (quantile(m.ingestMs, 0.5) * 100) / batchSize,
+    lambdaMsPer100: (quantile(m.ingestMs, 0.5) * 100 * latencyScale) / batchSize,
     freshness,
     rollup: {
       readUnits: rollupRead,
@@ -212,7 +214,7 @@ const figuresOf = (
     monitorItemsRead: m.meter.itemsRead.monitor,
     price: pricePerMillion({
       ...usage,
-      lambdaGbSeconds: m.lambdaGbSeconds * Math.min(1, DYNAMODB_LATENCY_MS / Math.max(m.motoLatencyMs, 1e-9)),
+      lambdaGbSeconds: m.lambdaGbSeconds * latencyScale,
     }),
     priceAsMeasured: pricePerMillion(usage),
     hotKey: {
@@ -352,6 +354,7 @@ export const runComparison = async (options: ComparisonOptions): Promise<Compari
     messages: stream.length,
     tasks: new Set(events.map((e: TaskEvent) => e.taskId)).size,
     eventsPerSecond: EVENTS_PER_SECOND,
+    ingestBatchSize: settings.ingest.batchSize,
     prices: describePrices(),
     designs,
     ...((await scaling) !== undefined && { readScaling: (await scaling)! }),

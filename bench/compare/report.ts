@@ -35,6 +35,8 @@ export interface DesignFigures {
   readonly writeUnitsByRole: Readonly<Record<string, number>>;
   /** Median handler time of one ingest invocation, scaled to 100 events, ms (measured against moto). */
   readonly handlerMsPer100: number;
+  /** The same, scaled from moto's request latency to DynamoDB's (what the price charges), ms. */
+  readonly lambdaMsPer100: number;
   readonly freshness: Freshness;
   /** Rolling up the bench's day: read units, write units, items read, USD. */
   readonly rollup: {
@@ -66,6 +68,8 @@ export interface ComparisonReport {
   readonly messages: number;
   readonly tasks: number;
   readonly eventsPerSecond: number;
+  /** The ingest mapping's batch size (every design is cut into these batches). */
+  readonly ingestBatchSize: number;
   readonly prices: string;
   readonly designs: readonly DesignFigures[];
   readonly readScaling?: ReadScaling;
@@ -187,4 +191,51 @@ export const formatMarkdown = (report: ComparisonReport): string =>
       ? []
       : [markdownTable(scalingHeader(report.readScaling), scalingLines(report.readScaling)), '']),
     report.prices,
+    '',
+    markdownTable(SCALE_HEADER, scaleRows(report, [1_000, 10_000, 100_000], report.ingestBatchSize)),
   ].join('\n');
+
+/** Seconds in the 30-day month the monthly figures use. */
+const MONTH_SECONDS = 30 * 86_400;
+/** Write units per second one DynamoDB partition takes. */
+const PARTITION_WRITE_UNITS = 1_000;
+
+/**
+ * What each design needs at a sustained rate, from the measured per-event figures (docs/scale.md):
+ * write units per second and the partitions they need, the hottest key, ingest invocations per second
+ * and the concurrency they take (at DynamoDB latency), and the monthly price. Pure.
+ */
+export const scaleRows = (
+  report: ComparisonReport,
+  rates: readonly number[],
+  batchSize: number,
+): string[][] =>
+  rates.flatMap((rate) =>
+    report.designs.map((d) => {
+      const wru = rate * d.writeUnitsPerEvent;
+      const hot = (d.hotKey.unitsPerSecondAt10k * rate) / 10_000;
+      const invocations = rate / batchSize;
+      return [
+        n(rate, 0),
+        d.name,
+        n(wru, 0),
+        n(Math.ceil(wru / PARTITION_WRITE_UNITS), 0),
+        `${n(hot, 0)}${hot > PARTITION_WRITE_UNITS ? ' (over 1,000)' : ''}`,
+        n(invocations, 0),
+        n(Math.ceil((invocations * d.lambdaMsPer100 * (batchSize / 100)) / 1000), 0),
+        `$${n((d.price.total * rate * MONTH_SECONDS) / 1e6, 0)}`,
+      ];
+    }),
+  );
+
+/** Header of `scaleRows`. */
+export const SCALE_HEADER = [
+  'events/s',
+  'design',
+  'WRU/s',
+  'partitions for writes',
+  'hottest key WRU/s',
+  'ingest invocations/s',
+  'ingest concurrency',
+  'price per 30 days',
+] as const;

@@ -6,6 +6,7 @@ import {
   figureRows,
   formatMarkdown,
   markdownTable,
+  scaleRows,
   textTable,
 } from '../../../bench/compare/report';
 
@@ -26,6 +27,7 @@ const design = (name: string, overrides: Partial<DesignFigures> = {}): DesignFig
   requestsPerEvent: 1.2,
   writeUnitsByRole: { ingest: 0.7, aggregate: 0.2 },
   handlerMsPer100: 812.4,
+  lambdaMsPer100: 200,
   freshness: { p50Seconds: 7.25, p95Seconds: 12, definition: 'sent → visible' },
   rollup: { readUnits: 10, writeUnits: 20, itemsRead: 181, usd: 0.000014 },
   monitorItemsRead: 300,
@@ -42,6 +44,7 @@ const report = (designs: DesignFigures[]): ComparisonReport => ({
   messages: 1_010,
   tasks: 330,
   eventsPerSecond: 1_200,
+  ingestBatchSize: 100,
   prices: 'prices line',
   designs,
   readScaling: { events: [10_000, 100_000], monitorItems: [500, 520], rollupItems: [400, 400] },
@@ -60,6 +63,36 @@ describe('figureRows', () => {
       '0.90',
     ]);
     expect(rows.find((r) => r[0]?.startsWith('freshness'))![1]).toBe('7.3 s / 12.0 s');
+  });
+});
+
+describe('scaleRows', () => {
+  it('derives rates, partitions, hot keys, concurrency and monthly price from the per-event figures', () => {
+    const [row] = scaleRows(report([design('Taskpulse')]), [10_000], 100);
+
+    // 0.9 WRU/event × 10,000/s; 100 invocations/s × 0.2 s; $price per million × 25.92 billion a month.
+    expect(row).toEqual([
+      '10,000',
+      'Taskpulse',
+      '9,000',
+      '9',
+      '100',
+      '100',
+      '20',
+      `$${Math.round(price.total * 25_920).toLocaleString('en-US')}`,
+    ]);
+  });
+
+  it('flags a key over the 1,000 write units a partition takes', () => {
+    const [row] = scaleRows(
+      report([
+        design('seed', { hotKey: { partitionKey: 'LOG#d', unitsPerSecond: 1, unitsPerSecondAt10k: 2_000 } }),
+      ]),
+      [10_000],
+      100,
+    );
+
+    expect(row![4]).toBe('2,000 (over 1,000)');
   });
 });
 
