@@ -1,9 +1,10 @@
-import { CreateTableCommand, type DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { TaskEvent } from '../../lambdas/shared/contract/event';
 import { isConditionalCheckFailed } from '../../lambdas/shared/errors';
-import { countEvent, type DailyStats, emptyStats, statsTargetOf } from './stats';
+import type { BaselineOptions, Role } from './design';
+import { countEvent, type DailyStats, emptyStats, statsMapKey, statsTargetOf } from './stats';
 
 /**
  * What both baselines share: tables the bench creates on moto (on demand, like the stack's), the
@@ -86,3 +87,30 @@ export const historyOf = (rows: readonly Record<string, unknown>[]): Map<string,
 
 /** The history row of an event: the event as sent, under the given key. */
 export const historyRow = (key: { pk: string; sk: string }, event: TaskEvent) => ({ ...key, ...event });
+
+/** A baseline's clients: one per role (instrumented by the bench) and a plain one for set-up and read-back. */
+export const baselineClients = (options: BaselineOptions) => {
+  const aws = {
+    endpoint: options.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  };
+  return {
+    client: (role: Role) => {
+      const c = new DynamoDBClient(aws);
+      options.instrument?.(c, role);
+      return c;
+    },
+    plain: new DynamoDBClient(aws),
+  };
+};
+
+/** Read a baseline's table back: history rows (partition keys with `historyPrefix`) and stats items. */
+export const readBackTable = async (plain: DynamoDBClient, table: string, historyPrefix: string) => {
+  const rows = await scanTable(plain, table);
+  const stats = new Map<string, DailyStats>();
+  for (const row of rows)
+    if (String(row.pk).startsWith('STATS#'))
+      stats.set(statsMapKey(String(row.day), String(row.taskType)), row.stats as DailyStats);
+  return { history: historyOf(rows.filter((r) => String(r.pk).startsWith(historyPrefix))), stats };
+};

@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { BatchGetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
@@ -9,7 +9,14 @@ import { documentClient } from '../../lambdas/shared/aws/clients';
 import { parseTaskEvent } from '../../lambdas/shared/contract/event';
 import { dayOf } from '../../lambdas/shared/names/keys';
 import { lambdaContext } from '../../local/lambda-context';
-import { createTable, historyOf, historyRow, scanTable, statsItemKey, upsertStats } from './baseline-store';
+import {
+  baselineClients,
+  createTable,
+  historyRow,
+  readBackTable,
+  statsItemKey,
+  upsertStats,
+} from './baseline-store';
 import type { Baseline, BaselineOptions } from './design';
 import { type DailyStats, statsMapKey } from './stats';
 
@@ -26,17 +33,7 @@ import { type DailyStats, statsMapKey } from './stats';
  * no hourly window, so the check is coarser than Taskpulse's).
  */
 export const createPerRecordBaseline = async (options: BaselineOptions): Promise<Baseline> => {
-  const aws = {
-    endpoint: options.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'b', secretAccessKey: 'b' },
-  };
-  const client = (role: Parameters<NonNullable<BaselineOptions['instrument']>>[1]) => {
-    const c = new DynamoDBClient(aws);
-    options.instrument?.(c, role);
-    return c;
-  };
-  const plain = new DynamoDBClient(aws);
+  const { client, plain } = baselineClients(options);
   const recordsTable = `${options.prefix}-records`;
   const idempotencyTable = `${options.prefix}-idempotency`;
   await createTable(plain, recordsTable, true);
@@ -96,13 +93,6 @@ export const createPerRecordBaseline = async (options: BaselineOptions): Promise
     monitor: async (nowMs) => {
       await readStats(monitorClient, dayOf(new Date(nowMs).toISOString()));
     },
-    readBack: async () => {
-      const rows = await scanTable(plain, recordsTable);
-      const stats = new Map<string, DailyStats>();
-      for (const row of rows)
-        if (String(row.pk).startsWith('STATS#'))
-          stats.set(statsMapKey(String(row.day), String(row.taskType)), row.stats as DailyStats);
-      return { history: historyOf(rows.filter((r) => String(r.pk).startsWith('TASK#'))), stats };
-    },
+    readBack: () => readBackTable(plain, recordsTable, 'TASK#'),
   };
 };

@@ -144,25 +144,28 @@ export const markdownTable = (header: readonly string[], rows: readonly (readonl
 
 const headerOf = (report: ComparisonReport) => ['figure', ...report.designs.map((d) => d.name)];
 
-const scalingLines = (s: ReadScaling): string[][] => [
-  [
-    'monitor items read',
-    n(s.monitorItems[0], 0),
-    n(s.monitorItems[1], 0),
-    n(s.monitorItems[1] / Math.max(1, s.monitorItems[0]), 2),
-  ],
-  [
-    'rollup items read',
-    n(s.rollupItems[0], 0),
-    n(s.rollupItems[1], 0),
-    n(s.rollupItems[1] / Math.max(1, s.rollupItems[0]), 2),
-  ],
-];
+const scalingLines = (s: ReadScaling): string[][] =>
+  (
+    [
+      ['monitor items read', s.monitorItems],
+      ['rollup items read', s.rollupItems],
+    ] as const
+  ).map(([label, [a, b]]) => [label, n(a, 0), n(b, 0), n(b / Math.max(1, a), 2)]);
 const scalingHeader = (s: ReadScaling) => [
   'Taskpulse reads',
   `${n(s.events[0], 0)} events`,
   `${n(s.events[1], 0)} events`,
   'ratio',
+];
+
+/** The figure table and the read scaling table, in one table format. */
+const tablesOf = (report: ComparisonReport, table: typeof textTable): string[] => [
+  table(headerOf(report), figureRows(report)),
+  '',
+  ...(report.readScaling === undefined
+    ? []
+    : [table(scalingHeader(report.readScaling), scalingLines(report.readScaling)), '']),
+  report.prices,
 ];
 
 /** The report for the terminal. Pure. */
@@ -171,12 +174,7 @@ export const formatText = (report: ComparisonReport): string =>
     `Taskpulse comparison bench, ${report.measuredAt}: ${report.events} distinct events (${report.messages} messages) from ${report.tasks} tasks at ${report.eventsPerSecond} events/s`,
     `command: ${report.command}`,
     '',
-    textTable(headerOf(report), figureRows(report)),
-    '',
-    ...(report.readScaling === undefined
-      ? []
-      : [textTable(scalingHeader(report.readScaling), scalingLines(report.readScaling)), '']),
-    report.prices,
+    ...tablesOf(report, textTable),
     ...report.notes.map((note) => `- ${note}`),
   ].join('\n');
 
@@ -185,12 +183,7 @@ export const formatMarkdown = (report: ComparisonReport): string =>
   [
     `\`${report.command}\`, ${report.measuredAt}: ${report.events} distinct events (${report.messages} messages) from ${report.tasks} tasks at ${report.eventsPerSecond} events/s.`,
     '',
-    markdownTable(headerOf(report), figureRows(report)),
-    '',
-    ...(report.readScaling === undefined
-      ? []
-      : [markdownTable(scalingHeader(report.readScaling), scalingLines(report.readScaling)), '']),
-    report.prices,
+    ...tablesOf(report, markdownTable),
     '',
     markdownTable(SCALE_HEADER, scaleRows(report, [1_000, 10_000, 100_000], report.ingestBatchSize)),
   ].join('\n');

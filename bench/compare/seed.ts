@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { documentClient } from '../../lambdas/shared/aws/clients';
@@ -6,7 +5,7 @@ import { parseTaskEvent, type TaskEvent } from '../../lambdas/shared/contract/ev
 import { isConditionalCheckFailed } from '../../lambdas/shared/errors';
 import { dayOf } from '../../lambdas/shared/names/keys';
 import { queryAll } from '../../lambdas/shared/store/query-all';
-import { createTable, historyOf, historyRow, scanTable, upsertStats } from './baseline-store';
+import { baselineClients, createTable, historyRow, readBackTable, upsertStats } from './baseline-store';
 import type { Baseline, BaselineOptions } from './design';
 import { countEvent, type DailyStats, emptyStats, statsMapKey } from './stats';
 
@@ -19,17 +18,7 @@ import { countEvent, type DailyStats, emptyStats, statsMapKey } from './stats';
  * row and the stats upsert would lose the count (the bench injects no faults, so it is correct here).
  */
 export const createSeedBaseline = async (options: BaselineOptions): Promise<Baseline> => {
-  const aws = {
-    endpoint: options.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'b', secretAccessKey: 'b' },
-  };
-  const client = (role: Parameters<NonNullable<BaselineOptions['instrument']>>[1]) => {
-    const c = new DynamoDBClient(aws);
-    options.instrument?.(c, role);
-    return c;
-  };
-  const plain = new DynamoDBClient(aws);
+  const { client, plain } = baselineClients(options);
   const table = `${options.prefix}-seed`;
   await createTable(plain, table, true);
   const doc = documentClient(client('ingest'));
@@ -99,13 +88,6 @@ export const createSeedBaseline = async (options: BaselineOptions): Promise<Base
         },
       });
     },
-    readBack: async () => {
-      const rows = await scanTable(plain, table);
-      const stats = new Map<string, DailyStats>();
-      for (const row of rows)
-        if (String(row.pk).startsWith('STATS#'))
-          stats.set(statsMapKey(String(row.day), String(row.taskType)), row.stats as DailyStats);
-      return { history: historyOf(rows.filter((r) => String(r.pk).startsWith('LOG#'))), stats };
-    },
+    readBack: () => readBackTable(plain, table, 'LOG#'),
   };
 };
