@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startMoto } from '../local/moto';
 import { runComparison } from './compare/comparison';
-import { formatMarkdown, formatText } from './compare/report';
+import { type ComparisonReport, formatMarkdown, formatText } from './compare/report';
 import { benchSdk } from './sdk';
 
 /**
@@ -12,6 +13,7 @@ import { benchSdk } from './sdk';
  *
  * Usage: npm run bench [-- --events 1000] [--seed 2026] [--timing-events 300]
  *   [--read-scaling 10000,100000 | off] [--json | --markdown]
+ *        npm run bench -- --render saved.json [--markdown]   (print a report saved with --json)
  */
 
 const { values } = parseArgs({
@@ -22,8 +24,15 @@ const { values } = parseArgs({
     'read-scaling': { type: 'string', default: '10000,100000' },
     json: { type: 'boolean', default: false },
     markdown: { type: 'boolean', default: false },
+    render: { type: 'string' },
   },
 });
+if (values.render !== undefined) {
+  // Print a report saved with --json again (e.g. --markdown for the README), without running.
+  const saved = JSON.parse(readFileSync(values.render, 'utf8')) as ComparisonReport;
+  console.log(values.markdown ? formatMarkdown(saved) : formatText(saved));
+  process.exit(0);
+}
 const events = Number(values.events);
 const seed = Number(values.seed);
 const timingEvents = Number(values['timing-events']);
