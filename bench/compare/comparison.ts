@@ -13,7 +13,7 @@ import { createSeedBaseline } from './seed';
 import type { PipelineSettings } from './settings';
 import type { DailyStats } from './stats';
 import { createTaskpulse } from './taskpulse';
-import { batchCloseTimes, hottestKey, quantile, sampleAt, tumblingWindowEnd } from './timeline';
+import { batchCloseTimes, hottestKey, quantile, tumblingWindowEnd } from './timeline';
 
 /**
  * One comparison run: the same stream, cut into the same SQS batches (the ingest mapping's batch size
@@ -146,8 +146,15 @@ const sqsRequestsOf = (stream: readonly SentEvent[], batches: Batches): number =
   Math.ceil(stream.length / SQS_MESSAGES_PER_REQUEST) +
   2 * batches.members.reduce((s, m) => s + Math.ceil(m.length / SQS_MESSAGES_PER_REQUEST), 0);
 
-const mean = (values: readonly number[]) =>
-  values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+/**
+ * Median handler time per message over a pass's invocations, ms: robust to the first invocation's
+ * warm-up and to the machine's load spikes, and applied to every modelled batch by its size.
+ */
+const perMessage = (ms: readonly number[], batches: readonly (readonly number[])[]): number =>
+  quantile(
+    ms.map((t, b) => t / Math.max(1, batches[b]!.length)),
+    0.5,
+  );
 
 /** What every design's figures are built from. */
 interface Measured {
@@ -155,7 +162,8 @@ interface Measured {
   readonly differences: number;
   readonly examples: readonly string[];
   readonly meter: DesignMeter;
-  readonly ingestMs: readonly number[];
+  /** Median ingest handler time per message of the timing pass, ms. */
+  readonly ingestMsPerMessage: number;
   readonly freshnessSeconds: readonly number[];
   readonly freshnessDefinition: string;
   readonly lambdaInvocations: number;
@@ -170,7 +178,6 @@ const figuresOf = (
   stream: readonly SentEvent[],
   batches: Batches,
   events: number,
-  batchSize: number,
 ): DesignFigures => {
   const ingestRoles: Role[] = ['ingest', 'aggregate'];
   const writeUnits = m.meter.sum(ingestRoles, 'writeUnits');
@@ -202,8 +209,8 @@ const figuresOf = (
       ingest: m.meter.sum(['ingest'], 'writeUnits') / events,
       aggregate: m.meter.sum(['aggregate'], 'writeUnits') / events,
     },
-    handlerMsPer100: (quantile(m.ingestMs, 0.5) * 100) / batchSize,
-    lambdaMsPer100: (quantile(m.ingestMs, 0.5) * 100 * latencyScale) / batchSize,
+    handlerMsPer100: m.ingestMsPerMessage * 100,
+    lambdaMsPer100: m.ingestMsPerMessage * 100 * latencyScale,
     freshness,
     rollup: {
       readUnits: rollupRead,
@@ -227,8 +234,10 @@ const figuresOf = (
 
 /** What a timing pass gives a design's metered pass. */
 interface Timing {
-  readonly ingestMs: number[];
-  readonly aggregateMs: number[];
+  /** Median over the timing pass's invocations of handler time per message, ms. */
+  readonly ingestMsPerMessage: number;
+  /** Median over the aggregator's invocations of handler time per stream record, ms. */
+  readonly aggregateMsPerRecord: number;
   readonly motoLatencyMs: number;
 }
 
@@ -285,7 +294,7 @@ export const runComparison = async (options: ComparisonOptions): Promise<Compari
     endpoint: endpoint!,
     nowMs,
     instrument: tpLatency.instrument,
-    onAggregateBatch: (_ids, ms) => tpAggregateMs.push(ms),
+    onAggregateBatch: (ids, ms) => tpAggregateMs.push(ms / Math.max(1, ids.length)),
   });
   const settings = timed.settings;
   const batches = batchesOf(stream, settings);
@@ -294,7 +303,11 @@ export const runComparison = async (options: ComparisonOptions): Promise<Compari
   try {
     const { ms } = await deliver(timed.ingest, stream, timingBatches);
     await timed.drain();
-    tpTiming = { ingestMs: ms, aggregateMs: tpAggregateMs, motoLatencyMs: tpLatency.meanMs() };
+    tpTiming = {
+      ingestMsPerMessage: perMessage(ms, timingBatches),
+      aggregateMsPerRecord: quantile(tpAggregateMs, 0.5),
+      motoLatencyMs: tpLatency.meanMs(),
+    };
   } finally {
     await timed.close();
   }
@@ -309,7 +322,11 @@ export const runComparison = async (options: ComparisonOptions): Promise<Compari
       instrument: latency.instrument,
     });
     const { ms } = await deliver(design.ingest, stream, timingBatches);
-    baselineTimings.push({ ingestMs: ms, aggregateMs: [], motoLatencyMs: latency.meanMs() });
+    baselineTimings.push({
+      ingestMsPerMessage: perMessage(ms, timingBatches),
+      aggregateMsPerRecord: 0,
+      motoLatencyMs: latency.meanMs(),
+    });
   }
 
   // Metered passes, each design on its own emulator, side by side.
@@ -344,9 +361,7 @@ export const runComparison = async (options: ComparisonOptions): Promise<Compari
     ),
   ]);
 
-  const designs = measured.map((m) =>
-    figuresOf(m, stream, batches, events.length, settings.ingest.batchSize),
-  );
+  const designs = measured.map((m) => figuresOf(m, stream, batches, events.length));
   return {
     measuredAt: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     command: options.command,
@@ -364,7 +379,7 @@ export const runComparison = async (options: ComparisonOptions): Promise<Compari
         .map((m) => `${m.name} differs from the oracle: ${m.examples.join('; ')}`),
       ...measured.map((m) => `freshness of ${m.name}: ${m.freshnessDefinition}`),
       'Units, requests and items read are counted per DynamoDB call with the billing rules of bench/cost-meter.ts (moto reports no consumed capacity). Ingest and aggregation count toward per-event figures; rollup and monitor are shown apart.',
-      `Handler times are measured in-process against moto_server, in a pass without meters over the first ${timingCount} messages (mean moto latency per DynamoDB request: ${measured.map((m) => `${m.name} ${m.motoLatencyMs.toFixed(1)} ms`).join(', ')}). The all-in price scales Lambda time by ${DYNAMODB_LATENCY_MS} ms / moto latency (the handlers wait on DynamoDB); the row "as measured" keeps moto's times (an upper bound).`,
+      `Handler times are measured in-process against moto_server, in a pass without meters over the first ${timingCount} messages, as the median time per message of its invocations times each modelled batch's size (mean moto latency per DynamoDB request: ${measured.map((m) => `${m.name} ${m.motoLatencyMs.toFixed(1)} ms`).join(', ')}). The all-in price scales Lambda time by ${DYNAMODB_LATENCY_MS} ms / moto latency (the handlers wait on DynamoDB); the row "as measured" keeps moto's times (an upper bound).`,
       'SQS requests are modelled: producer SendMessageBatch, mapping ReceiveMessage and DeleteMessageBatch, 10 messages per request. Lambda invocations: one per modelled batch.',
       'Hottest key: write units of one partition key within one second of the model clock (batch close times), scaled linearly from the bench rate to 10,000 events/s.',
     ],
@@ -389,10 +404,10 @@ const meterTaskpulse = async (
   log: (line: string) => void,
 ): Promise<Measured> => {
   const { stream, events, days, nowMs, firsts, batches, settings, timing } = input;
-  const ingestP50 = quantile(timing.ingestMs, 0.5);
+  const handlerMs = (i: number) => timing.ingestMsPerMessage * batches.members[batches.batchOf[i]!]!.length;
   const storedAt = new Map<string, number>();
   stream.forEach((s, i) => {
-    if (!storedAt.has(s.event.eventId)) storedAt.set(s.event.eventId, batches.closeMs[i]! + ingestP50);
+    if (!storedAt.has(s.event.eventId)) storedAt.set(s.event.eventId, batches.closeMs[i]! + handlerMs(i));
   });
   let ingestClock = 0;
   let aggregateClock = 0;
@@ -423,7 +438,7 @@ const meterTaskpulse = async (
     // aggregator handler (measured). One stream record per event (an upper bound on records).
     const stored = firsts.map((i) => ({
       i,
-      atMs: batches.closeMs[i]! + sampleAt(timing.ingestMs, batches.batchOf[i]!),
+      atMs: batches.closeMs[i]! + handlerMs(i),
     }));
     stored.sort((a, b) => a.atMs - b.atMs);
     const agg = batchCloseTimes(
@@ -432,10 +447,12 @@ const meterTaskpulse = async (
       settings.aggregate.batchingWindowSeconds * 1000,
     );
     const tumblingMs = settings.aggregate.tumblingWindowSeconds * 1000;
+    const aggregateRecords = new Map<number, number>();
+    for (const b of agg.batchOf) aggregateRecords.set(b, (aggregateRecords.get(b) ?? 0) + 1);
     const freshness = stored.map((s, k) => {
       const visible =
         Math.max(agg.closeMs[k]!, tumblingWindowEnd(s.atMs, tumblingMs)) +
-        sampleAt(timing.aggregateMs, agg.batchOf[k]!);
+        timing.aggregateMsPerRecord * aggregateRecords.get(agg.batchOf[k]!)!;
       return (visible - stream[s.i]!.sentAtMs) / 1000;
     });
     const ingestInvocations = batches.members.length;
@@ -444,7 +461,7 @@ const meterTaskpulse = async (
       differences: check.differences,
       examples: check.examples,
       meter,
-      ingestMs: timing.ingestMs,
+      ingestMsPerMessage: timing.ingestMsPerMessage,
       freshnessSeconds: freshness,
       freshnessDefinition:
         `sent → aggregate item written: SQS batch (size ${settings.ingest.batchSize}, window ${settings.ingest.batchingWindowSeconds} s, configured; ` +
@@ -452,8 +469,16 @@ const meterTaskpulse = async (
         `${tumblingMs > 0 ? `, tumbling window ${settings.aggregate.tumblingWindowSeconds} s` : ''}, configured) + aggregator handler (measured)`,
       lambdaInvocations: ingestInvocations + agg.batches,
       lambdaGbSeconds:
-        gbSeconds(ingestInvocations, mean(timing.ingestMs), settings.ingest.memoryMb) +
-        gbSeconds(agg.batches, mean(timing.aggregateMs), settings.aggregate.memoryMb),
+        gbSeconds(
+          ingestInvocations,
+          (timing.ingestMsPerMessage * stream.length) / ingestInvocations,
+          settings.ingest.memoryMb,
+        ) +
+        gbSeconds(
+          agg.batches,
+          (timing.aggregateMsPerRecord * stored.length) / agg.batches,
+          settings.aggregate.memoryMb,
+        ),
       motoLatencyMs: timing.motoLatencyMs,
     };
   } finally {
@@ -486,17 +511,24 @@ const meterBaseline = async (
     differences: check.differences,
     examples: check.examples,
     meter,
-    ingestMs: timing.ingestMs,
+    ingestMsPerMessage: timing.ingestMsPerMessage,
     // Visible when the invocation that counted it returns (an upper bound: the stats write of a
     // record lands before the end of its invocation).
     freshnessSeconds: firsts.map(
       (i) =>
-        (batches.closeMs[i]! + sampleAt(timing.ingestMs, batches.batchOf[i]!) - stream[i]!.sentAtMs) / 1000,
+        (batches.closeMs[i]! +
+          timing.ingestMsPerMessage * batches.members[batches.batchOf[i]!]!.length -
+          stream[i]!.sentAtMs) /
+        1000,
     ),
     freshnessDefinition:
       'sent → stats item written: SQS batch (same mapping settings, modelled on the send times) + handler time (measured; the end of the invocation, an upper bound)',
     lambdaInvocations: batches.members.length,
-    lambdaGbSeconds: gbSeconds(batches.members.length, mean(timing.ingestMs), settings.ingest.memoryMb),
+    lambdaGbSeconds: gbSeconds(
+      batches.members.length,
+      (timing.ingestMsPerMessage * stream.length) / batches.members.length,
+      settings.ingest.memoryMb,
+    ),
     motoLatencyMs: timing.motoLatencyMs,
   };
 };

@@ -45,10 +45,6 @@ export const batchCloseTimes = (
 export const tumblingWindowEnd = (atMs: number, windowMs: number): number =>
   windowMs <= 0 ? atMs : Math.floor(atMs / windowMs) * windowMs + windowMs;
 
-/** A value of a measured sample for the n-th use (round robin, so every sample is used alike). Pure. */
-export const sampleAt = (samples: readonly number[], n: number): number =>
-  samples.length === 0 ? 0 : samples[n % samples.length]!;
-
 /** Write units per partition key per second: the busiest key and second of a set of writes. */
 export interface HotKey {
   readonly partitionKey: string;

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  batchCloseTimes,
-  hottestKey,
-  quantile,
-  sampleAt,
-  tumblingWindowEnd,
-} from '../../../bench/compare/timeline';
+import { batchCloseTimes, hottestKey, quantile, tumblingWindowEnd } from '../../../bench/compare/timeline';
 
 describe('batchCloseTimes', () => {
   it('closes a batch when it is full, at its last arrival', () => {
@@ -32,15 +26,11 @@ describe('tumblingWindowEnd', () => {
   });
 });
 
-describe('quantile and sampleAt', () => {
+describe('quantile', () => {
   it('takes the nearest rank and 0 for nothing', () => {
     expect(quantile([5, 1, 4, 2, 3], 0.5)).toBe(3);
     expect(quantile([5, 1, 4, 2, 3], 0.95)).toBe(5);
     expect(quantile([], 0.5)).toBe(0);
-  });
-
-  it('uses samples round robin', () => {
-    expect([0, 1, 2, 3].map((n) => sampleAt([10, 20, 30], n))).toEqual([10, 20, 30, 10]);
   });
 });
 
