@@ -162,6 +162,8 @@ const scalingHeader = (s: ReadScaling) => [
 const tablesOf = (report: ComparisonReport, table: typeof textTable): string[] => [
   table(headerOf(report), figureRows(report)),
   '',
+  table(TARGET_HEADER, targetRows(report)),
+  '',
   ...(report.readScaling === undefined
     ? []
     : [table(scalingHeader(report.readScaling), scalingLines(report.readScaling)), '']),
@@ -232,3 +234,47 @@ export const SCALE_HEADER = [
   'ingest concurrency',
   'price per 30 days',
 ] as const;
+
+/** How far a read count may grow from 10k to 100k stored events and still count as "≈ 1". */
+const READ_RATIO_LIMIT = 1.25;
+
+/**
+ * Issue 11's targets for Taskpulse beside what the report measured: target, measured, met. Rows whose
+ * inputs the report lacks (no per-record design, no read scaling) are left out. Pure.
+ */
+export const targetRows = (report: ComparisonReport): string[][] => {
+  const tp = report.designs.find((d) => d.name === 'Taskpulse');
+  if (tp === undefined) return [];
+  const perRecord = report.designs.find((d) => d.name.startsWith('per-record'));
+  const met = (ok: boolean) => (ok ? 'yes' : 'NO');
+  const rows = [
+    ['≤ 1.0 write unit per event', n(tp.writeUnitsPerEvent, 2), met(tp.writeUnitsPerEvent <= 1)],
+    ['≤ $0.80 per million events, all-in', `$${tp.price.total.toFixed(2)}`, met(tp.price.total <= 0.8)],
+    ['freshness p95 ≤ 60 s', `${n(tp.freshness.p95Seconds, 1)} s`, met(tp.freshness.p95Seconds <= 60)],
+    [
+      'no key over 1,000 WRU/s at 10,000 events/s',
+      n(tp.hotKey.unitsPerSecondAt10k, 0),
+      met(tp.hotKey.unitsPerSecondAt10k <= 1_000),
+    ],
+  ];
+  if (perRecord !== undefined) {
+    const ratio = perRecord.writeUnitsPerEvent / Math.max(tp.writeUnitsPerEvent, 1e-9);
+    rows.splice(1, 0, ['≥ 3× fewer write units than per-record', `${n(ratio, 1)}×`, met(ratio >= 3)]);
+  }
+  const r = report.readScaling;
+  if (r !== undefined) {
+    const worst = Math.max(
+      r.monitorItems[1] / Math.max(1, r.monitorItems[0]),
+      r.rollupItems[1] / Math.max(1, r.rollupItems[0]),
+    );
+    rows.push([
+      'monitor and rollup items read, 100k / 10k stored events ≈ 1',
+      n(worst, 2),
+      met(worst <= READ_RATIO_LIMIT),
+    ]);
+  }
+  return rows;
+};
+
+/** Header of `targetRows`. */
+export const TARGET_HEADER = ['Taskpulse target (issue 11)', 'measured', 'met'] as const;

@@ -7,6 +7,7 @@ import {
   formatMarkdown,
   markdownTable,
   scaleRows,
+  targetRows,
   textTable,
 } from '../../../bench/compare/report';
 
@@ -93,6 +94,28 @@ describe('scaleRows', () => {
     );
 
     expect(row![4]).toBe('2,000 (over 1,000)');
+  });
+});
+
+describe('targetRows', () => {
+  it('checks Taskpulse against the issue targets, the write ratio against the per-record design', () => {
+    const rows = targetRows(
+      report([design('Taskpulse'), design('per-record (Powertools)', { writeUnitsPerEvent: 3.6 })]),
+    );
+
+    expect(rows).toContainEqual(['≤ 1.0 write unit per event', '0.90', 'yes']);
+    expect(rows).toContainEqual(['≥ 3× fewer write units than per-record', '4.0×', 'yes']);
+    expect(rows).toContainEqual([
+      'monitor and rollup items read, 100k / 10k stored events ≈ 1',
+      '1.04',
+      'yes',
+    ]);
+  });
+
+  it('says NO where a target is missed', () => {
+    const rows = targetRows(report([design('Taskpulse', { writeUnitsPerEvent: 1.8 })]));
+
+    expect(rows[0]).toEqual(['≤ 1.0 write unit per event', '1.80', 'NO']);
   });
 });
 
