@@ -118,7 +118,18 @@ const isConditionFailure = (error: unknown): boolean => {
 /** Index key pairs per table name, for `indexWrites`. */
 type IndexLayout = Record<string, readonly (readonly [string, string])[]>;
 
-const keyOfItem = (item: Key): Key => ({ pk: item.pk!, sk: item.sk! });
+/** One metered item write, as `attachCostMeter` reports it to its `onWrite` hook. */
+export interface MeteredWrite {
+  readonly table: string;
+  /** The item's partition key value (`pk`). */
+  readonly partitionKey: string;
+  /** Table plus index write units of this item write (doubled in a transaction). */
+  readonly units: number;
+}
+
+/** The item's key: `pk`, and `sk` when the table has one (a table keyed by `pk` alone has none). */
+const keyOfItem = (item: Key): Key =>
+  item.sk === undefined ? { pk: item.pk! } : { pk: item.pk!, sk: item.sk };
 
 /**
  * Attach a meter to a DynamoDB client. Every write is bracketed by consistent reads of the item
@@ -129,9 +140,16 @@ export const attachCostMeter = (
   client: DynamoDBClient,
   reader: DynamoDBClient,
   layout: IndexLayout,
+  /** Called after every metered item write (refused writes included, as billed; the comparison bench counts units per key and second). */
+  onWrite?: (write: MeteredWrite) => void,
 ): CostTotals => {
   const totals = emptyTotals();
-  const charge = (table: string, transaction: boolean, units: number, byIndex: Record<string, number>) => {
+  const charge = (
+    { table, key }: { table: string; key: Key },
+    transaction: boolean,
+    units: number,
+    byIndex: Record<string, number>,
+  ) => {
     if (transaction) totals.transactionWriteUnits += 2 * units;
     else totals.tableWriteUnits += units;
     let index = 0;
@@ -142,6 +160,7 @@ export const attachCostMeter = (
     totals.indexWriteUnits += index;
     totals.writeUnitsByTable[table] =
       (totals.writeUnitsByTable[table] ?? 0) + (transaction ? 2 : 1) * units + index;
+    onWrite?.({ table, partitionKey: String(key.pk?.S ?? ''), units: (transaction ? 2 : 1) * units + index });
   };
   const read = async (table: string, key: Key) =>
     (await reader.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
@@ -184,7 +203,7 @@ export const attachCostMeter = (
           // Refused writes change nothing (no index write) but are billed by the existing item.
           totals.failedConditionWrites += 1;
           for (const [i, { op, transaction }] of ops.entries())
-            charge(op.table, transaction, writeUnits(itemSize(before[i]), 0), {});
+            charge(op, transaction, writeUnits(itemSize(before[i]), 0), {});
         }
         throw error;
       }
@@ -204,7 +223,7 @@ export const attachCostMeter = (
       const after = await Promise.all(ops.map(({ op }) => read(op.table, op.key)));
       for (const [i, { op, transaction }] of ops.entries())
         charge(
-          op.table,
+          op,
           transaction,
           writeUnits(itemSize(before[i]), itemSize(after[i])),
           indexWrites(before[i], after[i], layout[op.table] ?? []),

@@ -23,8 +23,8 @@ import { DynamoRollupStore } from '../../lambdas/shared/store/rollup-store';
 import { DynamoRunLookup } from '../../lambdas/shared/store/run-lookup';
 import { deployLocalStack } from '../../local/deploy';
 import type { LocalStack, SqsEventSource } from '../../local/stack-types';
-import { DynamoStreamPoller, type StreamPollerStats } from '../../local/stream-poller';
-import { synthTemplate } from '../../local/template';
+import { DynamoStreamPoller, type StreamHandler, type StreamPollerStats } from '../../local/stream-poller';
+import { type CfnTemplate, synthTemplate } from '../../local/template';
 import type { FaultInjector, FaultPlacement } from '../../test/support/faults';
 
 /**
@@ -49,10 +49,24 @@ interface TortureStackOptions {
   readonly monitorFaults?: FaultInjector;
   /** Where the injectors sit relative to the SDK's retries. @default 'caller' */
   readonly placement?: FaultPlacement;
+  /**
+   * Called with each role's DynamoDB client before use (the comparison bench attaches its cost meter
+   * here); the rollup then gets a client of its own. @default none
+   */
+  readonly instrument?: (client: DynamoDBClient, role: 'ingest' | 'aggregate' | 'rollup' | 'monitor') => void;
+  /**
+   * Start the aggregator's stream poller at the first `aggregate()` instead of now, so it reads the
+   * stream in full batches as it would at production rates (the comparison bench). @default false
+   */
+  readonly deferAggregator?: boolean;
+  /** Wraps the aggregator's stream handler (the comparison bench times its batches). @default none */
+  readonly wrapAggregate?: (handler: StreamHandler) => StreamHandler;
 }
 
 export interface TortureStack {
   readonly stack: LocalStack;
+  /** The synthesized template the stack was created from (event source settings the emulator drops). */
+  readonly template: CfnTemplate;
   readonly historyTable: string;
   readonly stateTable: string;
   readonly eventsQueueUrl: string;
@@ -120,16 +134,30 @@ export const createTortureStack = async (options: TortureStackOptions): Promise<
   if (redrivePolicy === undefined || sqsSource === undefined || streamSource === undefined || !monitorFn)
     throw new Error('the template lacks the events queue redrive policy, a mapping or the monitor');
 
-  const dynamo = (faults?: FaultInjector) => {
+  const dynamo = (
+    role: Parameters<NonNullable<TortureStackOptions['instrument']>>[1],
+    faults?: FaultInjector,
+  ) => {
     const client = new DynamoDBClient(aws);
+    options.instrument?.(client, role);
     return faults === undefined ? client : faults.attach(client, options.placement);
   };
   const plain = new DynamoDBClient(aws);
-  const ingestDoc = documentClient(dynamo(options.ingestFaults));
-  const monitorDoc = documentClient(dynamo(options.monitorFaults));
+  const ingestDoc = documentClient(dynamo('ingest', options.ingestFaults));
+  const monitorDoc = documentClient(dynamo('monitor', options.monitorFaults));
   const monitorSns = new SNSClient(aws);
   options.monitorFaults?.attach(monitorSns, options.placement);
   const readDoc = documentClient(plain);
+  const rollupDoc = options.instrument === undefined ? readDoc : documentClient(dynamo('rollup'));
+  const aggregateHandler = createAggregateHandler({
+    store: new DynamoAggregateStore(
+      documentClient(dynamo('aggregate', options.aggregateFaults)),
+      stateTable,
+      400,
+    ),
+    dimensionKeys: dimensions,
+    logger: silent,
+  });
 
   const ingest = createIngestHandler({
     store: new DynamoHistoryStore(ingestDoc, historyTable, 30),
@@ -140,16 +168,12 @@ export const createTortureStack = async (options: TortureStackOptions): Promise<
   const poller = new DynamoStreamPoller({
     client: new DynamoDBStreamsClient(aws),
     source: streamSource,
-    handler: createAggregateHandler({
-      store: new DynamoAggregateStore(documentClient(dynamo(options.aggregateFaults)), stateTable, 400),
-      dimensionKeys: dimensions,
-      logger: silent,
-    }),
+    handler: options.wrapAggregate?.(aggregateHandler) ?? aggregateHandler,
     pollIntervalMs: 20,
     maxIdlePollMs: 200,
     retryDelayMs: 20,
   });
-  await poller.start();
+  if (options.deferAggregator !== true) await poller.start();
   const published: string[] = [];
   const snsPublisher = new SnsAlertPublisher(monitorSns, out(OUTPUT.alertTopicArn));
   const countingPublisher: AlertPublisher = {
@@ -163,6 +187,7 @@ export const createTortureStack = async (options: TortureStackOptions): Promise<
 
   return {
     stack,
+    template,
     historyTable,
     stateTable,
     eventsQueueUrl,
@@ -173,13 +198,16 @@ export const createTortureStack = async (options: TortureStackOptions): Promise<
     sqsSource,
     clients: { dynamo: plain, sqs: new SQSClient(aws), sns: new SNSClient(aws) },
     ingest,
-    aggregate: (timeoutMs = 30 * 60_000) => poller.drain(timeoutMs),
+    aggregate: async (timeoutMs = 30 * 60_000) => {
+      await poller.start();
+      await poller.drain(timeoutMs);
+    },
     streamStats: () => poller.stats(),
     rollup: (from, to, nowMs) =>
       runRollup(
         {
-          aggregates: new DynamoAggregateReader(readDoc, stateTable),
-          rollups: new DynamoRollupStore(readDoc, stateTable),
+          aggregates: new DynamoAggregateReader(rollupDoc, stateTable),
+          rollups: new DynamoRollupStore(rollupDoc, stateTable),
           now: () => nowMs,
         },
         from,

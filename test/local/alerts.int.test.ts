@@ -80,6 +80,8 @@ describe('local alerts', () => {
 
     // Act
     await send([...runs(taskType, 'succeeded', 7, 'ok'), ...runs(taskType, 'failed', 5, 'bad')]);
+    // Idle ends the aggregator's open tumbling window (0013) instead of waiting up to 30 s for it.
+    await runtime.waitIdle(30_000);
     const alarm = await waitFor('the ALARM email', async () => alertsOf(taskType)[0]);
 
     // Assess: the email as its subscribers read it
@@ -96,6 +98,7 @@ describe('local alerts', () => {
 
     // Act: enough successes to bring the rate under 20% (5 of 72)
     await send(runs(taskType, 'succeeded', 60, 'later'));
+    await runtime.waitIdle(30_000);
     const ok = await waitFor('the OK email', async () => alertsOf(taskType).find((a) => kindOf(a) === 'OK'));
 
     // Assess: one message per state change, nothing in between
