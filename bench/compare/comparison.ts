@@ -307,12 +307,15 @@ export const runComparison = async (options: ComparisonOptions): Promise<Compari
   const timed = await createTaskpulse({
     endpoint: endpoint!,
     nowMs,
+    eventsPerSecond: EVENTS_PER_SECOND,
     instrument: tpLatency.instrument,
     onAggregateBatch: (ids, ms) => tpAggregateMs.push(ms / Math.max(1, ids.length)),
   });
   const settings = timed.settings;
   const batches = batchesOf(stream, settings, options.seed);
-  const timingBatches = batches.members.filter((m) => m[m.length - 1]! < timingCount);
+  // The timing pass delivers the first messages, cut by the same model (five pollers scatter a
+  // prefix of the stream over batches that also hold later messages, so the prefix is cut alone).
+  const timingBatches = batchesOf(stream.slice(0, timingCount), settings, options.seed).members;
   let tpTiming: Timing;
   try {
     const { ms } = await deliver(timed.ingest, stream, timingBatches);
@@ -431,6 +434,7 @@ const meterTaskpulse = async (
   const tp = await createTaskpulse({
     endpoint,
     nowMs,
+    eventsPerSecond: EVENTS_PER_SECOND,
     instrument: meter.instrument,
     onAggregateStart: (ids) => {
       aggregateClock = Math.max(0, ...ids.map((id) => storedAt.get(id) ?? 0));

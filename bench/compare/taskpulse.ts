@@ -19,6 +19,8 @@ export interface TaskpulseOptions {
   readonly endpoint: string;
   /** The ingest clock, ms. */
   readonly nowMs: number;
+  /** The stream's design rate: stream records are replayed into the aggregator's windows at it. */
+  readonly eventsPerSecond: number;
   readonly instrument?: Instrument;
   /** Called before each aggregator invocation with the eventIds of the executions its records wrote. */
   readonly onAggregateStart?: (eventIds: readonly string[]) => void;
@@ -47,11 +49,20 @@ const eventIdsOf = (records: readonly DynamoDBRecord[]): string[] =>
   toExecutionChanges(records).flatMap((c) => c.after?.events.map((e) => e.eventId) ?? []);
 
 export const createTaskpulse = async (options: TaskpulseOptions): Promise<TaskpulseDesign> => {
+  const arrival = new Map<string, number>();
   const stack = await createTortureStack({
     endpoint: options.endpoint,
     nowMs: options.nowMs,
     dimensions: BENCH_DIMENSIONS,
     deferAggregator: true,
+    // Stream records reach the aggregator's tumbling windows at the stream's design rate, not at
+    // moto's pace (which would spread 1,000 events over minutes of windows; decision 0013).
+    arrivalSecondsOf: (record) => {
+      const seq = record.dynamodb?.SequenceNumber ?? '';
+      if (!arrival.has(seq))
+        arrival.set(seq, Math.floor(options.nowMs / 1000 + arrival.size / options.eventsPerSecond));
+      return arrival.get(seq);
+    },
     ...(options.instrument !== undefined && { instrument: options.instrument }),
     wrapAggregate: (handler) => async (event, context) => {
       const ids = eventIdsOf(event.Records);

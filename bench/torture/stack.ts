@@ -5,7 +5,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { DynamoDBRecord, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createAggregateHandler } from '../../lambdas/aggregate/handler-factory';
 import { parseMonitorConfig } from '../../lambdas/domain/rules/config';
 import { createIngestHandler } from '../../lambdas/ingest/handler-factory';
@@ -61,6 +61,12 @@ interface TortureStackOptions {
   readonly deferAggregator?: boolean;
   /** Wraps the aggregator's stream handler (the comparison bench times its batches). @default none */
   readonly wrapAggregate?: (handler: StreamHandler) => StreamHandler;
+  /**
+   * When a stream record reached the stream, epoch seconds: decides its tumbling window (the
+   * comparison bench replays records at the stream's design rate, not moto's pace). @default the
+   * record's creation time
+   */
+  readonly arrivalSecondsOf?: (record: DynamoDBRecord) => number | undefined;
 }
 
 export interface TortureStack {
@@ -169,6 +175,7 @@ export const createTortureStack = async (options: TortureStackOptions): Promise<
     client: new DynamoDBStreamsClient(aws),
     source: streamSource,
     handler: options.wrapAggregate?.(aggregateHandler) ?? aggregateHandler,
+    ...(options.arrivalSecondsOf !== undefined && { arrivalSecondsOf: options.arrivalSecondsOf }),
     pollIntervalMs: 20,
     maxIdlePollMs: 200,
     retryDelayMs: 20,
