@@ -103,6 +103,7 @@ const ENDPOINTS = [
   `/v1/stats?from=${DAY}&to=${DAY}`,
   '/v1/executions?limit=50',
   '/v1/executions?taskType=send_invoice&status=failed&limit=50',
+  '/v1/executions?status=failed&limit=50',
   '/v1/executions/{taskId}',
   `/v1/failures?since=${isoAt(NOW_MS - 3_600_000)}`,
   '/v1/alerts',

@@ -13,7 +13,11 @@ interface FailuresOptions extends TargetOptions {
   readonly json?: boolean;
 }
 
-/** `taskpulse failures`: recent failed executions with their errors (byStatus index). */
+/**
+ * `taskpulse failures`: recent failed executions with their errors (byStatus index). Without `--type`
+ * it reads the failures of every task type active in the range, listed by the state table's scope
+ * registry, so it needs that table too.
+ */
 export const failuresCommand: CommandModule = (program, ctx) => {
   const command = program
     .command('failures')
@@ -22,7 +26,7 @@ export const failuresCommand: CommandModule = (program, ctx) => {
     .option('--type <taskType>', 'only this task type')
     .option('--limit <n>', 'executions per page', positiveInt(1000), 50)
     .option('--next <token>', 'the next page (the token printed under the previous page)');
-  withJson(withTarget(command, ['historyTable'])).action(async (options: FailuresOptions) => {
+  withJson(withTarget(command, ['historyTable', 'stateTable'])).action(async (options: FailuresOptions) => {
     const now = ctx.now();
     const sinceMs = now - parseDurationMs(options.since, '--since');
     const { query, cursor } = queryWithToken(

@@ -13,7 +13,9 @@ export const failuresRoute = defineRoute({
   method: 'get',
   operationId: 'listFailures',
   summary: 'Failed executions with their errors, newest first',
-  description: 'Reads the byStatus index: O(page size) keys and items, never the successes.',
+  description:
+    "Reads the byStatus index, keyed by status and task type: O(page size) keys and items, never the successes nor other types' failures; " +
+    'plus one scope-registry query per day when no taskType is given.',
   query: z.object({
     since: instantParam.optional().meta({ description: 'By finish time, ISO 8601. @default 1 hour ago' }),
     taskType: taskTypeParam.optional(),

@@ -37,7 +37,10 @@ export const ATTR = {
 export const INDEX = {
   /** Executions by task type and creation time: `T#<type>#<day>#<shard>` / `<createdAt>#<taskId>`. */
   byType: 'byType',
-  /** Finished executions with a non-success final status by status and finish time. */
+  /**
+   * Finished executions with a non-success final status, by status, task type and finish time:
+   * `S#<status>#<type>#<day>#<shard>` / `<finishedAt>#<taskId>` (decision 0097).
+   */
   byStatus: 'byStatus',
   /**
    * Executions that belong to a job, by `jobId` / `pk` (KEYS_ONLY). Sparse: executions without a job
@@ -73,8 +76,13 @@ export const byTypePartition = (taskType: string, day: string, shard: number): s
   `T#${taskType}#${day}#${shard}`;
 export const byTypeSort = (createdAt: string, taskId: string): string => `${createdAt}#${taskId}`;
 
-export const byStatusPartition = (status: string, day: string, shard: number): string =>
-  `S#${status}#${day}#${shard}`;
+/**
+ * The task type is part of the key so that "failed runs of one type" reads that type's failures only;
+ * a list of every type fans out over the types active on the day, as byType does (decision 0097).
+ * Entries written before decision 0097 (`S#<status>#<day>#<shard>`) are no longer read.
+ */
+export const byStatusPartition = (status: string, taskType: string, day: string, shard: number): string =>
+  `S#${status}#${taskType}#${day}#${shard}`;
 export const byStatusSort = (finishedAt: string, taskId: string): string => `${finishedAt}#${taskId}`;
 
 /** Quarantine items live in the history table, keyed by the SQS send time so redeliveries overwrite. */

@@ -9,10 +9,13 @@ import { type ExecutionQuery, encodePageToken } from './page-token';
 
 /**
  * Lists of executions for `history` and `failures`, newest first, a page at a time:
- * - a failed or cancelled status reads the `byStatus` index (ordered by finish time), filtered by task
- *   type if one is given, so "failed send_invoice runs" costs reads per failure, not per run;
- * - anything else reads the `byType` index (ordered by creation time) of the given task type, or of
- *   every type active in the range, filtered by status if one is given.
+ * - a failed or cancelled status reads the `byStatus` index (ordered by finish time), whose partitions
+ *   are per status and task type, so "failed send_invoice runs" reads those failures only, not the
+ *   other types' (decision 0097);
+ * - anything else reads the `byType` index (ordered by creation time), filtered by status if one is
+ *   given.
+ * Either index is read for the given task type, or for every type active in the range (the daily scope
+ * registry), merged newest first.
  * The index holds keys only; the rows are read with one projected BatchGet per page (`RunLookup`).
  */
 
@@ -44,7 +47,7 @@ export interface ExecutionPage {
 export interface ExecutionListDeps {
   readonly doc: DynamoDBDocumentClient;
   readonly historyTable: string;
-  /** Task types active on some days (used when no type is given and the byType index is read). */
+  /** Task types active on some days (used when no type is given). */
   readonly taskTypesOn: (days: readonly string[]) => Promise<string[]>;
 }
 
@@ -85,15 +88,16 @@ const daysOf = (query: ExecutionQuery): string[] => {
 /** Which index answers a query, and its partitions. */
 const indexQueryOf = async (deps: ExecutionListDeps, query: ExecutionQuery): Promise<IndexQuery> => {
   const range = { fromIso: query.fromIso, toIso: query.toIso };
+  const types = query.taskType !== null ? [query.taskType] : await deps.taskTypesOn(daysOf(query));
   if (isIndexedStatus(query.status)) {
     const status = query.status!;
     return {
       index: INDEX.byStatus,
       ...range,
-      partitionsOf: (day) => shardedPartitions((shard) => [byStatusPartition(status, day, shard)]),
+      partitionsOf: (day) =>
+        shardedPartitions((shard) => types.map((t) => byStatusPartition(status, t, day, shard))),
     };
   }
-  const types = query.taskType !== null ? [query.taskType] : await deps.taskTypesOn(daysOf(query));
   return {
     index: INDEX.byType,
     ...range,
@@ -115,8 +119,9 @@ export const listExecutions = async (
   let scanned = 0;
   for (;;) {
     const want = options.limit - items.length;
-    // Unfiltered pages read exactly what they show; filtered ones read ahead in larger steps.
-    const filtered = indexQuery.index === INDEX.byStatus ? query.taskType !== null : query.status !== null;
+    // Unfiltered pages read exactly what they show; filtered ones (a status the byType index does not
+    // key) read ahead in larger steps.
+    const filtered = indexQuery.index === INDEX.byType && query.status !== null;
     const page = await readIndexPage(
       deps.doc,
       deps.historyTable,

@@ -133,7 +133,7 @@ export const indexKeysOf = (x: Execution): Record<string, string> => {
     gsi1sk: byTypeSort(x.createdAt, x.taskId),
   };
   if (x.finishedAt !== undefined && (INDEXED_FINAL_STATUSES as readonly string[]).includes(x.status)) {
-    keys.gsi2pk = byStatusPartition(x.status, dayOf(x.finishedAt), shard);
+    keys.gsi2pk = byStatusPartition(x.status, x.taskType, dayOf(x.finishedAt), shard);
     keys.gsi2sk = byStatusSort(x.finishedAt, x.taskId);
   }
   return keys;

@@ -188,17 +188,23 @@ describe('indexKeysOf', () => {
     });
   });
 
-  it.each(['failed', 'cancelled'] as const)('indexes a %s execution by status and finish time', (outcome) => {
-    // Prepare
-    const execution = executionOf(makeLifecycle({ taskId: 'task-st', outcome }));
+  it.each(['failed', 'cancelled'] as const)(
+    'indexes a %s execution by status, type and finish time',
+    (outcome) => {
+      // Prepare
+      const execution = executionOf(makeLifecycle({ taskId: 'task-st', outcome }));
 
-    // Act
-    const keys = indexKeysOf(execution);
+      // Act
+      const keys = indexKeysOf(execution);
 
-    // Assess
-    expect(keys.gsi2pk).toBe(byStatusPartition(outcome, '2026-03-02', shardOf('task-st')));
-    expect(keys.gsi2sk).toBe(`${execution.finishedAt}#task-st`);
-  });
+      // Assess
+      expect(keys.gsi2pk).toBe(
+        byStatusPartition(outcome, execution.taskType, '2026-03-02', shardOf('task-st')),
+      );
+      expect(keys.gsi2pk).toContain(execution.taskType);
+      expect(keys.gsi2sk).toBe(`${execution.finishedAt}#task-st`);
+    },
+  );
 
   it.each([
     ['succeeded', makeLifecycle({ outcome: 'succeeded' })],
