@@ -20,7 +20,7 @@ import { type PercentileDeps, PercentileReader, percentileOf } from './percentil
  */
 
 /** Where a drawn series' numbers come from. */
-export type SeriesSource = 'cloudwatch' | 'aggregates' | 'samples' | 'math';
+export type SeriesSource = 'cloudwatch' | 'aggregates' | 'samples' | 'math' | 'runtime';
 
 /** One drawn line (or single value). */
 export interface SeriesView {
@@ -150,6 +150,7 @@ const SOURCE_NOTE: Record<SeriesSource, string> = {
   math: '',
   aggregates: ' · from local aggregates',
   samples: ' · from local samples',
+  runtime: ' · from the local runtime',
 };
 
 /** Assembles the data of one refresh; each instance reads ListMetrics at most once per namespace. */
@@ -266,6 +267,10 @@ export class DashboardAssembler {
       values[row.id] = fetched[i]!;
       sources[row.id] = 'cloudwatch';
     });
+    // AWS service metrics are published by dashboard/aws from what the local runtime did (decision 0101).
+    for (const row of rows)
+      if (row.kind === 'metric' && row.metric.namespace.startsWith('AWS/') && sources[row.id] !== undefined)
+        sources[row.id] = 'runtime';
     const missing = rows.filter(
       (r) =>
         r.kind === 'metric' && !existing.has(metricKeyOf(r.metric)) && percentileOf(r.stat) === undefined,

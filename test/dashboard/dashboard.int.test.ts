@@ -57,6 +57,7 @@ beforeAll(async () => {
     // Send every half second instead of by the minute, so the page has data within seconds.
     flushEveryMs: 500,
     holdCurrentMinute: false,
+    queuePollEveryMs: 1_000,
     refreshSeconds: 2,
   });
   producer = new DemoProducer({
@@ -94,6 +95,65 @@ const localWidgets = (widgets: readonly BodyWidget[], namespace: string): number
     );
     return ours ? [i] : [];
   });
+
+/** A widget or some of its series drawn without local data, and why. */
+interface NoLocalData {
+  /** Physical names the widget reads: it matches when every metric it reads has one of them. */
+  readonly reads?: (physicalName: string) => boolean;
+  readonly title?: string;
+  /** Only these series (by label); all of the widget's otherwise. */
+  readonly series?: RegExp;
+  readonly reason: string;
+}
+
+/** What local mode cannot draw (every other metric widget has series, each with points). */
+const withoutLocalData = (runtime: LocalRuntime): NoLocalData[] => {
+  const fn = (id: string) => runtime.stack.functions.find((f) => f.constructId === id)?.name ?? id;
+  // The aggregate stream's on-failure destination (physical names start with the logical id's prefix).
+  const failureQueue = (name: string) => name.includes('AggregateFailureQueue');
+  return [
+    {
+      reads: (n) => n === fn('AlarmFormatFunction'),
+      reason: 'runs when an alarm fires; moto evaluates no alarms',
+    },
+    { reads: (n) => n === fn('ApiFunction'), reason: 'the read API runs behind its own loopback server' },
+    { title: 'Time to drain', reason: 'no point while consumption keeps up with arrivals (division by 0)' },
+    {
+      reads: failureQueue,
+      title: 'Message Size',
+      reason: 'nothing is sent to the failure queue while the stream succeeds',
+    },
+    {
+      reads: failureQueue,
+      series: /^Consumption TPS/,
+      reason: 'nothing in the stack consumes the failure queue',
+    },
+    {
+      series: /^Provisioned Concurrency Spillovers/,
+      reason: 'no provisioned concurrency; Lambda publishes the metric only with it',
+    },
+    {
+      series: /^System Errors/,
+      reason: 'sums nine operations, some never called (Scan, GetRecords): no point unless each has one',
+    },
+  ];
+};
+
+/** The series of a widget that may be empty, and whether the whole widget may be. */
+const allowedEmpty = (rules: readonly NoLocalData[], widget: BodyWidget) => {
+  const names = rowsOf(widget.properties).flatMap((r) =>
+    r.kind === 'metric' ? Object.values(r.metric.dimensions) : [],
+  );
+  const applies = rules.filter(
+    (r) =>
+      (r.reads === undefined || (names.length > 0 && names.every(r.reads))) &&
+      (r.title === undefined || r.title === widget.properties.title),
+  );
+  return {
+    widget: applies.some((r) => r.series === undefined),
+    series: (label: string) => applies.some((r) => r.series?.test(label)),
+  };
+};
 
 const pageState = () =>
   page.evaluate(
@@ -147,6 +207,22 @@ describe('local dashboard page', () => {
       expect(widget.series.length, `widget ${i}`).toBeGreaterThan(0);
       for (const s of widget.series) expect(s.points.length, `${s.label} of widget ${i}`).toBeGreaterThan(0);
     }
+    // Every other widget too, the AWS service widgets included (from the local runtime).
+    const rules = withoutLocalData(runtime);
+    await page.waitForFunction((n) => Number(document.body.dataset.generatedAt) > n, Date.now() + 3_000, {
+      timeout: 30_000,
+    });
+    const latest = (await pageState()).data;
+    const empty = body.widgets.flatMap((w, i) => {
+      const allowed = allowedEmpty(rules, w);
+      if (w.type !== 'metric' || allowed.widget) return [];
+      const series = (latest.widgets[i] as WidgetData).series;
+      const bare = series.filter((s) => s.points.length === 0 && !allowed.series(s.label));
+      return series.length === 0 || bare.length > 0
+        ? [`${i} ${String(w.properties.title)}: ${bare.map((s) => s.label).join(', ') || 'no series'}`]
+        : [];
+    });
+    expect(empty).toEqual([]);
     expect(await page.locator('.widget-metric canvas').count()).toBeGreaterThan(10);
     // Percentiles are labelled with where they come from.
     const runTime = body.widgets.findIndex((w) => w.properties.title === 'Run time (ms)');
