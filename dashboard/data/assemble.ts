@@ -277,7 +277,7 @@ export class DashboardAssembler {
     );
     for (const ns of new Set(missing.map((r) => (r as MetricRow).metric.namespace)))
       notes.push(
-        `no local data in ${ns}${ns.startsWith('AWS/') ? ' (the AWS service publishes these metrics)' : ''}`,
+        `no local data in ${ns}${ns.startsWith('AWS/') ? ' (local mode publishes only what its runtime does; see decision 0101)' : ''}`,
       );
 
     for (const row of rows) {

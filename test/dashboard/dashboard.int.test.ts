@@ -231,6 +231,19 @@ describe('local dashboard page', () => {
       'RunTime p95 · from local aggregates',
       'RunTime p99 · from local aggregates',
     ]);
+    // Service metrics too: they are what the local runtime measured, not what AWS published.
+    const ingestLatency = body.widgets.findIndex(
+      (w) =>
+        w.properties.title === 'Latency' &&
+        JSON.stringify(w.properties.metrics).includes(
+          runtime.stack.functions.find((f) => f.constructId === 'IngestFunction')!.name,
+        ),
+    );
+    expect((latest.widgets[ingestLatency] as WidgetData).series.map((s) => s.label)).toEqual([
+      expect.stringMatching(/ · from the local runtime$/),
+      expect.stringMatching(/ · from the local runtime$/),
+      expect.stringMatching(/ · from the local runtime$/),
+    ]);
     expect(await page.locator('#range').textContent()).toMatch(/^\d\d:\d\d – \d\d:\d\d UTC/);
     expect(consoleErrors).toEqual([]);
   });
