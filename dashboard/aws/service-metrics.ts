@@ -263,3 +263,17 @@ export const requestUnitsOf = (
       return table === '' ? [] : [{ tableName: table, readUnits: 0, writeUnits: 0 }];
   }
 };
+
+/** Why an AWS service metric has no local data yet, for the page's note (decision 0101). */
+const MISSING_REASONS: Readonly<Record<string, string>> = {
+  ProvisionedConcurrencySpilloverInvocations: 'no provisioned concurrency; Lambda publishes it only with one',
+  ApproximateAgeOfOldestMessage: 'moto does not report it; local mode sends 0 only while the queue is empty',
+  SentMessageSize: 'a message is measured when a function of the stack receives it',
+  NumberOfMessagesDeleted: 'counted when a function of the stack consumes the queue',
+  IteratorAge: 'measured when a stream batch is delivered',
+};
+
+/** The note for an AWS service metric with no local data. Pure. */
+export const missingServiceMetricReason = (metricName: string): string =>
+  MISSING_REASONS[metricName] ??
+  'local mode publishes it from the local runtime once it has happened there (the function ran, the request was made)';

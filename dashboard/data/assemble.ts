@@ -4,6 +4,7 @@ import {
   ListMetricsCommand,
   type MetricDataQuery,
 } from '@aws-sdk/client-cloudwatch';
+import { missingServiceMetricReason } from '../aws/service-metrics';
 import type { BodyWidget } from '../dashboard-body';
 import { type MetricId, metricKeyOf } from './metric-key';
 import { evaluateMath, idsOf, MetricMathError, parseSearch, type Series } from './metric-math';
@@ -275,9 +276,11 @@ export class DashboardAssembler {
       (r) =>
         r.kind === 'metric' && !existing.has(metricKeyOf(r.metric)) && percentileOf(r.stat) === undefined,
     );
-    for (const ns of new Set(missing.map((r) => (r as MetricRow).metric.namespace)))
+    for (const { metric } of missing as MetricRow[])
       notes.push(
-        `no local data in ${ns}${ns.startsWith('AWS/') ? ' (local mode publishes only what its runtime does; see decision 0101)' : ''}`,
+        metric.namespace.startsWith('AWS/')
+          ? `no local ${metric.name}: ${missingServiceMetricReason(metric.name)}`
+          : `no local data in ${metric.namespace}`,
       );
 
     for (const row of rows) {

@@ -3,6 +3,7 @@ import {
   dynamoMetricsOf,
   type InvocationRecord,
   lambdaMetricsOf,
+  missingServiceMetricReason,
   queueMetricsOf,
   requestUnitsOf,
   sentBetween,
@@ -270,5 +271,14 @@ describe('requestUnitsOf', () => {
     expect(
       requestUnitsOf('PutItem', { TableName: 't', Item: { v: kb(9) } }, undefined, 'condition-failed'),
     ).toEqual([{ tableName: 't', readUnits: 0, writeUnits: 1 }]);
+  });
+});
+
+describe('missingServiceMetricReason', () => {
+  it('says why a metric the runtime cannot measure is empty', () => {
+    expect(missingServiceMetricReason('ProvisionedConcurrencySpilloverInvocations')).toMatch(
+      /no provisioned concurrency/,
+    );
+    expect(missingServiceMetricReason('Invocations')).toMatch(/once it has happened there/);
   });
 });
