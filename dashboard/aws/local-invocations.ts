@@ -55,6 +55,18 @@ export const observeHandler = <H extends (event: never, context: never) => Promi
     }
   }) as H;
 
+/**
+ * `observeHandler` for a function of the stack by construct id, for handlers local mode serves outside
+ * the runtime (the read API behind its loopback server).
+ */
+export const tapOf =
+  (stack: { readonly functions: readonly { constructId: string; name: string }[] }, constructId: string) =>
+  <H>(handler: H): H =>
+    observeHandler(
+      stack.functions.find((f) => f.constructId === constructId)?.name ?? constructId,
+      handler as (event: never, context: never) => Promise<unknown>,
+    ) as H;
+
 /** How a failed request counts in DynamoDB's metrics, by the error's name and fault. */
 const outcomeOf = (error: unknown): DynamoRequestRecord['outcome'] | undefined => {
   const e = error as { name?: string; $fault?: string; $metadata?: { httpStatusCode?: number } };
