@@ -35,14 +35,14 @@ const valueSize = (v: AttributeValue): number => {
   return 0;
 };
 
-/** Size of an item, bytes. */
-const itemSize = (item: Record<string, AttributeValue> | undefined): number =>
+/** Size of an item, bytes (the local dashboard's consumed units use it too). */
+export const itemSize = (item: Record<string, AttributeValue> | undefined): number =>
   item === undefined
     ? 0
     : Object.entries(item).reduce((sum, [k, v]) => sum + Buffer.byteLength(k, 'utf8') + valueSize(v), 0);
 
 /** Write units of one item write (not in a transaction). */
-const writeUnits = (before: number, after: number): number =>
+export const writeUnits = (before: number, after: number): number =>
   Math.max(1, Math.ceil(Math.max(before, after) / 1024));
 
 /**

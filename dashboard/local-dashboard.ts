@@ -1,6 +1,7 @@
 import { CloudFormationClient, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { documentClient } from '../lambdas/shared/aws/clients';
 import { ENV } from '../lambdas/shared/names/env';
 import { DEFAULT_METRICS_NAMESPACE } from '../lambdas/shared/names/metrics';
@@ -9,6 +10,7 @@ import { DynamoAggregateReader } from '../lambdas/shared/store/aggregate-reader'
 import { clientConfig } from '../local/aws-config';
 import type { LocalStack } from '../local/stack-types';
 import type { CfnTemplate } from '../local/template';
+import { startServiceFeed } from './aws/service-feed';
 import { buildPage } from './build-page';
 import { alarmsOf, type BodyWidget, type ResolveContext, readDashboardBody } from './dashboard-body';
 import { DashboardAssembler, durationMsOf } from './data/assemble';
@@ -37,6 +39,8 @@ export interface LocalDashboardOptions {
   readonly refreshSeconds?: number;
   /** How often received metrics are sent to the emulator, ms. @default 5_000 */
   readonly flushEveryMs?: number;
+  /** How often the queues' attributes are read for the AWS/SQS gauges, ms. @default 60_000 */
+  readonly queuePollEveryMs?: number;
   /** Send each minute's metrics only once it is over (see MetricSink). @default true */
   readonly holdCurrentMinute?: boolean;
   /** @default ignore */
@@ -97,22 +101,26 @@ const widgetView = (widget: BodyWidget, index: number, alarms: ReturnType<typeof
   };
 };
 
-/** Physical ids of the stack's resources, by logical id. */
-const physicalIdsOf = async (stack: LocalStack): Promise<Record<string, string>> => {
+/** The stack's resources as the emulator's CloudFormation created them. */
+const stackResourcesOf = async (stack: LocalStack) => {
   const cfn = new CloudFormationClient(clientConfig(stack));
   try {
     const { StackResources } = await cfn.send(
       new DescribeStackResourcesCommand({ StackName: stack.stackName }),
     );
-    return Object.fromEntries(
-      (StackResources ?? []).flatMap((r) =>
-        r.LogicalResourceId && r.PhysicalResourceId ? [[r.LogicalResourceId, r.PhysicalResourceId]] : [],
-      ),
-    );
+    return StackResources ?? [];
   } finally {
     cfn.destroy();
   }
 };
+
+/** Physical ids of the stack's resources, by logical id. */
+const physicalIdsOf = async (stack: LocalStack): Promise<Record<string, string>> =>
+  Object.fromEntries(
+    (await stackResourcesOf(stack)).flatMap((r) =>
+      r.LogicalResourceId && r.PhysicalResourceId ? [[r.LogicalResourceId, r.PhysicalResourceId]] : [],
+    ),
+  );
 
 /** The synthesized dashboard body with the local stack's names filled in, and its alarms. */
 export const readLocalDashboardBody = async (stack: LocalStack, template: CfnTemplate) => {
@@ -140,7 +148,25 @@ export const startLocalDashboard = async (options: LocalDashboardOptions): Promi
     ...(options.log !== undefined && { log: options.log }),
   });
   options.capture.attach((data) => sink.add(data));
-  const stopCapture = () => options.capture.stop();
+  // What the services would publish, from what the local runtime does (decision 0101).
+  const sqs = new SQSClient(clientConfig(stack));
+  const stopServiceFeed = startServiceFeed({
+    sqs,
+    queueUrls: (await stackResourcesOf(stack).catch(() => []))
+      .filter((r) => r.ResourceType === 'AWS::SQS::Queue' && r.PhysicalResourceId !== undefined)
+      .map((r) => r.PhysicalResourceId!),
+    consumedQueueUrls: stack.functions.flatMap((f) =>
+      f.eventSources.flatMap((e) => (e.kind === 'sqs' ? [e.queueUrl] : [])),
+    ),
+    add: (data) => sink.add(data),
+    ...(options.queuePollEveryMs !== undefined && { pollEveryMs: options.queuePollEveryMs }),
+    ...(options.log !== undefined && { log: options.log }),
+  });
+  const stopCapture = async () => {
+    options.capture.stop();
+    await stopServiceFeed();
+    sqs.destroy();
+  };
   try {
     const ingestEnv = stack.functions.find((f) => f.constructId === 'IngestFunction')?.environment ?? {};
     const namespace = ingestEnv[ENV.metricsNamespace] || DEFAULT_METRICS_NAMESPACE;
@@ -199,7 +225,7 @@ export const startLocalDashboard = async (options: LocalDashboardOptions): Promi
       url: server.url,
       flush: () => sink.flush(),
       close: async () => {
-        stopCapture();
+        await stopCapture();
         await server.close();
         await sink.close();
         cloudwatch.destroy();
@@ -207,7 +233,7 @@ export const startLocalDashboard = async (options: LocalDashboardOptions): Promi
       },
     };
   } catch (error) {
-    stopCapture();
+    await stopCapture();
     await sink.close();
     cloudwatch.destroy();
     dynamo.destroy();

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { observeHandler } from '../dashboard/aws/local-invocations';
 import type { TaskpulseProps } from '../infra/taskpulse';
 import { clientConfig, DUMMY_CREDENTIALS, hasAmbientCredentials } from './aws-config';
 import { deployLocalStack } from './deploy';
@@ -159,7 +160,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
         continue;
       }
       setEnv({ ...fn.environment, ...options.environmentOverrides });
-      const handler = await loadHandler(constructId, entry);
+      // Tapped as Lambda measures it: the local dashboard graphs AWS/Lambda, AWS/SQS and AWS/DynamoDB from it.
+      const handler = observeHandler(fn.name, await loadHandler(constructId, entry));
       const common = { region, fn, log: (line: string) => log(`${constructId}: ${line}`) };
       for (const source of fn.eventSources) {
         if (source.kind === 'sqs') {

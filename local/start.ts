@@ -7,6 +7,7 @@ import { explainError } from '../cli/explain';
 import { formatFields } from '../cli/format/table';
 import { localStackFilePath, removeLocalStackFile, writeLocalStackFile } from '../cli/local-stack-file';
 import { DEBUG_ENV } from '../cli/run-cli';
+import { tapOf } from '../dashboard/aws/local-invocations';
 import { EmfCapture } from '../dashboard/emf/capture-stdout';
 import { startLocalDashboard } from '../dashboard/local-dashboard';
 import { startLocalApi } from '../lambdas/api/local-server';
@@ -225,7 +226,7 @@ const main = async () => {
   // The banner is printed before anything else can run (the rollup at start and every handler wait for
   // the network); the read API and the dashboard page only bind loopback ports first.
   const { stack } = runtime;
-  const api = await startLocalApi(stack);
+  const api = await startLocalApi(stack, tapOf(stack, 'ApiFunction'));
   const dashboard = await startLocalDashboard({ stack, template: runtime.template, capture: emf, log: say });
   printBanner(runtime, startedEmulator, { api: api.url, dashboard: dashboard.url });
   const stateFile = await writeLocalStackFile({ ...stack, apiUrl: api.url, dashboardUrl: dashboard.url });

@@ -4,6 +4,7 @@ import {
   ListMetricsCommand,
   type MetricDataQuery,
 } from '@aws-sdk/client-cloudwatch';
+import { missingServiceMetricReason } from '../aws/service-metrics';
 import type { BodyWidget } from '../dashboard-body';
 import { type MetricId, metricKeyOf } from './metric-key';
 import { evaluateMath, idsOf, MetricMathError, parseSearch, type Series } from './metric-math';
@@ -20,7 +21,7 @@ import { type PercentileDeps, PercentileReader, percentileOf } from './percentil
  */
 
 /** Where a drawn series' numbers come from. */
-export type SeriesSource = 'cloudwatch' | 'aggregates' | 'samples' | 'math';
+export type SeriesSource = 'cloudwatch' | 'aggregates' | 'samples' | 'math' | 'runtime';
 
 /** One drawn line (or single value). */
 export interface SeriesView {
@@ -150,6 +151,7 @@ const SOURCE_NOTE: Record<SeriesSource, string> = {
   math: '',
   aggregates: ' · from local aggregates',
   samples: ' · from local samples',
+  runtime: ' · from the local runtime',
 };
 
 /** Assembles the data of one refresh; each instance reads ListMetrics at most once per namespace. */
@@ -266,13 +268,19 @@ export class DashboardAssembler {
       values[row.id] = fetched[i]!;
       sources[row.id] = 'cloudwatch';
     });
+    // AWS service metrics are published by dashboard/aws from what the local runtime did (decision 0101).
+    for (const row of rows)
+      if (row.kind === 'metric' && row.metric.namespace.startsWith('AWS/') && sources[row.id] !== undefined)
+        sources[row.id] = 'runtime';
     const missing = rows.filter(
       (r) =>
         r.kind === 'metric' && !existing.has(metricKeyOf(r.metric)) && percentileOf(r.stat) === undefined,
     );
-    for (const ns of new Set(missing.map((r) => (r as MetricRow).metric.namespace)))
+    for (const { metric } of missing as MetricRow[])
       notes.push(
-        `no local data in ${ns}${ns.startsWith('AWS/') ? ' (the AWS service publishes these metrics)' : ''}`,
+        metric.namespace.startsWith('AWS/')
+          ? `no local ${metric.name}: ${missingServiceMetricReason(metric.name)}`
+          : `no local data in ${metric.namespace}`,
       );
 
     for (const row of rows) {

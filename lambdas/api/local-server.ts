@@ -87,13 +87,17 @@ const LOCAL_API_PORT_ENV = 'TASKPULSE_LOCAL_API_PORT';
  * the stack's API function when it has one. Call with the local runtime's endpoint variables in
  * `process.env` (the clients read `AWS_ENDPOINT_URL` themselves).
  */
-export const startLocalApi = async (stack: {
-  readonly outputs: Readonly<Record<string, string>>;
-  readonly functions: readonly {
-    readonly constructId: string;
-    readonly environment: Record<string, string>;
-  }[];
-}): Promise<LocalApi> => {
+export const startLocalApi = async (
+  stack: {
+    readonly outputs: Readonly<Record<string, string>>;
+    readonly functions: readonly {
+      readonly constructId: string;
+      readonly environment: Record<string, string>;
+    }[];
+  },
+  /** Wraps the handler, e.g. local mode's invocation tap (its dashboard graphs AWS/Lambda). @default none */
+  wrap: <H>(handler: H) => H = (handler) => handler,
+): Promise<LocalApi> => {
   const fn = stack.functions.find((f) => f.constructId === 'ApiFunction');
   const env = {
     ...process.env,
@@ -101,7 +105,7 @@ export const startLocalApi = async (stack: {
     [ENV.stateTable]: stack.outputs[OUTPUT.stateTableName],
     ...fn?.environment,
   };
-  return serveProxyHandler(createApiHandler(apiDeps(env)), {
+  return serveProxyHandler(wrap(createApiHandler(apiDeps(env))), {
     port: Number(process.env[LOCAL_API_PORT_ENV] ?? 0),
   });
 };

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { tapOf } from '../../dashboard/aws/local-invocations';
 import type { BodyWidget } from '../../dashboard/dashboard-body';
 import type { WidgetData } from '../../dashboard/data/assemble';
 import { rowsOf } from '../../dashboard/data/assemble';
@@ -13,6 +14,7 @@ import {
   startLocalDashboard,
 } from '../../dashboard/local-dashboard';
 import type { LayoutView, RefreshView } from '../../dashboard/view';
+import { type LocalApi, startLocalApi } from '../../lambdas/api/local-server';
 import { summarizeAggregates } from '../../lambdas/domain/aggregate';
 import { documentClient } from '../../lambdas/shared/aws/clients';
 import { parseScope } from '../../lambdas/shared/names/keys';
@@ -34,6 +36,7 @@ const sqs = new SQSClient(motoClientConfig());
 const dynamo = new DynamoDBClient(motoClientConfig());
 let runtime: LocalRuntime;
 let dashboard: LocalDashboard;
+let api: LocalApi;
 let producer: DemoProducer;
 let browser: Browser;
 let page: Page;
@@ -57,8 +60,11 @@ beforeAll(async () => {
     // Send every half second instead of by the minute, so the page has data within seconds.
     flushEveryMs: 500,
     holdCurrentMinute: false,
+    queuePollEveryMs: 1_000,
     refreshSeconds: 2,
   });
+  // The read API as `npm start` serves it, through the same tap (its function widgets have data).
+  api = await startLocalApi(runtime.stack, tapOf(runtime.stack, 'ApiFunction'));
   producer = new DemoProducer({
     client: sqs,
     queueUrl: runtime.stack.outputs[OUTPUT.eventsQueueUrl]!,
@@ -76,6 +82,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await producer?.stop();
+  await api?.close();
   await runtime?.stop();
   await dashboard?.close();
   sqs.destroy();
@@ -95,6 +102,64 @@ const localWidgets = (widgets: readonly BodyWidget[], namespace: string): number
     return ours ? [i] : [];
   });
 
+/** A widget or some of its series drawn without local data, and why. */
+interface NoLocalData {
+  /** Physical names the widget reads: it matches when every metric it reads has one of them. */
+  readonly reads?: (physicalName: string) => boolean;
+  readonly title?: string;
+  /** Only these series (by label); all of the widget's otherwise. */
+  readonly series?: RegExp;
+  readonly reason: string;
+}
+
+/** What local mode cannot draw (every other metric widget has series, each with points). */
+const withoutLocalData = (runtime: LocalRuntime): NoLocalData[] => {
+  const fn = (id: string) => runtime.stack.functions.find((f) => f.constructId === id)?.name ?? id;
+  // The aggregate stream's on-failure destination (physical names start with the logical id's prefix).
+  const failureQueue = (name: string) => name.includes('AggregateFailureQueue');
+  return [
+    {
+      reads: (n) => n === fn('AlarmFormatFunction'),
+      reason: 'runs when an alarm fires; moto evaluates no alarms',
+    },
+    { title: 'Time to drain', reason: 'no point while consumption keeps up with arrivals (division by 0)' },
+    {
+      reads: failureQueue,
+      title: 'Message Size',
+      reason: 'nothing is sent to the failure queue while the stream succeeds',
+    },
+    {
+      reads: failureQueue,
+      series: /^Consumption TPS/,
+      reason: 'nothing in the stack consumes the failure queue',
+    },
+    {
+      series: /^Provisioned Concurrency Spillovers/,
+      reason: 'no provisioned concurrency; Lambda publishes the metric only with it',
+    },
+    {
+      series: /^System Errors/,
+      reason: 'sums nine operations, some never called (Scan, GetRecords): no point unless each has one',
+    },
+  ];
+};
+
+/** The series of a widget that may be empty, and whether the whole widget may be. */
+const allowedEmpty = (rules: readonly NoLocalData[], widget: BodyWidget) => {
+  const names = rowsOf(widget.properties).flatMap((r) =>
+    r.kind === 'metric' ? Object.values(r.metric.dimensions) : [],
+  );
+  const applies = rules.filter(
+    (r) =>
+      (r.reads === undefined || (names.length > 0 && names.every(r.reads))) &&
+      (r.title === undefined || r.title === widget.properties.title),
+  );
+  return {
+    widget: applies.some((r) => r.series === undefined),
+    series: (label: string) => applies.some((r) => r.series?.test(label)),
+  };
+};
+
 const pageState = () =>
   page.evaluate(
     () =>
@@ -109,13 +174,25 @@ describe('local dashboard page', () => {
     const ours = localWidgets(body.widgets, 'Taskpulse');
     expect(ours.length).toBeGreaterThanOrEqual(12);
 
+    expect((await fetch(`${api.url}/v1/jobs/none`)).status).toBe(404);
+
     // Act: open the page and wait until a refresh has drawn data in every task widget.
     await page.goto(dashboard.url);
+    // Every series with points: a task type's metrics can be listed before the stream has brought its
+    // run times into the aggregates (its percentiles), so drawn series alone are not enough.
     await page.waitForFunction(
-      (indexes) =>
-        indexes.every(
-          (i) => Number(document.querySelector(`[data-index="${i}"]`)?.getAttribute('data-series') ?? 0) > 0,
-        ),
+      (indexes) => {
+        const state = (window as unknown as { __taskpulseDashboard?: { data?: RefreshView } })
+          .__taskpulseDashboard;
+        return indexes.every((i) => {
+          const w = state?.data?.widgets[i] as WidgetData | undefined;
+          return (
+            Number(document.querySelector(`[data-index="${i}"]`)?.getAttribute('data-series') ?? 0) > 0 &&
+            w !== undefined &&
+            w.series.every((s) => s.points.length > 0)
+          );
+        });
+      },
       ours,
       { timeout: 45_000, polling: 250 },
     );
@@ -147,6 +224,22 @@ describe('local dashboard page', () => {
       expect(widget.series.length, `widget ${i}`).toBeGreaterThan(0);
       for (const s of widget.series) expect(s.points.length, `${s.label} of widget ${i}`).toBeGreaterThan(0);
     }
+    // Every other widget too, the AWS service widgets included (from the local runtime).
+    const rules = withoutLocalData(runtime);
+    await page.waitForFunction((n) => Number(document.body.dataset.generatedAt) > n, Date.now() + 3_000, {
+      timeout: 30_000,
+    });
+    const latest = (await pageState()).data;
+    const empty = body.widgets.flatMap((w, i) => {
+      const allowed = allowedEmpty(rules, w);
+      if (w.type !== 'metric' || allowed.widget) return [];
+      const series = (latest.widgets[i] as WidgetData).series;
+      const bare = series.filter((s) => s.points.length === 0 && !allowed.series(s.label));
+      return series.length === 0 || bare.length > 0
+        ? [`${i} ${String(w.properties.title)}: ${bare.map((s) => s.label).join(', ') || 'no series'}`]
+        : [];
+    });
+    expect(empty).toEqual([]);
     expect(await page.locator('.widget-metric canvas').count()).toBeGreaterThan(10);
     // Percentiles are labelled with where they come from.
     const runTime = body.widgets.findIndex((w) => w.properties.title === 'Run time (ms)');
@@ -154,6 +247,19 @@ describe('local dashboard page', () => {
       'RunTime p50 · from local aggregates',
       'RunTime p95 · from local aggregates',
       'RunTime p99 · from local aggregates',
+    ]);
+    // Service metrics too: they are what the local runtime measured, not what AWS published.
+    const ingestLatency = body.widgets.findIndex(
+      (w) =>
+        w.properties.title === 'Latency' &&
+        JSON.stringify(w.properties.metrics).includes(
+          runtime.stack.functions.find((f) => f.constructId === 'IngestFunction')!.name,
+        ),
+    );
+    expect((latest.widgets[ingestLatency] as WidgetData).series.map((s) => s.label)).toEqual([
+      expect.stringMatching(/ · from the local runtime$/),
+      expect.stringMatching(/ · from the local runtime$/),
+      expect.stringMatching(/ · from the local runtime$/),
     ]);
     expect(await page.locator('#range').textContent()).toMatch(/^\d\d:\d\d – \d\d:\d\d UTC/);
     expect(consoleErrors).toEqual([]);

@@ -1,0 +1,89 @@
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { EmfDatum } from '../emf/parse-emf';
+import { onLocalActivity } from './local-invocations';
+import {
+  dynamoMetricsOf,
+  lambdaMetricsOf,
+  messagesIn,
+  queueMetricsOf,
+  queueNameOfArn,
+  sentBetween,
+} from './service-metrics';
+
+/**
+ * Feeds the AWS service metrics of local mode to the metric sink: every invocation and DynamoDB
+ * request the tap reports, and each queue's attributes polled every `pollEveryMs` (CloudWatch gets the
+ * SQS gauges once a minute).
+ */
+
+/** Where the service metrics come from and go. */
+export interface ServiceFeedOptions {
+  readonly sqs: SQSClient;
+  /** The stack's queues (their names are the `QueueName` dimension). */
+  readonly queueUrls: readonly string[];
+  /** Those a function of the stack consumes (the others' sends are counted by their growth). */
+  readonly consumedQueueUrls: readonly string[];
+  readonly add: (data: readonly EmfDatum[]) => void;
+  /** @default 60_000 */
+  readonly pollEveryMs?: number;
+  /** @default ignore */
+  readonly log?: (line: string) => void;
+}
+
+/** Start feeding; the returned function stops it. */
+export const startServiceFeed = (options: ServiceFeedOptions): (() => Promise<void>) => {
+  const unsubscribe = onLocalActivity({
+    invocation: (r) => options.add(lambdaMetricsOf(r)),
+    dynamoRequest: (r) => options.add(dynamoMetricsOf(r)),
+  });
+  const nameOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
+  const previous = new Map<string, number | undefined>();
+  const readDeadLetterQueues = async () => {
+    const names = new Set<string>();
+    for (const QueueUrl of options.consumedQueueUrls) {
+      const { Attributes } = await options.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['RedrivePolicy'] }),
+      );
+      const target = (JSON.parse(Attributes?.RedrivePolicy ?? '{}') as { deadLetterTargetArn?: string })
+        .deadLetterTargetArn;
+      if (target !== undefined) names.add(queueNameOfArn(target));
+    }
+    return names;
+  };
+  /** Names of the dead-letter queues of the consumed queues, read once. */
+  const deadLetterQueues = readDeadLetterQueues().catch(() => new Set<string>());
+  const poll = async () => {
+    const dlqs = await deadLetterQueues;
+    await Promise.all(
+      options.queueUrls.map(async (QueueUrl) => {
+        try {
+          const { Attributes = {} } = await options.sqs.send(
+            new GetQueueAttributesCommand({
+              QueueUrl,
+              AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+            }),
+          );
+          const name = nameOf(QueueUrl);
+          const total = messagesIn(Attributes);
+          const sent = options.consumedQueueUrls.includes(QueueUrl)
+            ? undefined
+            : sentBetween(previous.get(QueueUrl), total, dlqs.has(name));
+          previous.set(QueueUrl, total);
+          options.add(queueMetricsOf(name, Attributes, Date.now(), sent));
+        } catch (error) {
+          options.log?.(`GetQueueAttributes ${QueueUrl} failed: ${(error as Error).message}`);
+        }
+      }),
+    );
+  };
+  let polling = poll();
+  const timer = setInterval(() => {
+    polling = polling.then(poll);
+  }, options.pollEveryMs ?? 60_000);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    unsubscribe();
+    await polling;
+  };
+};
