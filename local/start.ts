@@ -118,7 +118,10 @@ const printBanner = (
       ...eventSources.map(describeSource),
       ...schedules.map((s) => `${s.expression} (${describeTimer(s)}${atStart})`),
     ];
-    return [constructId, `← ${triggers.join(', ') || 'no trigger'}`];
+    // The API function's trigger is API Gateway, which moto does not run: the read API row serves it.
+    const fallback =
+      constructId === 'ApiFunction' ? 'API Gateway (served as the read API above)' : 'no trigger';
+    return [constructId, `← ${triggers.join(', ') || fallback}`];
   });
   const demo = opts.demo
     ? `~${opts.rate} tasks/s of ${Object.keys(DEMO_TASK_TYPES).join(', ')} (--no-demo to turn off)`
