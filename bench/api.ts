@@ -19,6 +19,7 @@ import { DynamoRunRecordStore } from '../lambdas/shared/store/run-record-store';
 import { deployLocalStack } from '../local/deploy';
 import { startMoto } from '../local/moto';
 import { synthTemplate } from '../local/template';
+import { attachReadCounter } from '../test/support/read-counter';
 
 /**
  * `npm run bench:api`: items read and latency of every read-API endpoint at two stored volumes.
@@ -65,34 +66,6 @@ const generate = (n: number): TaskEvent[] => {
     );
   }
   return events.slice(0, n);
-};
-
-/** Requests and items returned, counted by a middleware on a DynamoDB client. */
-interface ReadCount {
-  requests: number;
-  items: number;
-}
-
-const attachReadCounter = (client: DynamoDBClient): ReadCount => {
-  const count: ReadCount = { requests: 0, items: 0 };
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      const result = await next(args);
-      const out = result.output as {
-        Item?: unknown;
-        Items?: unknown[];
-        Responses?: Record<string, unknown[]>;
-      };
-      count.requests += 1;
-      count.items +=
-        (out.Items?.length ?? 0) +
-        (out.Item === undefined ? 0 : 1) +
-        Object.values(out.Responses ?? {}).reduce((sum, items) => sum + items.length, 0);
-      return result;
-    },
-    { step: 'build', name: 'benchReadCounter' },
-  );
-  return count;
 };
 
 /** The requests measured; `{taskId}` and `{jobId}` are filled from the stored data. */

@@ -8,6 +8,7 @@ import { taskTypesActive } from '../../../../lambdas/shared/queries/task-types';
 import { DynamoAggregateReader } from '../../../../lambdas/shared/store/aggregate-reader';
 import { motoClientConfig } from '../../../support/aws';
 import { BASE_TIME_MS, makeLifecycle } from '../../../support/events';
+import { attachReadCounter } from '../../../support/read-counter';
 import { createTestTables, TestFeed } from '../../../support/tables';
 
 /**
@@ -19,28 +20,6 @@ const MIN = 60_000;
 const NOW = BASE_TIME_MS + 6 * 60 * MIN;
 const FROM = new Date(BASE_TIME_MS - 60 * MIN).toISOString();
 const TO = new Date(NOW).toISOString();
-
-/** Items DynamoDB returned (Query keys, GetItem, BatchGetItem rows), counted at the client. */
-const countItemsRead = (client: DynamoDBClient) => {
-  const count = { items: 0 };
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      const result = await next(args);
-      const out = result.output as {
-        Item?: unknown;
-        Items?: unknown[];
-        Responses?: Record<string, unknown[]>;
-      };
-      count.items +=
-        (out.Items?.length ?? 0) +
-        (out.Item === undefined ? 0 : 1) +
-        Object.values(out.Responses ?? {}).reduce((sum, rows) => sum + rows.length, 0);
-      return result;
-    },
-    { step: 'build', name: 'countItemsRead' },
-  );
-  return count;
-};
 
 let deps: ExecutionListDeps;
 let read: { items: number };
@@ -62,7 +41,7 @@ beforeAll(async () => {
   }
   await new TestFeed(tables).send(events, NOW);
   const reader = new DynamoDBClient(motoClientConfig());
-  read = countItemsRead(reader);
+  read = attachReadCounter(reader);
   const doc = documentClient(reader);
   deps = {
     doc,
