@@ -100,11 +100,12 @@ export const deployLocalStack = async (options: DeployOptions): Promise<LocalSta
     // Emulators answer with public queue URLs (`https://sqs.<region>.amazonaws.com/...`): ask by name.
     const localQueueUrl = async (url: string) =>
       (await sqs.send(new GetQueueUrlCommand({ QueueName: url.split('/').at(-1) }))).QueueUrl!;
-    const outputs: Record<string, string> = {};
-    for (const { OutputKey, OutputValue = '' } of stack.Outputs ?? []) {
-      const publicQueueUrl = /^https:\/\/sqs\.[^/]+\.amazonaws\.com\/\d+\/[^/]+$/.test(OutputValue);
-      outputs[OutputKey!] = publicQueueUrl ? await localQueueUrl(OutputValue) : OutputValue;
-    }
+    // Outputs and function environments alike: the SDK sends to a queue URL's own host.
+    const localValue = async (value: string) =>
+      /^https:\/\/sqs\.[^/]+\.amazonaws\.com\/\d+\/[^/]+$/.test(value) ? await localQueueUrl(value) : value;
+    const localValues = async (entries: [string, string][]) =>
+      Object.fromEntries(await Promise.all(entries.map(async ([k, v]) => [k, await localValue(v)] as const)));
+    const outputs = await localValues((stack.Outputs ?? []).map((o) => [o.OutputKey!, o.OutputValue ?? '']));
     const { StackResources = [] } = await cfn.send(
       new DescribeStackResourcesCommand({ StackName: stackName }),
     );
@@ -161,7 +162,7 @@ export const deployLocalStack = async (options: DeployOptions): Promise<LocalSta
         constructId: String(r.Metadata?.['aws:cdk:path']).split('/').at(-2)!,
         name,
         arn: config.FunctionArn!,
-        environment: config.Environment?.Variables ?? {},
+        environment: await localValues(Object.entries(config.Environment?.Variables ?? {})),
         timeoutSeconds: config.Timeout ?? 3,
         eventSources: await Promise.all(mappings.map(eventSourceOf)),
         schedules: rules.map(([ruleId, rule]) => ({

@@ -5,6 +5,7 @@ import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { TaskEvent } from '../../lambdas/shared/contract/event';
+import { ENV } from '../../lambdas/shared/names/env';
 import {
   aggregatePartition,
   dayOf,
@@ -111,6 +112,13 @@ describe('startLocalRuntime', () => {
         filters: [expect.any(Object)],
       }),
     ]);
+    // Queue URLs in environments name the emulator (moto answers with the public SQS host, which the
+    // SDK would call instead of the endpoint: the read API's /health failed on it)
+    expect(fn('ApiFunction').environment[ENV.deadLetterQueueUrl]).toBe(
+      stack.outputs[OUTPUT.deadLetterQueueUrl],
+    );
+    for (const f of stack.functions)
+      for (const value of Object.values(f.environment)) expect(value).not.toMatch(/^https:\/\/sqs\./);
     expect(fn('MonitorFunction').schedules.map((s) => s.expression)).toEqual(['rate(5 minutes)']);
     expect(fn('RollupFunction').schedules.map((s) => s.expression)).toEqual(['cron(30 0 * * ? *)']);
     expect(runtime.stats().sqs.map((s) => s.constructId)).toEqual(['IngestFunction']);
