@@ -1,5 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { itemSize, writeUnits } from '../../bench/cost-meter';
+import { itemSize, writeUnits } from '../../lambdas/shared/aws/item-size';
 import type { EmfDatum } from '../emf/parse-emf';
 
 /**
