@@ -50,7 +50,10 @@ export interface LocalDashboardOptions {
 /** A running local dashboard. */
 export interface LocalDashboard {
   readonly url: string;
-  /** Send the metrics received so far to the emulator now (tests; the page otherwise waits a flush). */
+  /**
+   * Read the queues' gauges and send every metric received so far to the emulator now; once it
+   * resolves, the page's next refresh draws all of it (tests; the page otherwise waits for the timers).
+   */
   flush(): Promise<void>;
   /** Stop capturing, send what is left, stop serving. */
   close(): Promise<void>;
@@ -150,7 +153,7 @@ export const startLocalDashboard = async (options: LocalDashboardOptions): Promi
   options.capture.attach((data) => sink.add(data));
   // What the services would publish, from what the local runtime does (decision 0101).
   const sqs = new SQSClient(clientConfig(stack));
-  const stopServiceFeed = startServiceFeed({
+  const serviceFeed = startServiceFeed({
     sqs,
     queueUrls: (await stackResourcesOf(stack).catch(() => []))
       .filter((r) => r.ResourceType === 'AWS::SQS::Queue' && r.PhysicalResourceId !== undefined)
@@ -164,7 +167,7 @@ export const startLocalDashboard = async (options: LocalDashboardOptions): Promi
   });
   const stopCapture = async () => {
     options.capture.stop();
-    await stopServiceFeed();
+    await serviceFeed.stop();
     sqs.destroy();
   };
   try {
@@ -223,7 +226,10 @@ export const startLocalDashboard = async (options: LocalDashboardOptions): Promi
     });
     return {
       url: server.url,
-      flush: () => sink.flush(),
+      flush: async () => {
+        await serviceFeed.poll();
+        await sink.flush();
+      },
       close: async () => {
         await stopCapture();
         await server.close();

@@ -41,6 +41,11 @@ export interface LocalRuntimeOptions {
   readonly environmentOverrides?: Record<string, string>;
   /** Handler modules by construct id. @default FUNCTION_HANDLERS */
   readonly handlers?: Readonly<Record<string, HandlerModule>>;
+  /**
+   * Longest batching window of every event source mapping, seconds: tests that wait for `waitIdle`
+   * need not wait out each mapping's window. @default each mapping's `MaximumBatchingWindowInSeconds`
+   */
+  readonly maxBatchingWindowSeconds?: number;
 }
 
 /** What ran, per function. */
@@ -163,7 +168,12 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       // Tapped as Lambda measures it: the local dashboard graphs AWS/Lambda, AWS/SQS and AWS/DynamoDB from it.
       const handler = observeHandler(fn.name, await loadHandler(constructId, entry));
       const common = { region, fn, log: (line: string) => log(`${constructId}: ${line}`) };
-      for (const source of fn.eventSources) {
+      for (const mapping of fn.eventSources) {
+        const window = Math.min(
+          mapping.maximumBatchingWindowSeconds,
+          options.maxBatchingWindowSeconds ?? Number.POSITIVE_INFINITY,
+        );
+        const source = { ...mapping, maximumBatchingWindowSeconds: window };
         if (source.kind === 'sqs') {
           const driver = new SqsEventSourcePoller({
             ...common,

@@ -30,8 +30,16 @@ export interface ServiceFeedOptions {
   readonly log?: (line: string) => void;
 }
 
-/** Start feeding; the returned function stops it. */
-export const startServiceFeed = (options: ServiceFeedOptions): (() => Promise<void>) => {
+/** A running feed. */
+export interface ServiceFeed {
+  /** Read every queue's attributes now (after the reading already under way); resolves when added. */
+  poll(): Promise<void>;
+  /** Stop polling and listening; waits for a reading under way. */
+  stop(): Promise<void>;
+}
+
+/** Start feeding (the first reading of the queues starts now). */
+export const startServiceFeed = (options: ServiceFeedOptions): ServiceFeed => {
   const unsubscribe = onLocalActivity({
     invocation: (r) => options.add(lambdaMetricsOf(r)),
     dynamoRequest: (r) => options.add(dynamoMetricsOf(r)),
@@ -76,14 +84,20 @@ export const startServiceFeed = (options: ServiceFeedOptions): (() => Promise<vo
       }),
     );
   };
+  // Readings never overlap: the growth of a queue is counted between two finished readings.
   let polling = poll();
-  const timer = setInterval(() => {
+  const pollNext = () => {
     polling = polling.then(poll);
-  }, options.pollEveryMs ?? 60_000);
+    return polling;
+  };
+  const timer = setInterval(pollNext, options.pollEveryMs ?? 60_000);
   timer.unref();
-  return async () => {
-    clearInterval(timer);
-    unsubscribe();
-    await polling;
+  return {
+    poll: pollNext,
+    stop: async () => {
+      clearInterval(timer);
+      unsubscribe();
+      await polling;
+    },
   };
 };
