@@ -31,7 +31,10 @@ export interface LocalDashboardOptions {
   readonly stack: LocalStack;
   /** The synthesized template the stack was created from (its dashboard body is drawn). */
   readonly template: CfnTemplate;
-  /** The capture of the functions' EMF output, started before they run (stopped by `close`). */
+  /**
+   * The capture of the functions' metrics, started before they run (stopped by `close`): the page has
+   * data from its start on.
+   */
   readonly capture: EmfCapture;
   /** @default 0 (a free port) */
   readonly port?: number;
@@ -139,7 +142,6 @@ export const readLocalDashboardBody = async (stack: LocalStack, template: CfnTem
 /** Start capturing metrics and serving the page. */
 export const startLocalDashboard = async (options: LocalDashboardOptions): Promise<LocalDashboard> => {
   const { stack, template } = options;
-  const startedAtMs = Date.now();
   // The SDK gzips large PutMetricData bodies; moto_server cannot read them (it answers 404).
   const cloudwatch = new CloudWatchClient({ ...clientConfig(stack), disableRequestCompression: true });
   const dynamo = new DynamoDBClient(clientConfig(stack));
@@ -151,7 +153,8 @@ export const startLocalDashboard = async (options: LocalDashboardOptions): Promi
     ...(options.log !== undefined && { log: options.log }),
   });
   options.capture.attach((data) => sink.add(data));
-  // What the services would publish, from what the local runtime does (decision 0101).
+  // What the services would publish, from what the local runtime does (decision 0101): the queue
+  // gauges here, invocations and DynamoDB requests through the capture.
   const sqs = new SQSClient(clientConfig(stack));
   const serviceFeed = startServiceFeed({
     sqs,
@@ -191,7 +194,7 @@ export const startLocalDashboard = async (options: LocalDashboardOptions): Promi
         { cloudwatch, namespace, stage, aggregates, sink },
         nowMs,
         durationMsOf(defaultRange) ?? 3 * 3_600_000,
-        startedAtMs,
+        options.capture.startedAtMs,
       );
       // All widgets at once: their GetMetricData requests are batched into a few calls.
       const metricWidgets = [...body.widgets.entries()].filter(([, w]) => w.type === 'metric');

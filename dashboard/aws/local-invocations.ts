@@ -6,7 +6,7 @@ import { type DynamoRequestRecord, type InvocationRecord, requestUnitsOf } from 
  * The tap local mode's runtime puts on every handler it invokes (`observeHandler`, one line in
  * `local/runtime.ts`), and on the DynamoDB requests those handlers make: the local runtime plays
  * Lambda and the event source mappings, so it is where AWS/Lambda, AWS/SQS and AWS/DynamoDB would be
- * measured. Listeners (the dashboard's service feed) turn the records into metrics; without a listener
+ * measured. Listeners (the dashboard's `EmfCapture`) turn the records into metrics; without a listener
  * the tap only times the call.
  */
 

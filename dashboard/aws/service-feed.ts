@@ -1,19 +1,11 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { EmfDatum } from '../emf/parse-emf';
-import { onLocalActivity } from './local-invocations';
-import {
-  dynamoMetricsOf,
-  lambdaMetricsOf,
-  messagesIn,
-  queueMetricsOf,
-  queueNameOfArn,
-  sentBetween,
-} from './service-metrics';
+import { messagesIn, queueMetricsOf, queueNameOfArn, sentBetween } from './service-metrics';
 
 /**
- * Feeds the AWS service metrics of local mode to the metric sink: every invocation and DynamoDB
- * request the tap reports, and each queue's attributes polled every `pollEveryMs` (CloudWatch gets the
- * SQS gauges once a minute).
+ * Feeds the SQS gauges of local mode to the metric sink: each queue's attributes polled every
+ * `pollEveryMs` (CloudWatch gets them once a minute). The metrics of invocations and DynamoDB requests
+ * come from the runtime's tap through `EmfCapture`, which holds them from before the functions run.
  */
 
 /** Where the service metrics come from and go. */
@@ -34,16 +26,12 @@ export interface ServiceFeedOptions {
 export interface ServiceFeed {
   /** Read every queue's attributes now (after the reading already under way); resolves when added. */
   poll(): Promise<void>;
-  /** Stop polling and listening; waits for a reading under way. */
+  /** Stop polling; waits for a reading under way. */
   stop(): Promise<void>;
 }
 
 /** Start feeding (the first reading of the queues starts now). */
 export const startServiceFeed = (options: ServiceFeedOptions): ServiceFeed => {
-  const unsubscribe = onLocalActivity({
-    invocation: (r) => options.add(lambdaMetricsOf(r)),
-    dynamoRequest: (r) => options.add(dynamoMetricsOf(r)),
-  });
   const nameOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
   const previous = new Map<string, number | undefined>();
   const readDeadLetterQueues = async () => {
@@ -96,7 +84,6 @@ export const startServiceFeed = (options: ServiceFeedOptions): ServiceFeed => {
     poll: pollNext,
     stop: async () => {
       clearInterval(timer);
-      unsubscribe();
       await polling;
     },
   };

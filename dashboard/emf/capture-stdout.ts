@@ -1,3 +1,5 @@
+import { onLocalActivity } from '../aws/local-invocations';
+import { dynamoMetricsOf, lambdaMetricsOf } from '../aws/service-metrics';
 import { type EmfDatum, looksLikeEmf, parseEmf } from './parse-emf';
 
 /**
@@ -21,20 +23,28 @@ export interface StdoutEmfCaptureOptions {
 
 /**
  * Capture from now on, holding the data until a consumer is attached: local mode starts capturing
- * before the functions run and attaches the metric sink once the emulator's CloudWatch is known.
+ * before the functions run and attaches the metric sink once the emulator's CloudWatch is known. Two
+ * sources, both as metric data: the EMF documents the functions print, and the AWS/Lambda and
+ * AWS/DynamoDB metrics of what they do (the runtime's tap, see `dashboard/aws/local-invocations.ts`),
+ * so an invocation that ends before the dashboard starts (the rollup at start) is graphed too.
  */
 export class EmfCapture {
+  /** When capturing started, epoch ms: the dashboard has data from here on. */
+  readonly startedAtMs = Date.now();
   private held: EmfDatum[][] = [];
   private consumer?: (data: readonly EmfDatum[]) => void;
   private readonly restore: () => void;
+  private readonly unsubscribe: () => void;
 
   constructor(options: Omit<StdoutEmfCaptureOptions, 'onData'> = {}) {
-    this.restore = captureEmfFromStdout({
-      ...options,
-      onData: (data) => {
-        if (this.consumer !== undefined) this.consumer(data);
-        else this.held.push([...data]);
-      },
+    const take = (data: readonly EmfDatum[]) => {
+      if (this.consumer !== undefined) this.consumer(data);
+      else this.held.push([...data]);
+    };
+    this.restore = captureEmfFromStdout({ ...options, onData: take });
+    this.unsubscribe = onLocalActivity({
+      invocation: (r) => take(lambdaMetricsOf(r)),
+      dynamoRequest: (r) => take(dynamoMetricsOf(r)),
     });
   }
 
@@ -47,6 +57,7 @@ export class EmfCapture {
   /** Stop capturing. */
   stop(): void {
     this.restore();
+    this.unsubscribe();
     this.held = [];
   }
 }

@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { observeHandler } from '../../dashboard/aws/local-invocations';
 import { EmfCapture } from '../../dashboard/emf/capture-stdout';
 import type { EmfDatum } from '../../dashboard/emf/parse-emf';
 
@@ -48,5 +49,23 @@ describe('EmfCapture', () => {
     capture.stop();
 
     expect(printed).toEqual([`${EMF}\n`]);
+  });
+
+  it('holds the service metrics of an invocation that ended before it was attached (the rollup at start)', async () => {
+    // Prepare: a capture started before the functions run, as local mode does.
+    const { stream } = streamCollecting();
+    const capture = new EmfCapture({ stream });
+    const handler = observeHandler('rollup-fn', async () => 'done');
+
+    // Act: the invocation ends, then the dashboard attaches.
+    await handler(undefined as never, undefined as never);
+    const seen: EmfDatum[] = [];
+    capture.attach((data) => seen.push(...data));
+    capture.stop();
+
+    // Assess
+    expect(
+      seen.filter((d) => d.namespace === 'AWS/Lambda').map((d) => [d.name, d.dimensions, d.values]),
+    ).toContainEqual(['Invocations', { FunctionName: 'rollup-fn' }, [1]]);
   });
 });
