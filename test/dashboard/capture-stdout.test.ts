@@ -55,10 +55,10 @@ describe('EmfCapture', () => {
     // Prepare: a capture started before the functions run, as local mode does.
     const { stream } = streamCollecting();
     const capture = new EmfCapture({ stream });
-    const handler = observeHandler('rollup-fn', async () => 'done');
+    const handler = observeHandler('rollup-fn', async (_event: unknown, _context: unknown) => 'done');
 
     // Act: the invocation ends, then the dashboard attaches.
-    await handler(undefined as never, undefined as never);
+    await handler(undefined, undefined);
     const seen: EmfDatum[] = [];
     capture.attach((data) => seen.push(...data));
     capture.stop();
