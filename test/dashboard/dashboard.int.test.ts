@@ -98,6 +98,12 @@ afterAll(async () => {
   dynamo.destroy();
 });
 
+/**
+ * Longest wait for one signal, ms: each comes within a second or two, even under load; under the
+ * test's 60 s so that a stalled step is named.
+ */
+const STEP_TIMEOUT_MS = 45_000;
+
 /** How long the events of one task span at most, ms (they must not be in the future when sent). */
 const TASK_SPAN_MS = 1_000;
 
@@ -155,7 +161,7 @@ const sendTasksAndSettle = async (): Promise<void> => {
     );
     expect(Failed).toEqual([]);
   }
-  await runtime.waitIdle();
+  await runtime.waitIdle(STEP_TIMEOUT_MS);
 };
 
 /** Resolve once a function of the stack has finished an invocation that started at `sinceMs` or later. */
@@ -166,7 +172,7 @@ const invocationSince = (constructId: string, sinceMs: number) => {
       if (!invocations.some((r) => r.functionName === name && r.startMs >= sinceMs))
         throw new Error(`no ${constructId} invocation since ${new Date(sinceMs).toISOString()}`);
     },
-    { timeout: 60_000, interval: 50 },
+    { timeout: STEP_TIMEOUT_MS, interval: 50 },
   );
 };
 
@@ -263,7 +269,7 @@ describe('local dashboard page', () => {
     // Act: open the page; its first refresh reads the emulator after everything was sent.
     await page.goto(dashboard.url);
     await page.waitForFunction(() => Number(document.body.dataset.refreshes) >= 1, undefined, {
-      timeout: 60_000,
+      timeout: STEP_TIMEOUT_MS,
     });
 
     // Assess: the page has exactly the body's widgets, titles and grid positions, all drawn.
@@ -340,7 +346,7 @@ describe('local dashboard page', () => {
     const flushedAt = Date.now();
     // A refresh of the page's own (every second) that read the emulator after everything was sent.
     await page.waitForFunction((t) => Number(document.body.dataset.generatedAt) > t, flushedAt, {
-      timeout: 60_000,
+      timeout: STEP_TIMEOUT_MS,
     });
 
     // Act
