@@ -14,13 +14,13 @@ import {
   startLocalDashboard,
 } from '../../dashboard/local-dashboard';
 import type { LayoutView, RefreshView } from '../../dashboard/view';
+import { DemoProducer } from '../../demo/producer';
 import { type LocalApi, startLocalApi } from '../../lambdas/api/local-server';
 import { summarizeAggregates } from '../../lambdas/domain/aggregate';
 import { documentClient } from '../../lambdas/shared/aws/clients';
 import { parseScope } from '../../lambdas/shared/names/keys';
 import { OUTPUT } from '../../lambdas/shared/names/outputs';
 import { DynamoAggregateReader } from '../../lambdas/shared/store/aggregate-reader';
-import { DemoProducer } from '../../local/demo-producer';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { launchChromium } from '../../scripts/chromium';
 import { motoClientConfig, uniqueName } from '../support/aws';
