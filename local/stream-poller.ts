@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DescribeStreamCommand,
   type DynamoDBStreamsClient,
@@ -7,7 +8,7 @@ import {
   type _Record as SdkStreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { NotIdleError } from './errors';
+import { waitUntil } from './errors';
 import { matchesAnyFilter } from './event-filter';
 import { type InvocationOptions, lambdaContext } from './lambda-context';
 import type { DynamoStreamEventSource } from './stack-types';
@@ -15,21 +16,18 @@ import type { DynamoStreamEventSource } from './stack-types';
 /**
  * An in-process stand-in for the Lambda DynamoDB stream event source mapping, as much of it as this
  * stack's mapping uses: one shard (moto_server keeps one per table), records that match no filter
- * dropped, batches gathered (batch size and window), one batch at a time, and on a reported failure a
- * retry from that record on (checkpoint semantics: records before it are done), forever, as
- * `MaximumRetryAttempts: -1` does (no bisect, no record age, no failure destination).
+ * dropped, batches gathered (batch size and window), one batch at a time, and a failed batch retried
+ * forever, as `MaximumRetryAttempts: -1` does (no bisect, no record age, no failure destination), from
+ * the first reported record on (checkpoint semantics: records before it are done).
  *
- * Tumbling windows (`TumblingWindowInSeconds`): a record belongs to the window of its
- * `ApproximateCreationDateTime` (windows aligned on multiples of the length, as Lambda's are); a batch
- * holds records of one window; every invocation gets the window, the shard and the state the last
- * successful invocation of the window returned, and must return a `state` (an answer without one is a
- * failure). A failed invocation (thrown, no state, or any batch item failure) is retried whole with the
- * previous state. The window's final invocation (no records, `isFinalInvokeForWindow`) comes when a
- * record of a later window is read or the clock passes the window's end, and is retried until it
- * succeeds. A returned state over 1 MB ends the window early, as Lambda does: a final invocation with
- * `isWindowTerminatedEarly`, then the same window goes on with a fresh state. `waitIdle`/`drain` end an
- * open window the same way (early if its end has not come), so what was read is written when they
- * resolve.
+ * Tumbling windows (`TumblingWindowInSeconds`), as Lambda's: a record belongs to the window of its
+ * `ApproximateCreationDateTime` (aligned on multiples of the length); a batch holds one window's records
+ * and gets the window, the shard and the state the window's last successful invocation returned. An
+ * invocation that throws, answers without a state or reports any failure is retried whole with the
+ * previous state. The final invocation (no records, `isFinalInvokeForWindow`) comes when a later
+ * window's record is read or the clock passes the window's end, and is retried until it succeeds. A
+ * state over 1 MB ends the window early (`isWindowTerminatedEarly`) and the window goes on with a fresh
+ * state; `waitIdle` ends an open window the same way, so what was read is written when it resolves.
  */
 
 /** A stream-triggered Lambda handler. */
@@ -52,8 +50,6 @@ export interface StreamPollerOptions extends InvocationOptions {
   readonly maxIdlePollMs?: number;
   /** Pause before a failed batch is retried, ms. @default 500 */
   readonly retryDelayMs?: number;
-  /** Tumbling window length, seconds (0: none). @default the mapping's `tumblingWindowSeconds`, else 0 */
-  readonly tumblingWindowSeconds?: number;
   /** Clock for window ends and records without a creation time, epoch ms. @default Date.now */
   readonly now?: () => number;
   /**
@@ -63,45 +59,36 @@ export interface StreamPollerOptions extends InvocationOptions {
   readonly arrivalSecondsOf?: (record: DynamoDBRecord) => number | undefined;
 }
 
-/** Counters of one poller, cumulative since `start()`. */
-export interface StreamPollerStats {
-  /** Records read from the stream. */
-  readonly read: number;
-  /** Records skipped because they matched no filter. */
-  readonly filtered: number;
-  /** Records handed to the handler (a retried record counts again). */
-  readonly delivered: number;
-  /** Delivered records whose invocation succeeded for them (each record counts once). */
-  readonly succeeded: number;
-  /** Handler invocations. */
-  readonly batches: number;
-  /** Invocations that reported a failure or threw (each one is retried). */
-  readonly failedBatches: number;
-  /** Invocations that threw. */
-  readonly errors: number;
-  /** Final invocations of tumbling windows that succeeded (early ends included). */
-  readonly windows: number;
-}
+/**
+ * Counters of one poller since `start()`: records `read` and of them `filtered` (matched no filter);
+ * records `delivered` (a retried one counts again) and `succeeded` (each once); invocations (`batches`),
+ * those that failed and are retried (`failedBatches`) and those that threw (`errors`); tumbling `windows`
+ * ended by a successful final invocation (early ends included).
+ */
+const ZERO_COUNTS = {
+  read: 0,
+  filtered: 0,
+  delivered: 0,
+  succeeded: 0,
+  batches: 0,
+  failedBatches: 0,
+  errors: 0,
+  windows: 0,
+};
+export type StreamPollerStats = Readonly<typeof ZERO_COUNTS>;
 
 /** Lambda's limit on a tumbling window's returned state, bytes (1 MB per shard). */
 export const WINDOW_STATE_LIMIT_BYTES = 1_048_576;
 
-/** The open tumbling window of the shard. */
+/** The open tumbling window of the shard: its start, and what its last successful invocation returned. */
 interface OpenWindow {
-  /** Window start, epoch seconds. */
   readonly startSeconds: number;
-  /** What the last successful invocation of the window returned. */
   state: Record<string, unknown>;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** Order of stream sequence numbers (decimal strings of any length). */
-export const compareSequenceNumbers = (a: string, b: string): number => {
-  const x = BigInt(a);
-  const y = BigInt(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-};
+export const compareSequenceNumbers = (a: string, b: string): number =>
+  Math.sign(Number(BigInt(a) - BigInt(b)));
 
 const seqOf = (r: DynamoDBRecord): string => r.dynamodb?.SequenceNumber ?? '0';
 
@@ -150,16 +137,7 @@ export const retryPointOf = (
 
 /** Polls one table stream for one handler, one batch at a time (see the module doc). */
 export class DynamoStreamPoller {
-  private readonly counters = {
-    read: 0,
-    filtered: 0,
-    delivered: 0,
-    succeeded: 0,
-    batches: 0,
-    failedBatches: 0,
-    errors: 0,
-    windows: 0,
-  };
+  private readonly counters = { ...ZERO_COUNTS };
   private shardId = '';
   private window: OpenWindow | undefined;
   /** `waitIdle` asked for the open window to end now. */
@@ -184,7 +162,7 @@ export class DynamoStreamPoller {
   constructor(private readonly options: StreamPollerOptions) {
     this.log = options.log ?? (() => {});
     this.idleMs = options.pollIntervalMs ?? 200;
-    this.windowSeconds = options.tumblingWindowSeconds ?? options.source.tumblingWindowSeconds ?? 0;
+    this.windowSeconds = options.source.tumblingWindowSeconds ?? 0;
     this.now = options.now ?? Date.now;
   }
 
@@ -218,28 +196,20 @@ export class DynamoStreamPoller {
    */
   async waitIdle(timeoutMs = 30_000): Promise<void> {
     const since = Date.now();
-    // Someone is waiting: read again now rather than after an idle back-off.
+    // Someone is waiting: read again now rather than after an idle back-off, and end an open window.
     this.idleMs = this.options.pollIntervalMs ?? 200;
     this.endWindowRequested = true;
     this.wake?.();
-    const idle = () =>
-      (this.iterator === undefined && this.pending.length === 0) ||
-      (this.lastEmptyReadAt >= since && this.pending.length === 0 && !this.busy && this.window === undefined);
+    const idle = async () =>
+      !this.running ||
+      (this.pending.length === 0 &&
+        (this.iterator === undefined ||
+          (this.lastEmptyReadAt >= since && !this.busy && this.window === undefined)));
     try {
-      while (this.running && !idle()) {
-        if (Date.now() - since > timeoutMs) {
-          throw new NotIdleError(`stream ${this.options.source.streamArn} not drained after ${timeoutMs} ms`);
-        }
-        await sleep(25);
-      }
+      await waitUntil(`stream ${this.options.source.streamArn}`, timeoutMs, idle);
     } finally {
       this.endWindowRequested = false;
     }
-  }
-
-  /** Alias of `waitIdle` (the fault suite's name). */
-  drain(timeoutMs?: number): Promise<void> {
-    return this.waitIdle(timeoutMs);
   }
 
   private async newIterator(): Promise<string | undefined> {
@@ -266,23 +236,16 @@ export class DynamoStreamPoller {
           await this.deliver(batch);
           continue;
         }
-        if (this.window !== undefined && (this.endWindowRequested || this.windowEnded(this.window))) {
+        const untilEndMs = this.window ? this.windowEndMs(this.window) - this.now() : Infinity;
+        if (this.window !== undefined && (this.endWindowRequested || untilEndMs <= 0)) {
           this.busy = true;
-          await this.endWindow(!this.windowEnded(this.window));
+          await this.endWindow(untilEndMs > 0);
           continue;
         }
         // Idle: pause (ended early by `waitIdle` and `stop`), backing off; no later than a window's end.
-        const untilEndMs =
-          this.window === undefined
-            ? Number.POSITIVE_INFINITY
-            : Math.max(0, (this.window.startSeconds + this.windowSeconds) * 1000 - this.now());
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(this.idleMs, untilEndMs));
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
+        const wake = new AbortController();
+        this.wake = () => wake.abort();
+        await sleep(Math.min(this.idleMs, untilEndMs), undefined, { signal: wake.signal }).catch(() => {});
         this.idleMs = Math.min(Math.max(baseMs, this.options.maxIdlePollMs ?? 1000), this.idleMs * 2);
       } catch (error) {
         if (error instanceof ExpiredIteratorException) {
@@ -318,9 +281,8 @@ export class DynamoStreamPoller {
   /** Up to a batch of pending records, all of one tumbling window if there are windows. */
   private async nextBatch(): Promise<DynamoDBRecord[]> {
     const batch = await this.gatherBatch();
-    if (this.windowSeconds <= 0 || batch.length === 0) return batch;
-    const start = this.windowStartOf(batch[0]!);
-    const end = batch.findIndex((r) => this.windowStartOf(r) !== start);
+    const start = this.windowSeconds > 0 && batch[0] ? this.windowStartOf(batch[0]) : undefined;
+    const end = start === undefined ? -1 : batch.findIndex((r) => this.windowStartOf(r) !== start);
     return end < 0 ? batch : batch.slice(0, end);
   }
 
@@ -333,8 +295,8 @@ export class DynamoStreamPoller {
     return Math.floor(arrival / this.windowSeconds) * this.windowSeconds;
   }
 
-  private windowEnded(window: OpenWindow): boolean {
-    return this.now() >= (window.startSeconds + this.windowSeconds) * 1000;
+  private windowEndMs(window: OpenWindow): number {
+    return (window.startSeconds + this.windowSeconds) * 1000;
   }
 
   /** The fields Lambda adds to a stream event under a tumbling window. */
@@ -384,14 +346,10 @@ export class DynamoStreamPoller {
         lambdaContext(this.options.fn ?? { name: 'local-stream-consumer' }),
       );
       if (windowFields === undefined) return { response };
-      const answer = response as { state?: unknown; batchItemFailures?: unknown[] } | undefined;
-      const failed =
-        typeof answer?.state !== 'object' ||
-        answer.state === null ||
-        (answer.batchItemFailures?.length ?? 0) > 0;
-      if (failed)
-        this.log('stream poller: window invocation answered without a state or with failures; retried');
-      return failed ? undefined : { response };
+      const { state, batchItemFailures } = (response ?? {}) as { state?: unknown; batchItemFailures?: [] };
+      if (typeof state === 'object' && state !== null && !batchItemFailures?.length) return { response };
+      this.log('stream poller: window invocation answered without a state or with failures; retried');
+      return undefined;
     } catch (error) {
       this.counters.errors++;
       this.log(`stream poller: handler threw, batch will be retried: ${(error as Error).message}`);
@@ -417,53 +375,41 @@ export class DynamoStreamPoller {
     }
   }
 
+  /**
+   * Deliver a batch. Without windows a reported failure is retried from that record on. Under a window
+   * any failure retries the whole batch with the previous state, a record of a later window first ends
+   * the open one, and a state over Lambda's limit ends the window early.
+   */
   private async deliver(batch: DynamoDBRecord[]): Promise<void> {
-    if (this.windowSeconds > 0) return this.deliverInWindow(batch);
-    const { source } = this.options;
+    const startSeconds = this.windowSeconds > 0 ? this.windowStartOf(batch[0]!) : undefined;
+    if (this.window !== undefined && this.window.startSeconds !== startSeconds) return this.endWindow(false);
+    if (startSeconds !== undefined) this.window ??= { startSeconds, state: {} };
+    const window = this.window;
     this.counters.batches++;
     this.counters.delivered += batch.length;
-    const answer = await this.invoke(batch);
+    const answer = await this.invoke(batch, window && this.windowFields(window, false, false));
+    const { reportBatchItemFailures } = this.options.source;
     const retryFrom =
       answer === undefined
         ? seqOf(batch[0]!)
-        : retryPointOf(batch, answer.response, source.reportBatchItemFailures);
+        : window === undefined
+          ? retryPointOf(batch, answer.response, reportBatchItemFailures)
+          : undefined;
     const done = batch.filter(
       (r) => retryFrom === undefined || compareSequenceNumbers(seqOf(r), retryFrom) < 0,
     );
     this.counters.succeeded += done.length;
     this.pending.splice(0, done.length);
-    if (retryFrom === undefined) return;
-    this.counters.failedBatches++;
-    await sleep(this.options.retryDelayMs ?? 500);
-  }
-
-  /**
-   * Deliver a batch of one window: a record of a later window first ends the open one; a failure
-   * leaves the state as it was and the batch pending (retried whole); a state over Lambda's limit ends
-   * the window early.
-   */
-  private async deliverInWindow(batch: DynamoDBRecord[]): Promise<void> {
-    const startSeconds = this.windowStartOf(batch[0]!);
-    if (this.window !== undefined && this.window.startSeconds !== startSeconds) {
-      await this.endWindow(false);
-      return;
-    }
-    const window = this.window ?? { startSeconds, state: {} };
-    this.window = window;
-    this.counters.batches++;
-    this.counters.delivered += batch.length;
-    const answer = await this.invoke(batch, this.windowFields(window, false, false));
-    if (answer === undefined) {
+    if (retryFrom !== undefined) {
       this.counters.failedBatches++;
       await sleep(this.options.retryDelayMs ?? 500);
       return;
     }
-    window.state = (answer.response as { state: Record<string, unknown> }).state;
-    this.counters.succeeded += batch.length;
-    this.pending.splice(0, batch.length);
+    if (window === undefined) return;
+    window.state = (answer!.response as { state: Record<string, unknown> }).state;
     if (Buffer.byteLength(JSON.stringify(window.state)) > WINDOW_STATE_LIMIT_BYTES) {
       await this.endWindow(true);
-      this.window = { startSeconds, state: {} };
+      this.window = { startSeconds: window.startSeconds, state: {} };
     }
   }
 }

@@ -207,7 +207,7 @@ export const createTortureStack = async (options: TortureStackOptions): Promise<
     ingest,
     aggregate: async (timeoutMs = 30 * 60_000) => {
       await poller.start();
-      await poller.drain(timeoutMs);
+      await poller.waitIdle(timeoutMs);
     },
     streamStats: () => poller.stats(),
     rollup: (from, to, nowMs) =>

@@ -94,7 +94,7 @@ export const createTestPipeline = async (options: TestPipelineOptions): Promise<
       (await ingest(sqsEventOf(messages))).batchItemFailures.map((f) => f.itemIdentifier),
     aggregate: async () => {
       if (options.aggregate === false) throw new Error('this pipeline was created with aggregate: false');
-      await poller.drain(60_000);
+      await poller.waitIdle(60_000);
     },
     close: () => poller.stop(),
     scan: async (table) => {
