@@ -16,11 +16,10 @@ import { DynamoStreamPoller, type StreamHandler, type StreamPollerStats } from '
 import { type CfnTemplate, synthTemplate } from './template';
 
 /**
- * Local mode: the whole stack on this machine. Synthesizes the CDK stack, has the emulator's
- * CloudFormation create it (moto_server, started here unless an endpoint is given), loads each
- * function's handler in-process with the function's environment as the emulator's Lambda API reports
- * it, and drives it like Lambda would, which moto cannot: SQS and DynamoDB stream pollers for the event
- * source mappings, timers for the schedules.
+ * Local mode: the whole stack on this machine. The emulator's CloudFormation creates the synthesized
+ * stack (moto_server, started here unless an endpoint is given); each triggered function's handler runs
+ * in-process with its environment as the emulator's Lambda API reports it, driven as Lambda would and
+ * moto cannot: SQS and DynamoDB stream pollers for the event source mappings, timers for the schedules.
  */
 
 /** How to run local mode. Every option has a default. */
@@ -161,33 +160,25 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       }
       setEnv({ ...fn.environment, ...options.environmentOverrides });
       // Tapped as Lambda measures it: the local dashboard graphs AWS/Lambda, AWS/SQS and AWS/DynamoDB from it.
-      const handler = observeHandler(fn.name, await loadHandler(constructId, entry));
-      const common = { region, fn, log: (line: string) => log(`${constructId}: ${line}`) };
+      const handler = observeHandler(fn.name, await loadHandler(constructId, entry)) as SqsHandler &
+        StreamHandler &
+        ScheduledHandler;
+      const common = { region, fn, handler, log: (line: string) => log(`${constructId}: ${line}`) };
       for (const source of fn.eventSources) {
         if (source.kind === 'sqs') {
-          const driver = new SqsEventSourcePoller({
-            ...common,
-            client: sqs,
-            source,
-            handler: handler as SqsHandler,
-          });
+          const driver = new SqsEventSourcePoller({ ...common, client: sqs, source });
           sqsPollers.push({ constructId, queueUrl: source.queueUrl, driver });
         } else {
-          const driver = new DynamoStreamPoller({
-            ...common,
-            client: streams,
-            source,
-            handler: handler as StreamHandler,
-          });
+          const driver = new DynamoStreamPoller({ ...common, client: streams, source });
           streamPollers.push({ constructId, streamArn: source.streamArn, driver });
         }
       }
       for (const schedule of fn.schedules) {
+        const { accountId } = stack;
         const driver = new ScheduleTimer({
           ...common,
           schedule,
-          handler: handler as ScheduledHandler,
-          accountId: stack.accountId,
+          accountId,
           accelerate: options.accelerate ?? 1,
         });
         timers.push({ constructId, expression: schedule.expression, driver });

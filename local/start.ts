@@ -20,27 +20,24 @@ import { formatAlert, monitorPrintingEmails } from './alert-email';
 import { clientConfig } from './aws-config';
 import { type AnyHandler, FUNCTION_HANDLERS } from './function-registry';
 import { MetricsReporter } from './metrics-reporter';
-import { type LocalRuntime, startLocalRuntime } from './runtime';
+import { startLocalRuntime } from './runtime';
 import { nextFireMs } from './schedules';
-import type { LocalEventSource, LocalSchedule } from './stack-types';
+import type { LocalEventSource, LocalSchedule, LocalStack } from './stack-types';
 import { formatSummary, type LocalSummary, SummaryReader } from './summary';
 
 /**
- * `npm start`: the whole pipeline on this machine, no AWS account needed. Starts moto_server (or uses
- * `--endpoint` / AWS_ENDPOINT_URL), has the emulator's CloudFormation create the stack from the
- * synthesized template, runs the handlers in-process (ingest and aggregation behind their pollers,
- * monitor and rollup on accelerated schedules, the rollup once at start too), sends demo traffic unless
- * `--no-demo`, and prints: a summary line every 5 s, every 10 s the metrics the ingest Lambda would send
- * to CloudWatch, and the email of every alert the monitor publishes. It records the running stack in
- * `.taskpulse/local-stack.json` for the CLI, and stops cleanly on Ctrl-C.
+ * `npm start`: the whole pipeline on this machine, no AWS account needed (see `startLocalRuntime`), with
+ * demo traffic unless `--no-demo`, the read API and the dashboard page. It prints a summary line every
+ * 5 s, every 10 s the metrics the ingest Lambda would send to CloudWatch, and the email of every alert
+ * the monitor publishes; records the running stack in `.taskpulse/local-stack.json` for the CLI; and
+ * stops cleanly on Ctrl-C.
  */
 
 const SUMMARY_EVERY_MS = 5_000;
 /**
- * Local-only monitor settings. The deployed default failure-rate window is 1 h: the demo's bursts would
- * alarm once at start and then take an hour to recover (and never alarm again). With 5 minutes (one
- * aggregate bucket) they alarm within a minute or two and recover within minutes. Thresholds stay the
- * defaults (above 20%, at least 10 finished).
+ * Local-only monitor window. With the deployed 1 h the demo's bursts would alarm once and take an hour
+ * to recover; with 5 minutes (one aggregate bucket) they alarm and recover within minutes. Thresholds
+ * stay the defaults (above 20%, at least 10 finished).
  */
 const LOCAL_MONITOR_PROPS = { failureRate: { window: Duration.minutes(5) } };
 const LOCAL_MONITOR_NOTE =
@@ -107,7 +104,7 @@ const exampleCommand = (endpoint: string, region: string, queueUrl: string): str
 
 /** `urls`: the loopback servers local mode runs beside the stack. */
 const printBanner = (
-  { stack }: LocalRuntime,
+  stack: LocalStack,
   startedEmulator: boolean,
   urls: { api: string; dashboard: string },
 ) => {
@@ -231,7 +228,7 @@ const main = async () => {
   const { stack } = runtime;
   const api = await startLocalApi(stack, tapOf(stack, 'ApiFunction'));
   const dashboard = await startLocalDashboard({ stack, template: runtime.template, capture: emf, log: say });
-  printBanner(runtime, startedEmulator, { api: api.url, dashboard: dashboard.url });
+  printBanner(stack, startedEmulator, { api: api.url, dashboard: dashboard.url });
   const stateFile = await writeLocalStackFile({ ...stack, apiUrl: api.url, dashboardUrl: dashboard.url });
 
   const sqs = new SQSClient(clientConfig(stack));
@@ -255,12 +252,9 @@ const main = async () => {
     try {
       const summary = await reader.read();
       const burst = producer?.burst();
-      const monitorRuns =
-        runtime.stats().schedules.find((t) => t.constructId === 'MonitorFunction')?.fired ?? 0;
+      const runs = runtime.stats().schedules.find((t) => t.constructId === 'MonitorFunction')?.fired ?? 0;
       const monitor =
-        monitorRuns > 0
-          ? ` · monitor ${plural(monitorRuns, 'run')}, ${plural(alertsPublished, 'alert')}`
-          : '';
+        runs > 0 ? ` · monitor ${plural(runs, 'run')}, ${plural(alertsPublished, 'alert')}` : '';
       say(`${formatSummary(summary, last)}${monitor}${burst ? ` · demo: ${burst} failure burst` : ''}`);
       last = summary;
     } catch (error) {
@@ -277,10 +271,7 @@ const main = async () => {
     metrics?.close();
     await producer?.stop();
     await runtime.quiesce();
-    const final = await reader.read().then(
-      (s) => formatSummary(s),
-      () => 'final counts unavailable',
-    );
+    const final = await reader.read().then(formatSummary, () => 'final counts unavailable');
     reader.close();
     sqs.destroy();
     await dashboard.close();
