@@ -20,21 +20,17 @@ import type { FilterPattern, LocalEventSource, LocalFunction, LocalStack } from 
 import { type CfnTemplate, emulatorTemplate } from './template';
 
 /**
- * Create the stack in the emulator with its own CloudFormation (`CreateStack` of the synthesized
- * template), then read back what local mode needs: outputs and physical ids (`DescribeStacks`,
- * `DescribeStackResources`) and each function's resolved environment (Lambda API). Two things come
- * from the template, with their references looked up by physical id: the schedules (moto serves
- * EventBridge, but the project has no EventBridge client, and a rule's expression is a literal) and the
- * event source mappings, which the emulator must not have (see `emulatorTemplate`); their settings are
- * literals in the template, only the source, function and destination are references.
+ * Create the stack with the emulator's own CloudFormation, then read back what local mode needs: outputs
+ * and physical ids, and each function's resolved environment (Lambda API). The schedules and the event
+ * source mappings (which the emulator must not have, see `emulatorTemplate`) are read from the template,
+ * where only their source, function and target are references, looked up by physical id (decision 0070).
  */
 
-/** Where to deploy. */
+/** Where to deploy, and the synthesized template. */
 export interface DeployOptions {
   readonly endpoint: string;
   readonly region: string;
   readonly stackName: string;
-  /** The synthesized template. */
   readonly template: CfnTemplate;
 }
 
@@ -59,12 +55,10 @@ const createStack = async (cfn: CloudFormationClient, options: DeployOptions): P
     return (reason as DescribeStacksCommandOutput).Stacks![0]!;
   } catch {
     const stack = (await cfn.send(new DescribeStacksCommand({ StackName }))).Stacks?.[0];
-    throw new LocalModeError(
-      `the emulator did not create stack ${StackName}: ${stack?.StackStatus} ${stack?.StackStatusReason ?? ''}`.trim(),
-      {
-        hint: 'run with --verbose for details, or restart npm start without --endpoint (a fresh moto_server)',
-      },
-    );
+    const why = `${stack?.StackStatus} ${stack?.StackStatusReason ?? ''}`.trim();
+    throw new LocalModeError(`the emulator did not create stack ${StackName}: ${why}`, {
+      hint: 'run with --verbose for details, or restart npm start without --endpoint (a fresh moto_server)',
+    });
   }
 };
 

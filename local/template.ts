@@ -57,19 +57,14 @@ export const emulatorTemplate = (template: CfnTemplate): CfnTemplate => {
   return { Resources: Object.fromEntries(resources), Outputs: Object.fromEntries(outputs) };
 };
 
-/** What to synthesize. */
-export interface SynthOptions {
-  /** Stack name; also the prefix of local physical names. @default stackNameFor(props.stage ?? 'dev') */
-  readonly stackName?: string;
-  /** Props of the Taskpulse construct. @default {} */
-  readonly props?: TaskpulseProps;
-}
-
 /**
- * Synthesize `TaskpulseStack` with asset bundling skipped (no esbuild run, a few seconds at most) into a
- * temporary directory that is removed afterwards, and return the template.
+ * Synthesize `TaskpulseStack` (`stackName`: @default stackNameFor(props.stage ?? 'dev'); `props`:
+ * @default {}) with asset bundling skipped (no esbuild run, a few seconds at most) into a temporary
+ * directory that is removed afterwards, and return the template.
  */
-export const synthTemplate = (options: SynthOptions = {}): { stackName: string; template: CfnTemplate } => {
+export const synthTemplate = (
+  options: { readonly stackName?: string; readonly props?: TaskpulseProps } = {},
+): { stackName: string; template: CfnTemplate } => {
   const props = options.props ?? {};
   const stackName = options.stackName ?? stackNameFor(props.stage ?? 'dev');
   const outdir = mkdtempSync(path.join(tmpdir(), 'taskpulse-synth-'));
