@@ -109,6 +109,8 @@ const printBanner = (
   urls: { api: string; dashboard: string },
 ) => {
   const out = stack.outputs;
+  const moto = startedEmulator ? '  (moto_server started here; stops with Ctrl-C)' : '';
+  const metrics = 'what ingest sends to CloudWatch, per task type every 10 s (--no-metrics to hide)';
   const functionRows = stack.functions.map(({ constructId, eventSources, schedules }): [string, string] => {
     const atStart = FUNCTION_HANDLERS[constructId]?.runAtStart ? '; also run at start' : '';
     const triggers = [
@@ -116,19 +118,13 @@ const printBanner = (
       ...schedules.map((s) => `${s.expression} (${describeTimer(s)}${atStart})`),
     ];
     // The API function's trigger is API Gateway, which moto does not run: the read API row serves it.
-    const fallback =
-      constructId === 'ApiFunction' ? 'API Gateway (served as the read API above)' : 'no trigger';
-    return [constructId, `← ${triggers.join(', ') || fallback}`];
+    const none = constructId === 'ApiFunction' ? 'API Gateway (served as the read API above)' : 'no trigger';
+    return [constructId, `← ${triggers.join(', ') || none}`];
   });
-  const demo = opts.demo
-    ? `~${opts.rate} tasks/s of ${Object.keys(DEMO_TASK_TYPES).join(', ')} (--no-demo to turn off)`
-    : 'off';
+  const demo = `~${opts.rate} tasks/s of ${Object.keys(DEMO_TASK_TYPES).join(', ')} (--no-demo to turn off)`;
   print(`Taskpulse local mode · stack ${stack.stackName} (created by the emulator's CloudFormation)`);
   const fields = formatFields([
-    [
-      'endpoint',
-      `${stack.endpoint}${startedEmulator ? '  (moto_server started here; stops with Ctrl-C)' : ''}`,
-    ],
+    ['endpoint', `${stack.endpoint}${moto}`],
     ['region', stack.region],
     ['events queue', out[OUTPUT.eventsQueueUrl]],
     ['dead letters', out[OUTPUT.deadLetterQueueUrl]],
@@ -139,13 +135,8 @@ const printBanner = (
     ...functionRows,
     ['monitor rules', LOCAL_MONITOR_NOTE],
     ['alerts', 'published to the alert topic and printed here as the email a subscriber gets'],
-    [
-      'metrics',
-      opts.metrics
-        ? 'what ingest sends to CloudWatch, per task type every 10 s (--no-metrics to hide)'
-        : 'not shown',
-    ],
-    ['demo producer', demo],
+    ['metrics', opts.metrics ? metrics : 'not shown'],
+    ['demo producer', opts.demo ? demo : 'off'],
     ['failure bursts', opts.demo ? describeBursts() : undefined],
     ['state file', `${path.relative(process.cwd(), localStackFilePath())} (read by the CLI with --local)`],
     ['dashboard', `${urls.dashboard}  (the deployed dashboard, drawn from local metrics)`],
@@ -193,6 +184,11 @@ const main = async () => {
   if (startedEmulator) print('starting moto_server and synthesizing the stack…');
   let alertsPublished = 0;
   let rollupRuns = 0;
+  // The banner comes first: the rollup at start (not awaited by the runtime) prints once it is out.
+  let bannerPrinted = () => {};
+  const afterBanner = new Promise<void>((resolve) => {
+    bannerPrinted = resolve;
+  });
   // Capture the functions' EMF output from the start, as CloudWatch Logs would (the dashboard graphs it).
   const emf = new EmfCapture({ echo: opts.verbose ?? false });
   const runtime = await startLocalRuntime({
@@ -212,6 +208,7 @@ const main = async () => {
           const { handler } = await import('../lambdas/rollup/handler');
           return (async (event: never) => {
             const outcome = await handler(event);
+            await afterBanner;
             say(describeRollup(outcome, rollupRuns++ === 0 ? 'at start' : 'scheduled'));
             return outcome;
           }) as AnyHandler;
@@ -223,12 +220,11 @@ const main = async () => {
     environmentOverrides: opts.verbose ? {} : { POWERTOOLS_LOG_LEVEL: 'ERROR' },
     log: say,
   });
-  // The banner is printed before anything else can run (the rollup at start and every handler wait for
-  // the network); the read API and the dashboard page only bind loopback ports first.
   const { stack } = runtime;
   const api = await startLocalApi(stack, tapOf(stack, 'ApiFunction'));
   const dashboard = await startLocalDashboard({ stack, template: runtime.template, capture: emf, log: say });
   printBanner(stack, startedEmulator, { api: api.url, dashboard: dashboard.url });
+  bannerPrinted();
   const stateFile = await writeLocalStackFile({ ...stack, apiUrl: api.url, dashboardUrl: dashboard.url });
 
   const sqs = new SQSClient(clientConfig(stack));
