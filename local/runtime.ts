@@ -94,7 +94,7 @@ const statsOf = <S, Id>(rows: readonly Driven<{ stats(): S }, Id>[]) =>
 
 /** Start local mode. */
 export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Promise<LocalRuntime> => {
-  const log = options.log ?? (() => {});
+  const { log = () => {}, accelerate = 1 } = options;
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const given = options.endpoint ?? process.env.AWS_ENDPOINT_URL;
   const moto = given === undefined ? await startMoto({ detached: true }) : undefined;
@@ -134,10 +134,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     })());
 
   try {
-    const synthesized = synthTemplate({
-      ...(options.stackName !== undefined && { stackName: options.stackName }),
-      ...(options.props !== undefined && { props: options.props }),
-    });
+    const synthesized = synthTemplate(options);
     const stack = await deployLocalStack({ endpoint, region, ...synthesized });
     setEnv({
       AWS_ENDPOINT_URL: endpoint,
@@ -174,13 +171,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
         }
       }
       for (const schedule of fn.schedules) {
-        const { accountId } = stack;
-        const driver = new ScheduleTimer({
-          ...common,
-          schedule,
-          accountId,
-          accelerate: options.accelerate ?? 1,
-        });
+        const driver = new ScheduleTimer({ ...common, schedule, accountId: stack.accountId, accelerate });
         timers.push({ constructId, expression: schedule.expression, driver });
         if (entry.runAtStart) runAtStart.push(driver);
       }
