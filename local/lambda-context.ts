@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 
-/** What an in-process invocation knows about the function it plays (`timeoutSeconds`: @default 3, as Lambda). */
+/** What an in-process invocation knows about the function it plays (`timeoutSeconds`: @default 3). */
 export interface FunctionIdentity {
   readonly name: string;
   readonly arn?: string;

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { CliError } from '../cli/errors';
 
-/** Start and stop `moto_server`, the embedded AWS emulator, on a free loopback port (local mode, tests, bench). */
+/** Start and stop `moto_server`, the embedded AWS emulator, on a free loopback port (local mode, tests). */
 
 export interface RunningMoto {
   /** `http://127.0.0.1:<port>`, to be used as `AWS_ENDPOINT_URL`. */

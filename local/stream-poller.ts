@@ -43,19 +43,13 @@ export interface StreamPollerOptions extends InvocationOptions {
   readonly handler: StreamHandler;
   /** Pause after a read that returned nothing, ms. @default 200 */
   readonly pollIntervalMs?: number;
-  /**
-   * Longest pause between reads of an idle shard, ms: the pause doubles while reads come back empty
-   * (each GetRecords leaves an iterator behind in moto_server, so idle polling is kept sparse). @default 1000
-   */
+  /** Longest idle pause, ms: doubles while reads come back empty (moto keeps every iterator). @default 1000 */
   readonly maxIdlePollMs?: number;
   /** Pause before a failed batch is retried, ms. @default 500 */
   readonly retryDelayMs?: number;
   /** Clock for window ends and records without a creation time, epoch ms. @default Date.now */
   readonly now?: () => number;
-  /**
-   * When a record reached the stream, epoch seconds: decides its tumbling window. The bench replays a
-   * stream at a simulated rate through it. @default the record's `ApproximateCreationDateTime`, as Lambda
-   */
+  /** A record's arrival, epoch seconds: its window (the bench's replay). @default ApproximateCreationDateTime */
   readonly arrivalSecondsOf?: (record: DynamoDBRecord) => number | undefined;
 }
 
@@ -95,13 +89,8 @@ const seqOf = (r: DynamoDBRecord): string => r.dynamodb?.SequenceNumber ?? '0';
 /**
  * The Lambda shape of a stream record read with the SDK (time in epoch seconds). The stack's items hold
  * no binary attributes, the one type whose shape differs (`Uint8Array` in the SDK, base64 in Lambda).
- * Pure.
  */
-export const toStreamRecord = (
-  record: SdkStreamRecord,
-  streamArn: string,
-  region: string,
-): DynamoDBRecord => {
+const toStreamRecord = (record: SdkStreamRecord, streamArn: string, region: string): DynamoDBRecord => {
   const { ApproximateCreationDateTime: created, ...d } = record.dynamodb ?? {};
   return {
     eventID: record.eventID,
