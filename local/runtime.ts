@@ -3,6 +3,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { observeHandler } from '../dashboard/aws/local-invocations';
+import { type CfnTemplate, synthTemplate } from '../infra/synth';
 import type { TaskpulseProps } from '../infra/taskpulse';
 import { clientConfig, DUMMY_CREDENTIALS, hasAmbientCredentials } from './aws-config';
 import { deployLocalStack } from './deploy';
@@ -13,7 +14,6 @@ import { type ScheduledHandler, ScheduleTimer, type ScheduleTimerStats } from '.
 import { SqsEventSourcePoller, type SqsHandler, type SqsPollerStats } from './sqs-poller';
 import type { LocalStack } from './stack-types';
 import { DynamoStreamPoller, type StreamHandler, type StreamPollerStats } from './stream-poller';
-import { type CfnTemplate, synthTemplate } from './template';
 
 /**
  * Local mode: the whole stack on this machine. The emulator's CloudFormation creates the synthesized

@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { synthTemplate } from '../../infra/synth';
 import { createAggregateHandler } from '../../lambdas/aggregate/handler-factory';
 import { createIngestHandler } from '../../lambdas/ingest/handler-factory';
 import { documentClient } from '../../lambdas/shared/aws/clients';
@@ -11,7 +12,6 @@ import { DynamoHistoryStore } from '../../lambdas/shared/store/history-store';
 import { deployLocalStack } from '../../local/deploy';
 import type { LocalStack } from '../../local/stack-types';
 import { DynamoStreamPoller } from '../../local/stream-poller';
-import { synthTemplate } from '../../local/template';
 import { motoClientConfig, uniqueName } from './aws';
 import { sqsEventOf, type TestMessage } from './sqs-event';
 
