@@ -196,11 +196,8 @@ export class SqsEventSourcePoller {
     let failed: Set<string>;
     try {
       const context = lambdaContext(this.options.fn ?? { name: 'local-sqs-consumer' });
-      failed = failedMessageIds(
-        ids,
-        await handler({ Records: records }, context),
-        source.reportBatchItemFailures,
-      );
+      const response = await handler({ Records: records }, context);
+      failed = failedMessageIds(ids, response, source.reportBatchItemFailures);
     } catch (error) {
       this.counters.errors++;
       this.log(`handler threw, ${records.length} messages will be retried: ${(error as Error).message}`);

@@ -259,10 +259,9 @@ const main = async () => {
   }, SUMMARY_EVERY_MS);
 
   shutdown = async () => {
+    const demo = producer === undefined ? '' : 'demo producer, ';
     print('');
-    say(
-      `stopping: ${producer === undefined ? '' : 'demo producer, '}pollers, timers (batches in flight finish)… (Ctrl-C again to force)`,
-    );
+    say(`stopping: ${demo}pollers, timers (batches in flight finish)… (Ctrl-C again to force)`);
     clearInterval(ticker);
     metrics?.close();
     await producer?.stop();

@@ -17,8 +17,9 @@ import type { DynamoStreamEventSource } from './stack-types';
  * An in-process stand-in for the Lambda DynamoDB stream event source mapping, as much of it as this
  * stack's mapping uses: one shard (moto_server keeps one per table), records that match no filter
  * dropped, batches gathered (batch size and window), one batch at a time, and a failed batch retried
- * forever, as `MaximumRetryAttempts: -1` does (no bisect, no record age, no failure destination), from
- * the first reported record on (checkpoint semantics: records before it are done).
+ * whole, forever, as `MaximumRetryAttempts: -1` does (no bisect, no record age, no failure destination):
+ * the checkpoint is the batch's first record. A reported item failure fails the batch: the stack's mapping
+ * has a window, where Lambda does the same (decision 0073).
  *
  * Tumbling windows (`TumblingWindowInSeconds`), as Lambda's: a record belongs to the window of its
  * `ApproximateCreationDateTime` (aligned on multiples of the length); a batch holds one window's records
@@ -74,17 +75,14 @@ export type StreamPollerStats = Readonly<typeof ZERO_COUNTS>;
 /** Lambda's limit on a tumbling window's returned state, bytes (1 MB per shard). */
 export const WINDOW_STATE_LIMIT_BYTES = 1_048_576;
 
+/** A tumbling window's state, as the handler returns it and gets it back. */
+type WindowState = Record<string, unknown>;
+
 /** The open tumbling window of the shard: its start, and what its last successful invocation returned. */
 interface OpenWindow {
   readonly startSeconds: number;
-  state: Record<string, unknown>;
+  state: WindowState;
 }
-
-/** Order of stream sequence numbers (decimal strings of any length). */
-export const compareSequenceNumbers = (a: string, b: string): number =>
-  Math.sign(Number(BigInt(a) - BigInt(b)));
-
-const seqOf = (r: DynamoDBRecord): string => r.dynamodb?.SequenceNumber ?? '0';
 
 /**
  * The Lambda shape of a stream record read with the SDK (time in epoch seconds). The stack's items hold
@@ -104,24 +102,6 @@ const toStreamRecord = (record: SdkStreamRecord, streamArn: string, region: stri
     },
     eventSourceARN: streamArn,
   };
-};
-
-/**
- * Where a batch must be retried from, by the rules of `ReportBatchItemFailures` for streams: the
- * lowest reported sequence number; the first record when an identifier is empty or not in the batch;
- * nothing on success. Pure.
- */
-export const retryPointOf = (
-  batch: readonly DynamoDBRecord[],
-  response: unknown,
-  reportBatchItemFailures: boolean,
-): string | undefined => {
-  const reported = (response as Partial<DynamoDBBatchResponse> | undefined | null)?.batchItemFailures;
-  if (!reportBatchItemFailures || !Array.isArray(reported) || reported.length === 0) return undefined;
-  const seqs = new Set(batch.map(seqOf));
-  const ids = reported.map((f) => f?.itemIdentifier);
-  if (ids.some((id) => !id || !seqs.has(id))) return seqOf(batch[0]!);
-  return ids.sort(compareSequenceNumbers)[0];
 };
 
 /** Polls one table stream for one handler, one batch at a time (see the module doc). */
@@ -262,7 +242,7 @@ export class DynamoStreamPoller {
     const matching = records.filter((r) => matchesAnyFilter(filters, r));
     this.counters.read += records.length;
     this.counters.filtered += records.length - matching.length;
-    if (records.length > 0) this.lastRead = seqOf(records.at(-1)!);
+    if (records.length > 0) this.lastRead = records.at(-1)!.dynamodb?.SequenceNumber ?? '0';
     this.pending.push(...matching);
     return records.length;
   }
@@ -322,21 +302,23 @@ export class DynamoStreamPoller {
   }
 
   /**
-   * Invoke the handler; the answer, or undefined when the invocation failed (threw, or under a window
-   * answered without a state or with any batch item failure).
+   * Invoke the handler: the state it answered ({} without a window), or undefined when the invocation
+   * failed (threw, reported an item failure, or under a window answered without a state).
    */
-  private async invoke(
-    records: DynamoDBRecord[],
-    windowFields?: Record<string, unknown>,
-  ): Promise<{ response: unknown } | undefined> {
+  private async invoke(records: DynamoDBRecord[], windowFields?: object): Promise<WindowState | undefined> {
     try {
       const response = await this.options.handler(
         { Records: records, ...windowFields } as DynamoDBStreamEvent,
         lambdaContext(this.options.fn ?? { name: 'local-stream-consumer' }),
       );
-      if (windowFields === undefined) return { response };
-      const { state, batchItemFailures } = (response ?? {}) as { state?: unknown; batchItemFailures?: [] };
-      if (typeof state === 'object' && state !== null && !batchItemFailures?.length) return { response };
+      const { state, batchItemFailures } = (response ?? {}) as {
+        state?: WindowState;
+        batchItemFailures?: [];
+      };
+      const reported = Array.isArray(batchItemFailures) && batchItemFailures.length > 0;
+      if (windowFields === undefined)
+        return reported && this.options.source.reportBatchItemFailures ? undefined : {};
+      if (typeof state === 'object' && state !== null && !reported) return state;
       this.log('stream poller: window invocation answered without a state or with failures; retried');
       return undefined;
     } catch (error) {
@@ -365,9 +347,8 @@ export class DynamoStreamPoller {
   }
 
   /**
-   * Deliver a batch. Without windows a reported failure is retried from that record on. Under a window
-   * any failure retries the whole batch with the previous state, a record of a later window first ends
-   * the open one, and a state over Lambda's limit ends the window early.
+   * Deliver a batch; a failure leaves it pending, to be retried whole (under a window with the previous
+   * state). A record of a later window first ends the open one; a state over Lambda's limit ends it early.
    */
   private async deliver(batch: DynamoDBRecord[]): Promise<void> {
     const startSeconds = this.windowSeconds > 0 ? this.windowStartOf(batch[0]!) : undefined;
@@ -376,27 +357,17 @@ export class DynamoStreamPoller {
     const window = this.window;
     this.counters.batches++;
     this.counters.delivered += batch.length;
-    const answer = await this.invoke(batch, window && this.windowFields(window, false, false));
-    const { reportBatchItemFailures } = this.options.source;
-    const retryFrom =
-      answer === undefined
-        ? seqOf(batch[0]!)
-        : window === undefined
-          ? retryPointOf(batch, answer.response, reportBatchItemFailures)
-          : undefined;
-    const done = batch.filter(
-      (r) => retryFrom === undefined || compareSequenceNumbers(seqOf(r), retryFrom) < 0,
-    );
-    this.counters.succeeded += done.length;
-    this.pending.splice(0, done.length);
-    if (retryFrom !== undefined) {
+    const state = await this.invoke(batch, window && this.windowFields(window, false, false));
+    if (state === undefined) {
       this.counters.failedBatches++;
       await sleep(this.options.retryDelayMs ?? 500);
       return;
     }
+    this.counters.succeeded += batch.length;
+    this.pending.splice(0, batch.length);
     if (window === undefined) return;
-    window.state = (answer!.response as { state: Record<string, unknown> }).state;
-    if (Buffer.byteLength(JSON.stringify(window.state)) > WINDOW_STATE_LIMIT_BYTES) {
+    window.state = state;
+    if (Buffer.byteLength(JSON.stringify(state)) > WINDOW_STATE_LIMIT_BYTES) {
       await this.endWindow(true);
       this.window = { startSeconds: window.startSeconds, state: {} };
     }
