@@ -6,6 +6,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { BASE_TIME_MS, isoAt, makeLifecycle, pick, seededRandom } from '../demo/lifecycle';
+import { synthTemplate } from '../infra/synth';
 import { aggregateChanges } from '../lambdas/aggregate/aggregate-changes';
 import { createApiHandler } from '../lambdas/api/handler-factory';
 import { type Execution, mergeEvents } from '../lambdas/domain/execution';
@@ -18,7 +19,6 @@ import { toExecutionItem } from '../lambdas/shared/store/execution-item';
 import { DynamoRunRecordStore } from '../lambdas/shared/store/run-record-store';
 import { deployLocalStack } from '../local/deploy';
 import { startMoto } from '../local/moto';
-import { synthTemplate } from '../local/template';
 import { attachReadCounter } from '../test/support/read-counter';
 
 /**

@@ -1,4 +1,4 @@
-import type { CfnTemplate } from '../local/template';
+import type { CfnTemplate } from '../infra/synth';
 
 /**
  * The dashboard exactly as `cdk deploy` creates it: the `DashboardBody` of the template's

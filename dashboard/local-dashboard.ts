@@ -2,6 +2,7 @@ import { CloudFormationClient, DescribeStackResourcesCommand } from '@aws-sdk/cl
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import type { CfnTemplate } from '../infra/synth';
 import { documentClient } from '../lambdas/shared/aws/clients';
 import { ENV } from '../lambdas/shared/names/env';
 import { DEFAULT_METRICS_NAMESPACE } from '../lambdas/shared/names/metrics';
@@ -9,7 +10,6 @@ import { OUTPUT } from '../lambdas/shared/names/outputs';
 import { DynamoAggregateReader } from '../lambdas/shared/store/aggregate-reader';
 import { clientConfig } from '../local/aws-config';
 import type { LocalStack } from '../local/stack-types';
-import type { CfnTemplate } from '../local/template';
 import { startServiceFeed } from './aws/service-feed';
 import { buildPage } from './build-page';
 import { alarmsOf, type BodyWidget, type ResolveContext, readDashboardBody } from './dashboard-body';

@@ -5,8 +5,8 @@ import type { AnyHandler, HandlerModule } from './function-registry';
 
 /**
  * Alert emails in local mode. moto delivers no email, so local mode wraps the monitor's publisher
- * in-process: every alert is published to the stack's topic as in Lambda, and once SNS has accepted
- * it, the body SNS gives email subscribers is printed.
+ * in-process: every alert is published to the stack's topic as in Lambda, and once SNS has accepted it,
+ * the body SNS gives email subscribers is printed.
  */
 
 /** An alert as an email subscriber reads it. */
@@ -32,10 +32,7 @@ export const printingPublisher = (
   },
 });
 
-/**
- * The `MonitorFunction` entry of local mode: the monitor as `lambdas/monitor/handler.ts` builds it
- * (imported once its environment is set), with its emails handed to `onEmail`.
- */
+/** The `MonitorFunction` entry of local mode: the monitor as its Lambda builds it, emails to `onEmail`. */
 export const monitorPrintingEmails = (onEmail: (email: AlertEmail) => void): HandlerModule => ({
   create: async () => {
     const deps = (await import('../lambdas/monitor/handler')).monitorDeps();

@@ -14,27 +14,54 @@ import {
   LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { CfnResource, CfnTemplate } from '../infra/synth';
 import { clientConfig } from './aws-config';
 import { LocalModeError } from './errors';
 import type { FilterPattern, LocalEventSource, LocalFunction, LocalStack } from './stack-types';
-import { type CfnTemplate, emulatorTemplate } from './template';
 
 /**
- * Create the stack in the emulator with its own CloudFormation (`CreateStack` of the synthesized
- * template), then read back what local mode needs: outputs and physical ids (`DescribeStacks`,
- * `DescribeStackResources`) and each function's resolved environment (Lambda API). Two things come
- * from the template, with their references looked up by physical id: the schedules (moto serves
- * EventBridge, but the project has no EventBridge client, and a rule's expression is a literal) and the
- * event source mappings, which the emulator must not have (see `emulatorTemplate`); their settings are
- * literals in the template, only the source, function and destination are references.
+ * Create the stack with the emulator's own CloudFormation, then read back what local mode needs: outputs
+ * and physical ids, and each function's resolved environment (Lambda API). The schedules and the event
+ * source mappings (which the emulator must not have, see `emulatorTemplate`) are read from the template,
+ * where only their source, function and target are references, looked up by physical id (decision 0070).
  */
 
-/** Where to deploy. */
+/** Code every function gets in the emulator: handlers run in-process, moto never invokes it. */
+const PLACEHOLDER_CODE = {
+  ZipFile: 'exports.handler = async () => { throw new Error("runs in-process"); };',
+};
+
+/**
+ * The template as the emulator can create it (decision 0070). Left out: the bootstrap-version parameter
+ * and rule (they read SSM); CloudWatch alarms and the dashboard (moto's CloudFormation fails on them)
+ * with the outputs that name them; the event source mappings (moto would deliver their records to a
+ * Lambda it cannot run, and drop them). Function code is inline, so no asset bucket is needed. Pure.
+ */
+const emulatorTemplate = (template: CfnTemplate): CfnTemplate => {
+  const all = Object.entries(template.Resources);
+  const isLeftOut = (r: CfnResource) =>
+    r.Type.startsWith('AWS::CloudWatch::') || r.Type === 'AWS::Lambda::EventSourceMapping';
+  const leftOut = all.filter(([, r]) => isLeftOut(r)).map(([id]) => `"${id}"`);
+  const resources = all
+    .filter(([, r]) => !isLeftOut(r))
+    .map(([id, r]) => [
+      id,
+      r.Type === 'AWS::Lambda::Function'
+        ? { ...r, Properties: { ...r.Properties, Code: PLACEHOLDER_CODE } }
+        : r,
+    ]);
+  // An output that refers to a resource left out (an alarm's or the dashboard's name) is left out too.
+  const outputs = Object.entries(template.Outputs ?? {}).filter(
+    ([, o]) => !leftOut.some((id) => JSON.stringify(o.Value).includes(id)),
+  );
+  return { Resources: Object.fromEntries(resources), Outputs: Object.fromEntries(outputs) };
+};
+
+/** Where to deploy, and the synthesized template. */
 export interface DeployOptions {
   readonly endpoint: string;
   readonly region: string;
   readonly stackName: string;
-  /** The synthesized template. */
   readonly template: CfnTemplate;
 }
 
@@ -59,12 +86,10 @@ const createStack = async (cfn: CloudFormationClient, options: DeployOptions): P
     return (reason as DescribeStacksCommandOutput).Stacks![0]!;
   } catch {
     const stack = (await cfn.send(new DescribeStacksCommand({ StackName }))).Stacks?.[0];
-    throw new LocalModeError(
-      `the emulator did not create stack ${StackName}: ${stack?.StackStatus} ${stack?.StackStatusReason ?? ''}`.trim(),
-      {
-        hint: 'run with --verbose for details, or restart npm start without --endpoint (a fresh moto_server)',
-      },
-    );
+    const why = `${stack?.StackStatus} ${stack?.StackStatusReason ?? ''}`.trim();
+    throw new LocalModeError(`the emulator did not create stack ${StackName}: ${why}`, {
+      hint: 'run with --verbose for details, or restart npm start without --endpoint (a fresh moto_server)',
+    });
   }
 };
 

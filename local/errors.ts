@@ -1,9 +1,8 @@
 import { CliError } from '../cli/errors';
 
 /**
- * A known local-mode failure a user can fix (no emulator, a stack the emulator could not create): `npm
- * start` prints the message and the `hint`, without a stack trace (unless `TASKPULSE_DEBUG=1`), as the
- * CLI does for its own errors.
+ * A known local-mode failure a user can fix (a stack the emulator could not create, a schedule it cannot
+ * play): `npm start` prints the message and the `hint` without a stack trace, as the CLI does.
  */
 export class LocalModeError extends CliError {
   override readonly name: string = 'LocalModeError';

@@ -16,12 +16,10 @@ const matchesCondition = (condition: unknown, value: unknown): boolean => {
   if (Array.isArray(value)) return value.some((v) => matchesCondition(condition, v));
   if (!isObject(condition)) return condition === value;
   if ('prefix' in condition) return typeof value === 'string' && value.startsWith(String(condition.prefix));
-  throw new LocalModeError(
-    `event filter operator ${Object.keys(condition).join(', ')} is not played locally`,
-    {
-      hint: 'add it to local/event-filter.ts',
-    },
-  );
+  const operator = Object.keys(condition).join(', ');
+  throw new LocalModeError(`event filter operator ${operator} is not played locally`, {
+    hint: 'add it to local/event-filter.ts',
+  });
 };
 
 /** True when `record` matches `pattern` (a field the pattern names and the record lacks never matches). */

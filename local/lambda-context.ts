@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 
-/** What an in-process invocation knows about the function it plays. */
+/** What an in-process invocation knows about the function it plays (`timeoutSeconds`: @default 3). */
 export interface FunctionIdentity {
   readonly name: string;
   readonly arn?: string;
-  /** @default 3 (the Lambda default) */
   readonly timeoutSeconds?: number;
 }
 

@@ -2,14 +2,8 @@ import { formatMetricsLine, type MetricRecord, observeMetricRecords } from '../l
 import { DIMENSION } from '../lambdas/shared/names/metrics';
 
 /**
- * What the dashboard will graph, without AWS: local mode runs the real ingest handler in-process, and
- * this reporter observes the CloudWatch metric records (EMF documents) it emits, batch by batch. Every
- * period local mode takes the records seen since the last time and prints one line per task type and
- * one for the pipeline (`formatMetricsLine`, the same summary the ingest metrics module documents).
- */
-
-/**
- * One line per task type (sorted), then the pipeline line, for a period's records. The per-reason
+ * One line per task type (sorted), then the pipeline line, of the CloudWatch metric records the
+ * in-process ingest handler emitted in a period: what the dashboard will graph. The per-reason
  * quarantine records are not counted twice: the pipeline record already has the total. Pure.
  */
 export const linesOf = (records: readonly MetricRecord[]): string[] => {
@@ -28,13 +22,7 @@ export const linesOf = (records: readonly MetricRecord[]): string[] => {
 /** Collects the ingest handler's metric records in this process until closed. */
 export class MetricsReporter {
   private records: MetricRecord[] = [];
-  private readonly unobserve: () => void;
-
-  constructor() {
-    this.unobserve = observeMetricRecords((records) => {
-      this.records.push(...records);
-    });
-  }
+  private readonly unobserve = observeMetricRecords((records) => this.records.push(...records));
 
   /** The lines of the records seen since the last call (empty when there were none), and forget them. */
   take(): string[] {
@@ -43,7 +31,6 @@ export class MetricsReporter {
     return linesOf(records);
   }
 
-  /** Stop observing. */
   close(): void {
     this.unobserve();
     this.records = [];

@@ -2,10 +2,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { CliError } from '../cli/errors';
 
-/**
- * Start and stop `moto_server`, the embedded AWS emulator, on a free loopback port.
- * Used by local mode (`npm start`) and by the test suite's global setup.
- */
+/** Start and stop `moto_server`, the embedded AWS emulator, on a free loopback port (local mode, tests). */
 
 export interface RunningMoto {
   /** `http://127.0.0.1:<port>`, to be used as `AWS_ENDPOINT_URL`. */
@@ -37,9 +34,8 @@ export interface StartMotoOptions {
   /** How long to wait for the server to answer. @default 30_000 */
   readonly timeoutMs?: number;
   /**
-   * Run moto_server in its own process group, so a Ctrl-C in the terminal reaches only this process
-   * and local mode can drain its pollers before stopping the emulator itself. The server is still
-   * killed when this process exits. @default false
+   * Own process group, so a terminal's Ctrl-C reaches only this process and local mode drains its
+   * pollers before it stops the emulator (still killed when this process exits). @default false
    */
   readonly detached?: boolean;
 }

@@ -3,6 +3,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { observeHandler } from '../dashboard/aws/local-invocations';
+import { type CfnTemplate, synthTemplate } from '../infra/synth';
 import type { TaskpulseProps } from '../infra/taskpulse';
 import { clientConfig, DUMMY_CREDENTIALS, hasAmbientCredentials } from './aws-config';
 import { deployLocalStack } from './deploy';
@@ -13,14 +14,12 @@ import { type ScheduledHandler, ScheduleTimer, type ScheduleTimerStats } from '.
 import { SqsEventSourcePoller, type SqsHandler, type SqsPollerStats } from './sqs-poller';
 import type { LocalStack } from './stack-types';
 import { DynamoStreamPoller, type StreamHandler, type StreamPollerStats } from './stream-poller';
-import { type CfnTemplate, synthTemplate } from './template';
 
 /**
- * Local mode: the whole stack on this machine. Synthesizes the CDK stack, has the emulator's
- * CloudFormation create it (moto_server, started here unless an endpoint is given), loads each
- * function's handler in-process with the function's environment as the emulator's Lambda API reports
- * it, and drives it like Lambda would, which moto cannot: SQS and DynamoDB stream pollers for the event
- * source mappings, timers for the schedules.
+ * Local mode: the whole stack on this machine. The emulator's CloudFormation creates the synthesized
+ * stack (moto_server, started here unless an endpoint is given); each triggered function's handler runs
+ * in-process with its environment as the emulator's Lambda API reports it, driven as Lambda would and
+ * moto cannot: SQS and DynamoDB stream pollers for the event source mappings, timers for the schedules.
  */
 
 /** How to run local mode. Every option has a default. */
@@ -100,7 +99,7 @@ const statsOf = <S, Id>(rows: readonly Driven<{ stats(): S }, Id>[]) =>
 
 /** Start local mode. */
 export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Promise<LocalRuntime> => {
-  const log = options.log ?? (() => {});
+  const { log = () => {}, accelerate = 1 } = options;
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const given = options.endpoint ?? process.env.AWS_ENDPOINT_URL;
   const moto = given === undefined ? await startMoto({ detached: true }) : undefined;
@@ -140,10 +139,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     })());
 
   try {
-    const synthesized = synthTemplate({
-      ...(options.stackName !== undefined && { stackName: options.stackName }),
-      ...(options.props !== undefined && { props: options.props }),
-    });
+    const synthesized = synthTemplate(options);
     const stack = await deployLocalStack({ endpoint, region, ...synthesized });
     setEnv({
       AWS_ENDPOINT_URL: endpoint,
@@ -166,8 +162,10 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       }
       setEnv({ ...fn.environment, ...options.environmentOverrides });
       // Tapped as Lambda measures it: the local dashboard graphs AWS/Lambda, AWS/SQS and AWS/DynamoDB from it.
-      const handler = observeHandler(fn.name, await loadHandler(constructId, entry));
-      const common = { region, fn, log: (line: string) => log(`${constructId}: ${line}`) };
+      const handler = observeHandler(fn.name, await loadHandler(constructId, entry)) as SqsHandler &
+        StreamHandler &
+        ScheduledHandler;
+      const common = { region, fn, handler, log: (line: string) => log(`${constructId}: ${line}`) };
       for (const mapping of fn.eventSources) {
         const window = Math.min(
           mapping.maximumBatchingWindowSeconds,
@@ -175,31 +173,15 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
         );
         const source = { ...mapping, maximumBatchingWindowSeconds: window };
         if (source.kind === 'sqs') {
-          const driver = new SqsEventSourcePoller({
-            ...common,
-            client: sqs,
-            source,
-            handler: handler as SqsHandler,
-          });
+          const driver = new SqsEventSourcePoller({ ...common, client: sqs, source });
           sqsPollers.push({ constructId, queueUrl: source.queueUrl, driver });
         } else {
-          const driver = new DynamoStreamPoller({
-            ...common,
-            client: streams,
-            source,
-            handler: handler as StreamHandler,
-          });
+          const driver = new DynamoStreamPoller({ ...common, client: streams, source });
           streamPollers.push({ constructId, streamArn: source.streamArn, driver });
         }
       }
       for (const schedule of fn.schedules) {
-        const driver = new ScheduleTimer({
-          ...common,
-          schedule,
-          handler: handler as ScheduledHandler,
-          accountId: stack.accountId,
-          accelerate: options.accelerate ?? 1,
-        });
+        const driver = new ScheduleTimer({ ...common, schedule, accountId: stack.accountId, accelerate });
         timers.push({ constructId, expression: schedule.expression, driver });
         if (entry.runAtStart) runAtStart.push(driver);
       }

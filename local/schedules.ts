@@ -7,9 +7,8 @@ import type { LocalSchedule } from './stack-types';
 
 /**
  * Timers that stand in for the stack's EventBridge schedule rules, which the emulator does not fire.
- * `rate(...)` and `cron(...)` expressions are supported; `accelerate` makes time pass
- * faster for the timer (rate(5 minutes) at 60× fires every 5 s), while the event's `time` stays the
- * wall clock so handlers see real timestamps.
+ * `accelerate` makes time pass faster for the timer (rate(5 minutes) at 60× fires every 5 s), while the
+ * event's `time` stays the wall clock so handlers see real timestamps.
  */
 
 /** A schedule expression local mode cannot run: a known user error (message and fix, no stack trace). */
@@ -84,13 +83,8 @@ export interface ScheduleTimerOptions {
   readonly log?: (line: string) => void;
 }
 
-/** Counters of one timer. */
-export interface ScheduleTimerStats {
-  readonly fired: number;
-  /** Firings skipped because the previous invocation was still running. */
-  readonly skipped: number;
-  readonly errors: number;
-}
+/** Counters of one timer: invocations `fired`, firings `skipped` (the previous one still ran), `errors`. */
+export type ScheduleTimerStats = Readonly<Record<'fired' | 'skipped' | 'errors', number>>;
 
 /** Fires a handler on a schedule; an invocation never overlaps the previous one of the same timer. */
 export class ScheduleTimer {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
@@ -40,19 +41,12 @@ export interface SqsPollerOptions extends InvocationOptions {
   readonly waitTimeSeconds?: number;
 }
 
-/** Counters of one poller, cumulative since `start()`. */
-export interface SqsPollerStats {
-  /** Messages received (each redelivery counts again). */
-  readonly received: number;
-  /** Messages deleted after a successful invocation. */
-  readonly deleted: number;
-  /** Messages that failed (reported in `batchItemFailures`, or in a batch whose invocation threw). */
-  readonly failed: number;
-  /** Invocations that threw. */
-  readonly errors: number;
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/**
+ * Counters of one poller since `start()`: messages `received` (a redelivery counts again), `deleted`
+ * after a successful invocation, and `failed` (reported in `batchItemFailures`, or in a batch whose
+ * invocation threw); invocations that threw (`errors`).
+ */
+export type SqsPollerStats = Readonly<Record<'received' | 'deleted' | 'failed' | 'errors', number>>;
 
 /**
  * The Lambda shape of a received SQS message. Message attributes are left out: no handler of this
@@ -202,11 +196,8 @@ export class SqsEventSourcePoller {
     let failed: Set<string>;
     try {
       const context = lambdaContext(this.options.fn ?? { name: 'local-sqs-consumer' });
-      failed = failedMessageIds(
-        ids,
-        await handler({ Records: records }, context),
-        source.reportBatchItemFailures,
-      );
+      const response = await handler({ Records: records }, context);
+      failed = failedMessageIds(ids, response, source.reportBatchItemFailures);
     } catch (error) {
       this.counters.errors++;
       this.log(`handler threw, ${records.length} messages will be retried: ${(error as Error).message}`);

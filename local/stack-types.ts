@@ -1,7 +1,7 @@
 /**
- * What local mode knows about a stack once the emulator's CloudFormation has created it: physical
- * names and outputs (`DescribeStacks`, `DescribeStackResources`), and each Lambda function with its
- * configuration and event source mappings (the emulator's Lambda API) and its schedules.
+ * What local mode knows about a stack once the emulator's CloudFormation has created it (see
+ * `deployLocalStack`): physical names, outputs, and each function with its configuration, event source
+ * mappings and schedules.
  */
 
 /** An event-filtering pattern of an event source mapping (`FilterCriteria.Filters[].Pattern`, parsed). */
@@ -15,34 +15,31 @@ interface EventSourceBase {
   readonly maximumBatchingWindowSeconds: number;
   /** `FunctionResponseTypes` includes `ReportBatchItemFailures`. */
   readonly reportBatchItemFailures: boolean;
-  /** Parsed filter patterns; a record is delivered when it matches any (all when empty). */
+  /** A record is delivered when it matches any pattern (all when empty). */
   readonly filters: readonly FilterPattern[];
 }
 
-/** An SQS event source mapping. */
+/** An SQS event source mapping; `maximumConcurrency` (`ScalingConfig`) undefined means unbounded. */
 export interface SqsEventSource extends EventSourceBase {
   readonly kind: 'sqs';
   readonly queueArn: string;
   readonly queueUrl: string;
-  /** `ScalingConfig.MaximumConcurrency`: concurrent batches at most. Undefined means unbounded. */
   readonly maximumConcurrency?: number;
 }
 
-/** A DynamoDB stream event source mapping. */
+/** A DynamoDB stream event source mapping; `tumblingWindowSeconds` 0 or absent means no window. */
 export interface DynamoStreamEventSource extends EventSourceBase {
   readonly kind: 'dynamodb';
   readonly streamArn: string;
   readonly startingPosition: 'TRIM_HORIZON' | 'LATEST';
-  /** `TumblingWindowInSeconds`: state carried across invocations per window (0 or absent: no window). */
   readonly tumblingWindowSeconds?: number;
 }
 
 /** An event source mapping local mode polls. */
 export type LocalEventSource = SqsEventSource | DynamoStreamEventSource;
 
-/** An `AWS::Events::Rule` schedule that invokes a function. */
+/** An `AWS::Events::Rule` schedule that invokes a function (`name`: the rule's physical name). */
 export interface LocalSchedule {
-  /** Physical name of the rule. */
   readonly name: string;
   readonly arn: string;
   /** `rate(5 minutes)` or `cron(30 0 * * ? *)` (UTC). */

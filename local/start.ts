@@ -10,6 +10,7 @@ import { DEBUG_ENV } from '../cli/run-cli';
 import { tapOf } from '../dashboard/aws/local-invocations';
 import { EmfCapture } from '../dashboard/emf/capture-stdout';
 import { startLocalDashboard } from '../dashboard/local-dashboard';
+import { DEMO_TASK_TYPES, DemoProducer, describeBursts } from '../demo/producer';
 import { startLocalApi } from '../lambdas/api/local-server';
 import type { RollupOutcome } from '../lambdas/rollup/run-rollup';
 import { ENV } from '../lambdas/shared/names/env';
@@ -17,30 +18,26 @@ import { DEFAULT_METRICS_NAMESPACE } from '../lambdas/shared/names/metrics';
 import { OUTPUT } from '../lambdas/shared/names/outputs';
 import { formatAlert, monitorPrintingEmails } from './alert-email';
 import { clientConfig } from './aws-config';
-import { DEMO_TASK_TYPES, DemoProducer, describeBursts } from './demo-producer';
 import { type AnyHandler, FUNCTION_HANDLERS } from './function-registry';
 import { MetricsReporter } from './metrics-reporter';
-import { type LocalRuntime, startLocalRuntime } from './runtime';
+import { startLocalRuntime } from './runtime';
 import { nextFireMs } from './schedules';
-import type { LocalEventSource, LocalSchedule } from './stack-types';
+import type { LocalEventSource, LocalSchedule, LocalStack } from './stack-types';
 import { formatSummary, type LocalSummary, SummaryReader } from './summary';
 
 /**
- * `npm start`: the whole pipeline on this machine, no AWS account needed. Starts moto_server (or uses
- * `--endpoint` / AWS_ENDPOINT_URL), has the emulator's CloudFormation create the stack from the
- * synthesized template, runs the handlers in-process (ingest and aggregation behind their pollers,
- * monitor and rollup on accelerated schedules, the rollup once at start too), sends demo traffic unless
- * `--no-demo`, and prints: a summary line every 5 s, every 10 s the metrics the ingest Lambda would send
- * to CloudWatch, and the email of every alert the monitor publishes. It records the running stack in
- * `.taskpulse/local-stack.json` for the CLI, and stops cleanly on Ctrl-C.
+ * `npm start`: the whole pipeline on this machine, no AWS account needed (see `startLocalRuntime`), with
+ * demo traffic unless `--no-demo`, the read API and the dashboard page. It prints a summary line every
+ * 5 s, every 10 s the metrics the ingest Lambda would send to CloudWatch, and the email of every alert
+ * the monitor publishes; records the running stack in `.taskpulse/local-stack.json` for the CLI; and
+ * stops cleanly on Ctrl-C.
  */
 
 const SUMMARY_EVERY_MS = 5_000;
 /**
- * Local-only monitor settings. The deployed default failure-rate window is 1 h: the demo's bursts would
- * alarm once at start and then take an hour to recover (and never alarm again). With 5 minutes (one
- * aggregate bucket) they alarm within a minute or two and recover within minutes. Thresholds stay the
- * defaults (above 20%, at least 10 finished).
+ * Local-only monitor window. With the deployed 1 h the demo's bursts would alarm once and take an hour
+ * to recover; with 5 minutes (one aggregate bucket) they alarm and recover within minutes. Thresholds
+ * stay the defaults (above 20%, at least 10 finished).
  */
 const LOCAL_MONITOR_PROPS = { failureRate: { window: Duration.minutes(5) } };
 const LOCAL_MONITOR_NOTE =
@@ -107,11 +104,13 @@ const exampleCommand = (endpoint: string, region: string, queueUrl: string): str
 
 /** `urls`: the loopback servers local mode runs beside the stack. */
 const printBanner = (
-  { stack }: LocalRuntime,
+  stack: LocalStack,
   startedEmulator: boolean,
   urls: { api: string; dashboard: string },
 ) => {
   const out = stack.outputs;
+  const moto = startedEmulator ? '  (moto_server started here; stops with Ctrl-C)' : '';
+  const metrics = 'what ingest sends to CloudWatch, per task type every 10 s (--no-metrics to hide)';
   const functionRows = stack.functions.map(({ constructId, eventSources, schedules }): [string, string] => {
     const atStart = FUNCTION_HANDLERS[constructId]?.runAtStart ? '; also run at start' : '';
     const triggers = [
@@ -119,19 +118,13 @@ const printBanner = (
       ...schedules.map((s) => `${s.expression} (${describeTimer(s)}${atStart})`),
     ];
     // The API function's trigger is API Gateway, which moto does not run: the read API row serves it.
-    const fallback =
-      constructId === 'ApiFunction' ? 'API Gateway (served as the read API above)' : 'no trigger';
-    return [constructId, `← ${triggers.join(', ') || fallback}`];
+    const none = constructId === 'ApiFunction' ? 'API Gateway (served as the read API above)' : 'no trigger';
+    return [constructId, `← ${triggers.join(', ') || none}`];
   });
-  const demo = opts.demo
-    ? `~${opts.rate} tasks/s of ${Object.keys(DEMO_TASK_TYPES).join(', ')} (--no-demo to turn off)`
-    : 'off';
+  const demo = `~${opts.rate} tasks/s of ${Object.keys(DEMO_TASK_TYPES).join(', ')} (--no-demo to turn off)`;
   print(`Taskpulse local mode · stack ${stack.stackName} (created by the emulator's CloudFormation)`);
   const fields = formatFields([
-    [
-      'endpoint',
-      `${stack.endpoint}${startedEmulator ? '  (moto_server started here; stops with Ctrl-C)' : ''}`,
-    ],
+    ['endpoint', `${stack.endpoint}${moto}`],
     ['region', stack.region],
     ['events queue', out[OUTPUT.eventsQueueUrl]],
     ['dead letters', out[OUTPUT.deadLetterQueueUrl]],
@@ -142,13 +135,8 @@ const printBanner = (
     ...functionRows,
     ['monitor rules', LOCAL_MONITOR_NOTE],
     ['alerts', 'published to the alert topic and printed here as the email a subscriber gets'],
-    [
-      'metrics',
-      opts.metrics
-        ? 'what ingest sends to CloudWatch, per task type every 10 s (--no-metrics to hide)'
-        : 'not shown',
-    ],
-    ['demo producer', demo],
+    ['metrics', opts.metrics ? metrics : 'not shown'],
+    ['demo producer', opts.demo ? demo : 'off'],
     ['failure bursts', opts.demo ? describeBursts() : undefined],
     ['state file', `${path.relative(process.cwd(), localStackFilePath())} (read by the CLI with --local)`],
     ['dashboard', `${urls.dashboard}  (the deployed dashboard, drawn from local metrics)`],
@@ -196,6 +184,11 @@ const main = async () => {
   if (startedEmulator) print('starting moto_server and synthesizing the stack…');
   let alertsPublished = 0;
   let rollupRuns = 0;
+  // The banner comes first: the rollup at start (not awaited by the runtime) prints once it is out.
+  let bannerPrinted = () => {};
+  const afterBanner = new Promise<void>((resolve) => {
+    bannerPrinted = resolve;
+  });
   // Capture the functions' EMF output from the start, as CloudWatch Logs would (the dashboard graphs it).
   const emf = new EmfCapture({ echo: opts.verbose ?? false });
   const runtime = await startLocalRuntime({
@@ -215,6 +208,7 @@ const main = async () => {
           const { handler } = await import('../lambdas/rollup/handler');
           return (async (event: never) => {
             const outcome = await handler(event);
+            await afterBanner;
             say(describeRollup(outcome, rollupRuns++ === 0 ? 'at start' : 'scheduled'));
             return outcome;
           }) as AnyHandler;
@@ -226,12 +220,11 @@ const main = async () => {
     environmentOverrides: opts.verbose ? {} : { POWERTOOLS_LOG_LEVEL: 'ERROR' },
     log: say,
   });
-  // The banner is printed before anything else can run (the rollup at start and every handler wait for
-  // the network); the read API and the dashboard page only bind loopback ports first.
   const { stack } = runtime;
   const api = await startLocalApi(stack, tapOf(stack, 'ApiFunction'));
   const dashboard = await startLocalDashboard({ stack, template: runtime.template, capture: emf, log: say });
-  printBanner(runtime, startedEmulator, { api: api.url, dashboard: dashboard.url });
+  printBanner(stack, startedEmulator, { api: api.url, dashboard: dashboard.url });
+  bannerPrinted();
   const stateFile = await writeLocalStackFile({ ...stack, apiUrl: api.url, dashboardUrl: dashboard.url });
 
   const sqs = new SQSClient(clientConfig(stack));
@@ -255,12 +248,9 @@ const main = async () => {
     try {
       const summary = await reader.read();
       const burst = producer?.burst();
-      const monitorRuns =
-        runtime.stats().schedules.find((t) => t.constructId === 'MonitorFunction')?.fired ?? 0;
+      const runs = runtime.stats().schedules.find((t) => t.constructId === 'MonitorFunction')?.fired ?? 0;
       const monitor =
-        monitorRuns > 0
-          ? ` · monitor ${plural(monitorRuns, 'run')}, ${plural(alertsPublished, 'alert')}`
-          : '';
+        runs > 0 ? ` · monitor ${plural(runs, 'run')}, ${plural(alertsPublished, 'alert')}` : '';
       say(`${formatSummary(summary, last)}${monitor}${burst ? ` · demo: ${burst} failure burst` : ''}`);
       last = summary;
     } catch (error) {
@@ -269,18 +259,14 @@ const main = async () => {
   }, SUMMARY_EVERY_MS);
 
   shutdown = async () => {
+    const demo = producer === undefined ? '' : 'demo producer, ';
     print('');
-    say(
-      `stopping: ${producer === undefined ? '' : 'demo producer, '}pollers, timers (batches in flight finish)… (Ctrl-C again to force)`,
-    );
+    say(`stopping: ${demo}pollers, timers (batches in flight finish)… (Ctrl-C again to force)`);
     clearInterval(ticker);
     metrics?.close();
     await producer?.stop();
     await runtime.quiesce();
-    const final = await reader.read().then(
-      (s) => formatSummary(s),
-      () => 'final counts unavailable',
-    );
+    const final = await reader.read().then(formatSummary, () => 'final counts unavailable');
     reader.close();
     sqs.destroy();
     await dashboard.close();

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DescribeStreamCommand,
   type DynamoDBStreamsClient,
@@ -7,7 +8,7 @@ import {
   type _Record as SdkStreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { NotIdleError } from './errors';
+import { waitUntil } from './errors';
 import { matchesAnyFilter } from './event-filter';
 import { type InvocationOptions, lambdaContext } from './lambda-context';
 import type { DynamoStreamEventSource } from './stack-types';
@@ -15,21 +16,19 @@ import type { DynamoStreamEventSource } from './stack-types';
 /**
  * An in-process stand-in for the Lambda DynamoDB stream event source mapping, as much of it as this
  * stack's mapping uses: one shard (moto_server keeps one per table), records that match no filter
- * dropped, batches gathered (batch size and window), one batch at a time, and on a reported failure a
- * retry from that record on (checkpoint semantics: records before it are done), forever, as
- * `MaximumRetryAttempts: -1` does (no bisect, no record age, no failure destination).
+ * dropped, batches gathered (batch size and window), one batch at a time, and a failed batch retried
+ * whole, forever, as `MaximumRetryAttempts: -1` does (no bisect, no record age, no failure destination):
+ * the checkpoint is the batch's first record. A reported item failure fails the batch: the stack's mapping
+ * has a window, where Lambda does the same (decision 0073).
  *
- * Tumbling windows (`TumblingWindowInSeconds`): a record belongs to the window of its
- * `ApproximateCreationDateTime` (windows aligned on multiples of the length, as Lambda's are); a batch
- * holds records of one window; every invocation gets the window, the shard and the state the last
- * successful invocation of the window returned, and must return a `state` (an answer without one is a
- * failure). A failed invocation (thrown, no state, or any batch item failure) is retried whole with the
- * previous state. The window's final invocation (no records, `isFinalInvokeForWindow`) comes when a
- * record of a later window is read or the clock passes the window's end, and is retried until it
- * succeeds. A returned state over 1 MB ends the window early, as Lambda does: a final invocation with
- * `isWindowTerminatedEarly`, then the same window goes on with a fresh state. `waitIdle`/`drain` end an
- * open window the same way (early if its end has not come), so what was read is written when they
- * resolve.
+ * Tumbling windows (`TumblingWindowInSeconds`), as Lambda's: a record belongs to the window of its
+ * `ApproximateCreationDateTime` (aligned on multiples of the length); a batch holds one window's records
+ * and gets the window, the shard and the state the window's last successful invocation returned. An
+ * invocation that throws, answers without a state or reports any failure is retried whole with the
+ * previous state. The final invocation (no records, `isFinalInvokeForWindow`) comes when a later
+ * window's record is read or the clock passes the window's end, and is retried until it succeeds. A
+ * state over 1 MB ends the window early (`isWindowTerminatedEarly`) and the window goes on with a fresh
+ * state; `waitIdle` ends an open window the same way, so what was read is written when it resolves.
  */
 
 /** A stream-triggered Lambda handler. */
@@ -45,76 +44,51 @@ export interface StreamPollerOptions extends InvocationOptions {
   readonly handler: StreamHandler;
   /** Pause after a read that returned nothing, ms. @default 200 */
   readonly pollIntervalMs?: number;
-  /**
-   * Longest pause between reads of an idle shard, ms: the pause doubles while reads come back empty
-   * (each GetRecords leaves an iterator behind in moto_server, so idle polling is kept sparse). @default 1000
-   */
+  /** Longest idle pause, ms: doubles while reads come back empty (moto keeps every iterator). @default 1000 */
   readonly maxIdlePollMs?: number;
   /** Pause before a failed batch is retried, ms. @default 500 */
   readonly retryDelayMs?: number;
-  /** Tumbling window length, seconds (0: none). @default the mapping's `tumblingWindowSeconds`, else 0 */
-  readonly tumblingWindowSeconds?: number;
   /** Clock for window ends and records without a creation time, epoch ms. @default Date.now */
   readonly now?: () => number;
-  /**
-   * When a record reached the stream, epoch seconds: decides its tumbling window. The bench replays a
-   * stream at a simulated rate through it. @default the record's `ApproximateCreationDateTime`, as Lambda
-   */
+  /** A record's arrival, epoch seconds: its window (the bench's replay). @default ApproximateCreationDateTime */
   readonly arrivalSecondsOf?: (record: DynamoDBRecord) => number | undefined;
 }
 
-/** Counters of one poller, cumulative since `start()`. */
-export interface StreamPollerStats {
-  /** Records read from the stream. */
-  readonly read: number;
-  /** Records skipped because they matched no filter. */
-  readonly filtered: number;
-  /** Records handed to the handler (a retried record counts again). */
-  readonly delivered: number;
-  /** Delivered records whose invocation succeeded for them (each record counts once). */
-  readonly succeeded: number;
-  /** Handler invocations. */
-  readonly batches: number;
-  /** Invocations that reported a failure or threw (each one is retried). */
-  readonly failedBatches: number;
-  /** Invocations that threw. */
-  readonly errors: number;
-  /** Final invocations of tumbling windows that succeeded (early ends included). */
-  readonly windows: number;
-}
+/**
+ * Counters of one poller since `start()`: records `read` and of them `filtered` (matched no filter);
+ * records `delivered` (a retried one counts again) and `succeeded` (each once); invocations (`batches`),
+ * those that failed and are retried (`failedBatches`) and those that threw (`errors`); tumbling `windows`
+ * ended by a successful final invocation (early ends included).
+ */
+const ZERO_COUNTS = {
+  read: 0,
+  filtered: 0,
+  delivered: 0,
+  succeeded: 0,
+  batches: 0,
+  failedBatches: 0,
+  errors: 0,
+  windows: 0,
+};
+export type StreamPollerStats = Readonly<typeof ZERO_COUNTS>;
 
 /** Lambda's limit on a tumbling window's returned state, bytes (1 MB per shard). */
 export const WINDOW_STATE_LIMIT_BYTES = 1_048_576;
 
-/** The open tumbling window of the shard. */
+/** A tumbling window's state, as the handler returns it and gets it back. */
+type WindowState = Record<string, unknown>;
+
+/** The open tumbling window of the shard: its start, and what its last successful invocation returned. */
 interface OpenWindow {
-  /** Window start, epoch seconds. */
   readonly startSeconds: number;
-  /** What the last successful invocation of the window returned. */
-  state: Record<string, unknown>;
+  state: WindowState;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Order of stream sequence numbers (decimal strings of any length). */
-export const compareSequenceNumbers = (a: string, b: string): number => {
-  const x = BigInt(a);
-  const y = BigInt(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-};
-
-const seqOf = (r: DynamoDBRecord): string => r.dynamodb?.SequenceNumber ?? '0';
 
 /**
  * The Lambda shape of a stream record read with the SDK (time in epoch seconds). The stack's items hold
  * no binary attributes, the one type whose shape differs (`Uint8Array` in the SDK, base64 in Lambda).
- * Pure.
  */
-export const toStreamRecord = (
-  record: SdkStreamRecord,
-  streamArn: string,
-  region: string,
-): DynamoDBRecord => {
+const toStreamRecord = (record: SdkStreamRecord, streamArn: string, region: string): DynamoDBRecord => {
   const { ApproximateCreationDateTime: created, ...d } = record.dynamodb ?? {};
   return {
     eventID: record.eventID,
@@ -130,36 +104,9 @@ export const toStreamRecord = (
   };
 };
 
-/**
- * Where a batch must be retried from, by the rules of `ReportBatchItemFailures` for streams: the
- * lowest reported sequence number; the first record when an identifier is empty or not in the batch;
- * nothing on success. Pure.
- */
-export const retryPointOf = (
-  batch: readonly DynamoDBRecord[],
-  response: unknown,
-  reportBatchItemFailures: boolean,
-): string | undefined => {
-  const reported = (response as Partial<DynamoDBBatchResponse> | undefined | null)?.batchItemFailures;
-  if (!reportBatchItemFailures || !Array.isArray(reported) || reported.length === 0) return undefined;
-  const seqs = new Set(batch.map(seqOf));
-  const ids = reported.map((f) => f?.itemIdentifier);
-  if (ids.some((id) => !id || !seqs.has(id))) return seqOf(batch[0]!);
-  return ids.sort(compareSequenceNumbers)[0];
-};
-
 /** Polls one table stream for one handler, one batch at a time (see the module doc). */
 export class DynamoStreamPoller {
-  private readonly counters = {
-    read: 0,
-    filtered: 0,
-    delivered: 0,
-    succeeded: 0,
-    batches: 0,
-    failedBatches: 0,
-    errors: 0,
-    windows: 0,
-  };
+  private readonly counters = { ...ZERO_COUNTS };
   private shardId = '';
   private window: OpenWindow | undefined;
   /** `waitIdle` asked for the open window to end now. */
@@ -184,7 +131,7 @@ export class DynamoStreamPoller {
   constructor(private readonly options: StreamPollerOptions) {
     this.log = options.log ?? (() => {});
     this.idleMs = options.pollIntervalMs ?? 200;
-    this.windowSeconds = options.tumblingWindowSeconds ?? options.source.tumblingWindowSeconds ?? 0;
+    this.windowSeconds = options.source.tumblingWindowSeconds ?? 0;
     this.now = options.now ?? Date.now;
   }
 
@@ -218,28 +165,20 @@ export class DynamoStreamPoller {
    */
   async waitIdle(timeoutMs = 30_000): Promise<void> {
     const since = Date.now();
-    // Someone is waiting: read again now rather than after an idle back-off.
+    // Someone is waiting: read again now rather than after an idle back-off, and end an open window.
     this.idleMs = this.options.pollIntervalMs ?? 200;
     this.endWindowRequested = true;
     this.wake?.();
-    const idle = () =>
-      (this.iterator === undefined && this.pending.length === 0) ||
-      (this.lastEmptyReadAt >= since && this.pending.length === 0 && !this.busy && this.window === undefined);
+    const idle = async () =>
+      !this.running ||
+      (this.pending.length === 0 &&
+        (this.iterator === undefined ||
+          (this.lastEmptyReadAt >= since && !this.busy && this.window === undefined)));
     try {
-      while (this.running && !idle()) {
-        if (Date.now() - since > timeoutMs) {
-          throw new NotIdleError(`stream ${this.options.source.streamArn} not drained after ${timeoutMs} ms`);
-        }
-        await sleep(25);
-      }
+      await waitUntil(`stream ${this.options.source.streamArn}`, timeoutMs, idle);
     } finally {
       this.endWindowRequested = false;
     }
-  }
-
-  /** Alias of `waitIdle` (the fault suite's name). */
-  drain(timeoutMs?: number): Promise<void> {
-    return this.waitIdle(timeoutMs);
   }
 
   private async newIterator(): Promise<string | undefined> {
@@ -266,23 +205,16 @@ export class DynamoStreamPoller {
           await this.deliver(batch);
           continue;
         }
-        if (this.window !== undefined && (this.endWindowRequested || this.windowEnded(this.window))) {
+        const untilEndMs = this.window ? this.windowEndMs(this.window) - this.now() : Infinity;
+        if (this.window !== undefined && (this.endWindowRequested || untilEndMs <= 0)) {
           this.busy = true;
-          await this.endWindow(!this.windowEnded(this.window));
+          await this.endWindow(untilEndMs > 0);
           continue;
         }
         // Idle: pause (ended early by `waitIdle` and `stop`), backing off; no later than a window's end.
-        const untilEndMs =
-          this.window === undefined
-            ? Number.POSITIVE_INFINITY
-            : Math.max(0, (this.window.startSeconds + this.windowSeconds) * 1000 - this.now());
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(this.idleMs, untilEndMs));
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
+        const wake = new AbortController();
+        this.wake = () => wake.abort();
+        await sleep(Math.min(this.idleMs, untilEndMs), undefined, { signal: wake.signal }).catch(() => {});
         this.idleMs = Math.min(Math.max(baseMs, this.options.maxIdlePollMs ?? 1000), this.idleMs * 2);
       } catch (error) {
         if (error instanceof ExpiredIteratorException) {
@@ -310,7 +242,7 @@ export class DynamoStreamPoller {
     const matching = records.filter((r) => matchesAnyFilter(filters, r));
     this.counters.read += records.length;
     this.counters.filtered += records.length - matching.length;
-    if (records.length > 0) this.lastRead = seqOf(records.at(-1)!);
+    if (records.length > 0) this.lastRead = records.at(-1)!.dynamodb?.SequenceNumber ?? '0';
     this.pending.push(...matching);
     return records.length;
   }
@@ -318,9 +250,8 @@ export class DynamoStreamPoller {
   /** Up to a batch of pending records, all of one tumbling window if there are windows. */
   private async nextBatch(): Promise<DynamoDBRecord[]> {
     const batch = await this.gatherBatch();
-    if (this.windowSeconds <= 0 || batch.length === 0) return batch;
-    const start = this.windowStartOf(batch[0]!);
-    const end = batch.findIndex((r) => this.windowStartOf(r) !== start);
+    const start = this.windowSeconds > 0 && batch[0] ? this.windowStartOf(batch[0]) : undefined;
+    const end = start === undefined ? -1 : batch.findIndex((r) => this.windowStartOf(r) !== start);
     return end < 0 ? batch : batch.slice(0, end);
   }
 
@@ -333,8 +264,8 @@ export class DynamoStreamPoller {
     return Math.floor(arrival / this.windowSeconds) * this.windowSeconds;
   }
 
-  private windowEnded(window: OpenWindow): boolean {
-    return this.now() >= (window.startSeconds + this.windowSeconds) * 1000;
+  private windowEndMs(window: OpenWindow): number {
+    return (window.startSeconds + this.windowSeconds) * 1000;
   }
 
   /** The fields Lambda adds to a stream event under a tumbling window. */
@@ -371,27 +302,25 @@ export class DynamoStreamPoller {
   }
 
   /**
-   * Invoke the handler; the answer, or undefined when the invocation failed (threw, or under a window
-   * answered without a state or with any batch item failure).
+   * Invoke the handler: the state it answered ({} without a window), or undefined when the invocation
+   * failed (threw, reported an item failure, or under a window answered without a state).
    */
-  private async invoke(
-    records: DynamoDBRecord[],
-    windowFields?: Record<string, unknown>,
-  ): Promise<{ response: unknown } | undefined> {
+  private async invoke(records: DynamoDBRecord[], windowFields?: object): Promise<WindowState | undefined> {
     try {
       const response = await this.options.handler(
         { Records: records, ...windowFields } as DynamoDBStreamEvent,
         lambdaContext(this.options.fn ?? { name: 'local-stream-consumer' }),
       );
-      if (windowFields === undefined) return { response };
-      const answer = response as { state?: unknown; batchItemFailures?: unknown[] } | undefined;
-      const failed =
-        typeof answer?.state !== 'object' ||
-        answer.state === null ||
-        (answer.batchItemFailures?.length ?? 0) > 0;
-      if (failed)
-        this.log('stream poller: window invocation answered without a state or with failures; retried');
-      return failed ? undefined : { response };
+      const { state, batchItemFailures } = (response ?? {}) as {
+        state?: WindowState;
+        batchItemFailures?: [];
+      };
+      const reported = Array.isArray(batchItemFailures) && batchItemFailures.length > 0;
+      if (windowFields === undefined)
+        return reported && this.options.source.reportBatchItemFailures ? undefined : {};
+      if (typeof state === 'object' && state !== null && !reported) return state;
+      this.log('stream poller: window invocation answered without a state or with failures; retried');
+      return undefined;
     } catch (error) {
       this.counters.errors++;
       this.log(`stream poller: handler threw, batch will be retried: ${(error as Error).message}`);
@@ -417,53 +346,30 @@ export class DynamoStreamPoller {
     }
   }
 
-  private async deliver(batch: DynamoDBRecord[]): Promise<void> {
-    if (this.windowSeconds > 0) return this.deliverInWindow(batch);
-    const { source } = this.options;
-    this.counters.batches++;
-    this.counters.delivered += batch.length;
-    const answer = await this.invoke(batch);
-    const retryFrom =
-      answer === undefined
-        ? seqOf(batch[0]!)
-        : retryPointOf(batch, answer.response, source.reportBatchItemFailures);
-    const done = batch.filter(
-      (r) => retryFrom === undefined || compareSequenceNumbers(seqOf(r), retryFrom) < 0,
-    );
-    this.counters.succeeded += done.length;
-    this.pending.splice(0, done.length);
-    if (retryFrom === undefined) return;
-    this.counters.failedBatches++;
-    await sleep(this.options.retryDelayMs ?? 500);
-  }
-
   /**
-   * Deliver a batch of one window: a record of a later window first ends the open one; a failure
-   * leaves the state as it was and the batch pending (retried whole); a state over Lambda's limit ends
-   * the window early.
+   * Deliver a batch; a failure leaves it pending, to be retried whole (under a window with the previous
+   * state). A record of a later window first ends the open one; a state over Lambda's limit ends it early.
    */
-  private async deliverInWindow(batch: DynamoDBRecord[]): Promise<void> {
-    const startSeconds = this.windowStartOf(batch[0]!);
-    if (this.window !== undefined && this.window.startSeconds !== startSeconds) {
-      await this.endWindow(false);
-      return;
-    }
-    const window = this.window ?? { startSeconds, state: {} };
-    this.window = window;
+  private async deliver(batch: DynamoDBRecord[]): Promise<void> {
+    const startSeconds = this.windowSeconds > 0 ? this.windowStartOf(batch[0]!) : undefined;
+    if (this.window !== undefined && this.window.startSeconds !== startSeconds) return this.endWindow(false);
+    if (startSeconds !== undefined) this.window ??= { startSeconds, state: {} };
+    const window = this.window;
     this.counters.batches++;
     this.counters.delivered += batch.length;
-    const answer = await this.invoke(batch, this.windowFields(window, false, false));
-    if (answer === undefined) {
+    const state = await this.invoke(batch, window && this.windowFields(window, false, false));
+    if (state === undefined) {
       this.counters.failedBatches++;
       await sleep(this.options.retryDelayMs ?? 500);
       return;
     }
-    window.state = (answer.response as { state: Record<string, unknown> }).state;
     this.counters.succeeded += batch.length;
     this.pending.splice(0, batch.length);
-    if (Buffer.byteLength(JSON.stringify(window.state)) > WINDOW_STATE_LIMIT_BYTES) {
+    if (window === undefined) return;
+    window.state = state;
+    if (Buffer.byteLength(JSON.stringify(state)) > WINDOW_STATE_LIMIT_BYTES) {
       await this.endWindow(true);
-      this.window = { startSeconds, state: {} };
+      this.window = { startSeconds: window.startSeconds, state: {} };
     }
   }
 }

@@ -7,28 +7,19 @@ import { clientConfig } from './aws-config';
 import type { LocalRuntime } from './runtime';
 
 /**
- * The numbers local mode prints while it runs, from poller counters and a few cheap reads
- * (DescribeTable item counts, queue depth, one COUNT query per quarantine partition of today and
- * yesterday).
+ * The numbers of one summary line, from poller counters and a few cheap reads: messages the ingest
+ * mapping acknowledged (`eventsIn`: stored or quarantined) and handed back for redelivery (`retried`);
+ * items of the history table that are executions (DescribeTable's count less the quarantined); messages
+ * quarantined today and yesterday (UTC, one COUNT query per partition); messages in the dead-letter
+ * queue; execution changes the aggregator applied; items in the state table (aggregates, scopes,
+ * ledger, rollups, alert states).
  */
-
-/** The numbers of one summary line. */
-export interface LocalSummary {
-  /** Messages the ingest mapping acknowledged (stored or quarantined). */
-  readonly eventsIn: number;
-  /** Messages handed back for redelivery (transient failures). */
-  readonly retried: number;
-  /** Items in the history table that are executions. */
-  readonly executions: number;
-  /** Quarantined messages of today and yesterday (UTC). */
-  readonly quarantined: number;
-  /** Messages in the dead-letter queue. */
-  readonly deadLetters: number;
-  /** Execution changes the aggregator applied. */
-  readonly aggregated: number;
-  /** Items in the state table (aggregates, scopes, ledger, rollups, alert states). */
-  readonly stateItems: number;
-}
+export type LocalSummary = Readonly<
+  Record<
+    'eventsIn' | 'retried' | 'executions' | 'quarantined' | 'deadLetters' | 'aggregated' | 'stateItems',
+    number
+  >
+>;
 
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
 
@@ -83,12 +74,9 @@ export class SummaryReader {
     const counts = await Promise.all(
       partitions.map(async (pk) => {
         let count = 0;
-        const query = {
-          TableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': { S: pk } },
-        };
-        for await (const page of paginateQuery({ client: this.ddb }, { ...query, Select: 'COUNT' }))
+        const query = { TableName, KeyConditionExpression: 'pk = :pk', Select: 'COUNT' as const };
+        const values = { ExpressionAttributeValues: { ':pk': { S: pk } } };
+        for await (const page of paginateQuery({ client: this.ddb }, { ...query, ...values }))
           count += page.Count ?? 0;
         return count;
       }),

@@ -1,4 +1,4 @@
-import type { CfnTemplate } from '../../local/template';
+import type { CfnTemplate } from '../../infra/synth';
 
 /**
  * The pipeline settings the comparison takes from the synthesized template, so the bench models what

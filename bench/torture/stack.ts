@@ -6,6 +6,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { type CfnTemplate, synthTemplate } from '../../infra/synth';
 import { createAggregateHandler } from '../../lambdas/aggregate/handler-factory';
 import { parseMonitorConfig } from '../../lambdas/domain/rules/config';
 import { createIngestHandler } from '../../lambdas/ingest/handler-factory';
@@ -24,7 +25,6 @@ import { DynamoRunLookup } from '../../lambdas/shared/store/run-lookup';
 import { deployLocalStack } from '../../local/deploy';
 import type { LocalStack, SqsEventSource } from '../../local/stack-types';
 import { DynamoStreamPoller, type StreamHandler, type StreamPollerStats } from '../../local/stream-poller';
-import { type CfnTemplate, synthTemplate } from '../../local/template';
 import type { FaultInjector, FaultPlacement } from '../../test/support/faults';
 
 /**
@@ -207,7 +207,7 @@ export const createTortureStack = async (options: TortureStackOptions): Promise<
     ingest,
     aggregate: async (timeoutMs = 30 * 60_000) => {
       await poller.start();
-      await poller.drain(timeoutMs);
+      await poller.waitIdle(timeoutMs);
     },
     streamStats: () => poller.stats(),
     rollup: (from, to, nowMs) =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DashboardBodyError, readDashboardBody } from '../../dashboard/dashboard-body';
-import type { CfnTemplate } from '../../local/template';
+import type { CfnTemplate } from '../../infra/synth';
 
 /** The dashboard body of a template with the local stack's names filled in. */
 

@@ -15,6 +15,7 @@ import {
   startLocalDashboard,
 } from '../../dashboard/local-dashboard';
 import type { LayoutView, RefreshView } from '../../dashboard/view';
+import { DEMO_TASK_TYPES, type DemoTaskType } from '../../demo/producer';
 import { type LocalApi, startLocalApi } from '../../lambdas/api/local-server';
 import { summarizeAggregates } from '../../lambdas/domain/aggregate';
 import { documentClient } from '../../lambdas/shared/aws/clients';
@@ -22,7 +23,6 @@ import type { TaskEvent } from '../../lambdas/shared/contract/event';
 import { parseScope } from '../../lambdas/shared/names/keys';
 import { OUTPUT } from '../../lambdas/shared/names/outputs';
 import { DynamoAggregateReader } from '../../lambdas/shared/store/aggregate-reader';
-import { DEMO_TASK_TYPES, type DemoTaskType } from '../../local/demo-producer';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { launchChromium } from '../../scripts/chromium';
 import { motoClientConfig, uniqueName } from '../support/aws';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { synthTemplate } from '../../infra/synth';
 import { pipelineLocationFromEnv } from '../../lambdas/shared/aws/pipeline-probe';
 import { ENV } from '../../lambdas/shared/names/env';
 import { OUTPUT } from '../../lambdas/shared/names/outputs';
 import { deployLocalStack } from '../../local/deploy';
-import { synthTemplate } from '../../local/template';
 import { motoClientConfig, uniqueName } from '../support/aws';
 
 /**

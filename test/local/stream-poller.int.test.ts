@@ -8,12 +8,7 @@ import { DynamoDBStreamsClient, ExpiredIteratorException } from '@aws-sdk/client
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { DynamoStreamEventSource } from '../../local/stack-types';
-import {
-  compareSequenceNumbers,
-  DynamoStreamPoller,
-  retryPointOf,
-  type StreamHandler,
-} from '../../local/stream-poller';
+import { DynamoStreamPoller, type StreamHandler } from '../../local/stream-poller';
 import { motoClientConfig, uniqueName } from '../support/aws';
 
 const ddb = new DynamoDBClient(motoClientConfig());
@@ -135,7 +130,7 @@ describe('DynamoStreamPoller', () => {
     expect(poller.stats()).toMatchObject({ read: 5, filtered: 2, delivered: 3, batches: 1 });
   });
 
-  it('retries from the reported sequence number; earlier records are not delivered again', async () => {
+  it('retries the whole batch when the handler reports an item failure (the checkpoint is its first record)', async () => {
     // Prepare
     const table = await createTable();
     for (let n = 1; n <= 5; n++) await put(table.tableName, `EX#t${n}`, n);
@@ -155,12 +150,12 @@ describe('DynamoStreamPoller', () => {
     // Assess
     expect(batches.map((b) => b.Records.map(nOf))).toEqual([
       [1, 2, 3, 4, 5],
-      [3, 4, 5],
+      [1, 2, 3, 4, 5],
     ]);
-    expect(batches[1]!.Records[0]!.dynamodb?.SequenceNumber).toBe(
-      batches[0]!.Records[2]!.dynamodb?.SequenceNumber,
+    expect(batches[1]!.Records.map((r) => r.dynamodb?.SequenceNumber)).toEqual(
+      batches[0]!.Records.map((r) => r.dynamodb?.SequenceNumber),
     );
-    expect(poller.stats()).toMatchObject({ batches: 2, failedBatches: 1, delivered: 8 });
+    expect(poller.stats()).toMatchObject({ batches: 2, failedBatches: 1, delivered: 10, succeeded: 5 });
   });
 
   it('retries the whole batch when the handler throws, and picks up records written later', async () => {
@@ -230,7 +225,7 @@ describe('DynamoStreamPoller', () => {
     expect(armed).toBe(false);
     expect(seen).toEqual([
       [1, 2, 3],
-      [2, 3],
+      [1, 2, 3],
     ]);
   });
 
@@ -362,30 +357,5 @@ describe('DynamoStreamPoller with a tumbling window', () => {
       [[], 2, true],
     ]);
     expect(poller.stats()).toMatchObject({ windows: 1, errors: 2, failedBatches: 3 });
-  });
-});
-
-describe('retryPointOf', () => {
-  const batch = ['10', '11', '12'].map((seq) => ({ dynamodb: { SequenceNumber: seq } }) as DynamoDBRecord);
-
-  it('is the lowest reported sequence number, or nothing on success', () => {
-    expect(
-      retryPointOf(batch, { batchItemFailures: [{ itemIdentifier: '12' }, { itemIdentifier: '11' }] }, true),
-    ).toBe('11');
-    expect(retryPointOf(batch, { batchItemFailures: [] }, true)).toBeUndefined();
-    expect(retryPointOf(batch, undefined, true)).toBeUndefined();
-  });
-
-  it('is the first record when an identifier is not in the batch, and ignored without the setting', () => {
-    expect(retryPointOf(batch, { batchItemFailures: [{ itemIdentifier: '99' }] }, true)).toBe('10');
-    expect(retryPointOf(batch, { batchItemFailures: [{ itemIdentifier: '11' }] }, false)).toBeUndefined();
-  });
-});
-
-describe('compareSequenceNumbers', () => {
-  it('orders decimal strings numerically, whatever their length', () => {
-    expect(compareSequenceNumbers('9', '10')).toBeLessThan(0);
-    expect(compareSequenceNumbers('1100000000017454423010', '1100000000017454423009')).toBeGreaterThan(0);
-    expect(compareSequenceNumbers('5', '5')).toBe(0);
   });
 });

@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { synthTemplate } from '../../infra/synth';
 import { createAggregateHandler } from '../../lambdas/aggregate/handler-factory';
 import { createIngestHandler } from '../../lambdas/ingest/handler-factory';
 import { documentClient } from '../../lambdas/shared/aws/clients';
@@ -11,7 +12,6 @@ import { DynamoHistoryStore } from '../../lambdas/shared/store/history-store';
 import { deployLocalStack } from '../../local/deploy';
 import type { LocalStack } from '../../local/stack-types';
 import { DynamoStreamPoller } from '../../local/stream-poller';
-import { synthTemplate } from '../../local/template';
 import { motoClientConfig, uniqueName } from './aws';
 import { sqsEventOf, type TestMessage } from './sqs-event';
 
@@ -94,7 +94,7 @@ export const createTestPipeline = async (options: TestPipelineOptions): Promise<
       (await ingest(sqsEventOf(messages))).batchItemFailures.map((f) => f.itemIdentifier),
     aggregate: async () => {
       if (options.aggregate === false) throw new Error('this pipeline was created with aggregate: false');
-      await poller.drain(60_000);
+      await poller.waitIdle(60_000);
     },
     close: () => poller.stop(),
     scan: async (table) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pipelineSettingsOf } from '../../../bench/compare/settings';
-import type { CfnTemplate } from '../../../local/template';
+import type { CfnTemplate } from '../../../infra/synth';
 
 const template = (streamMapping: Record<string, unknown>): CfnTemplate => ({
   Resources: {

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { isoAt, makeEvent, makeLifecycle, pick } from '../demo/lifecycle';
 import type { TaskEvent } from '../lambdas/shared/contract/event';
+import { isoAt, makeEvent, makeLifecycle, pick } from './lifecycle';
 
 /**
- * A demo producer for local mode: raw contract events, as any producer would send them, for a few task
- * types with realistic lives drawn from their profiles and built by the generator the bench and tests
- * use (`demo/lifecycle.ts`): retries (attempt 2), slow and stuck tasks, dimensions and custom metrics,
+ * The demo producer `npm start` runs: raw contract events, as any producer would send them, for a few
+ * task types with realistic lives drawn from their profiles and built by the generator the bench and
+ * tests use (`./lifecycle.ts`): retries (attempt 2), slow and stuck tasks, dimensions and custom metrics,
  * redelivered duplicates, now and then a malformed message (to show the quarantine) and failure bursts
- * of one task type at a time (to make alerts fire and recover, see `BurstSchedule`).
+ * of one task type at a time (to make alerts fire and recover, see `DEFAULT_BURSTS`). It is workload,
+ * not emulation, so it lives beside its generator rather than in `local/`.
  */
 
 /** How one kind of task behaves. */

@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { SLOW_DEFAULTS } from '../../lambdas/domain/rules/slow';
-import { parseTaskEvent } from '../../lambdas/shared/contract/event';
 import {
   burstTypeAt,
   DEFAULT_BURSTS,
@@ -9,7 +7,9 @@ import {
   describeBursts,
   malformedMessage,
   planTask,
-} from '../../local/demo-producer';
+} from '../../demo/producer';
+import { SLOW_DEFAULTS } from '../../lambdas/domain/rules/slow';
+import { parseTaskEvent } from '../../lambdas/shared/contract/event';
 import { seededRandom } from '../support/events';
 
 const NOW = Date.now();
