@@ -57,9 +57,9 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: integration,
-          // Still one module cache per file: with `isolate: false` (a quarter less CPU here) torture R1
-          // once double counted an execution in a full run under heavy load, and the cause is not
-          // known yet (decision 0082).
+          // Still one module cache per file. `isolate: false` (a quarter less CPU here) was dropped
+          // after torture R1 double counted an execution in a full run under heavy load (0082); the
+          // cause was moto_server's non-atomic conditional writes, fixed in 0083, not shared modules.
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CliError } from '../cli/errors';
 
 /** Start and stop `moto_server`, the embedded AWS emulator, on a free loopback port (local mode, tests). */
@@ -40,12 +42,20 @@ export interface StartMotoOptions {
   readonly detached?: boolean;
 }
 
+/** The folder of the `sitecustomize.py` that moto_server loads at start-up. */
+const ATOMIC_DYNAMODB = fileURLToPath(new URL('./moto-atomic', import.meta.url));
+
 /** Start moto_server on a free loopback port and wait until it answers. */
 export const startMoto = async (options: StartMotoOptions = {}): Promise<RunningMoto> => {
   const port = await freePort();
   const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: options.detached ?? false,
+    // moto-atomic/sitecustomize.py makes DynamoDB's conditional writes atomic, as in AWS (decision 0083).
+    env: {
+      ...process.env,
+      PYTHONPATH: [ATOMIC_DYNAMODB, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+    },
   });
   // A detached server would outlive a crashed parent; kill it when this process exits in any way.
   const killOnExit = () => child.kill('SIGKILL');

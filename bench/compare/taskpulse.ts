@@ -55,6 +55,7 @@ export const createTaskpulse = async (options: TaskpulseOptions): Promise<Taskpu
     nowMs: options.nowMs,
     dimensions: BENCH_DIMENSIONS,
     deferAggregator: true,
+    streamBatchingWindow: true,
     // Stream records reach the aggregator's tumbling windows at the stream's design rate, not at
     // moto's pace (which would spread 1,000 events over minutes of windows; decision 0013).
     arrivalSecondsOf: (record) => {

@@ -81,8 +81,14 @@ export const createTestPipeline = async (options: TestPipelineOptions): Promise<
   if (streamSource === undefined) throw new Error('the template has no stream event source');
   const poller = new DynamoStreamPoller({
     client: new DynamoDBStreamsClient(aws),
-    source: streamSource,
+    // Without the mapping's 5 s batching window, which every `aggregate()` would wait out once (it only
+    // groups records into larger invocations; the tumbling window is still played), and with short
+    // pauses: tests wait on the poller, nothing else polls the emulator's stream.
+    source: { ...streamSource, maximumBatchingWindowSeconds: 0 },
     handler: aggregateHandler,
+    pollIntervalMs: 20,
+    maxIdlePollMs: 200,
+    retryDelayMs: 20,
   });
   if (options.aggregate !== false) await poller.start();
   return {
