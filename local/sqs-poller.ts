@@ -36,7 +36,10 @@ export interface SqsPollerOptions extends InvocationOptions {
    * queue's (minutes-long) timeout, so retries and redrive take seconds locally. @default 1
    */
   readonly retryVisibilitySeconds?: number;
-  /** Long-poll wait of one ReceiveMessage, seconds; also bounds how long `stop()` waits. @default 1 */
+  /**
+   * Long-poll wait of one ReceiveMessage, seconds; also bounds how long `stop()` waits. 0: short polls,
+   * 50 ms apart while the queue is empty (tests: moto's short poll sees every message). @default 1
+   */
   readonly waitTimeSeconds?: number;
 }
 
@@ -93,6 +96,8 @@ export class SqsEventSourcePoller {
   private readonly inFlight = new Set<Promise<void>>();
   private loop: Promise<void> | undefined;
   private running = false;
+  /** Callers in `waitIdle`: a batch being gathered goes as soon as the queue has no more. */
+  private idleWaiters = 0;
   private readonly log: (line: string) => void;
 
   constructor(private readonly options: SqsPollerOptions) {
@@ -121,11 +126,13 @@ export class SqsEventSourcePoller {
    * Resolve when the queue is drained: no batch is in flight here and the queue reports no messages
    * (visible, in flight or delayed). Received messages count as in flight in the queue until they are
    * deleted, so there is no gap; a message that keeps failing counts until the redrive policy moves it
-   * to the dead-letter queue. Assumes this poller is the queue's only consumer.
+   * to the dead-letter queue. Assumes this poller is the queue's only consumer. Meanwhile a batch being
+   * gathered is invoked once a receive comes back empty, without waiting out the batching window.
    */
   waitIdle(timeoutMs = 30_000): Promise<void> {
     const { client, source } = this.options;
-    return waitUntil(`queue ${source.queueUrl}`, timeoutMs, async () => {
+    this.idleWaiters++;
+    const idle = waitUntil(`queue ${source.queueUrl}`, timeoutMs, async () => {
       if (!this.running) return true;
       if (this.inFlight.size > 0) return false;
       const { Attributes: a = {} } = await client.send(
@@ -140,6 +147,7 @@ export class SqsEventSourcePoller {
       );
       return Object.values(a).every((v) => Number(v) === 0);
     });
+    return idle.finally(() => this.idleWaiters--);
   }
 
   private async receiveLoop(): Promise<void> {
@@ -155,7 +163,10 @@ export class SqsEventSourcePoller {
         await sleep(1000);
         return [];
       });
-      if (batch.length === 0) continue;
+      if (batch.length === 0) {
+        if (this.options.waitTimeSeconds === 0) await sleep(50);
+        continue;
+      }
       const invocation = this.process(batch).finally(() => this.inFlight.delete(invocation));
       this.inFlight.add(invocation);
     }
@@ -167,10 +178,10 @@ export class SqsEventSourcePoller {
     const batch: Message[] = [];
     let deadline = Number.POSITIVE_INFINITY;
     while (this.running && batch.length < batchSize && Date.now() < deadline) {
-      const waitSeconds = Math.min(
-        this.options.waitTimeSeconds ?? 1,
-        Math.floor((deadline - Date.now()) / 1000),
-      );
+      const flushing = this.idleWaiters > 0 && batch.length > 0;
+      const waitSeconds = flushing
+        ? 0
+        : Math.min(this.options.waitTimeSeconds ?? 1, Math.floor((deadline - Date.now()) / 1000));
       let got: Message[];
       try {
         ({ Messages: got = [] } = await this.options.client.send(
@@ -187,7 +198,8 @@ export class SqsEventSourcePoller {
         break;
       }
       this.counters.received += got.length;
-      if (got.length === 0 && batch.length === 0) break; // idle: nothing arrived during the long poll
+      // Idle (nothing arrived during the long poll), or `waitIdle` takes what was gathered.
+      if (got.length === 0 && (batch.length === 0 || flushing)) break;
       if (got.length === 0 && waitSeconds === 0) await sleep(50);
       batch.push(...got);
       if (deadline === Number.POSITIVE_INFINITY) deadline = Date.now() + maximumBatchingWindowSeconds * 1000;

@@ -28,8 +28,8 @@ import type { DynamoStreamEventSource } from './stack-types';
  * record of a later window is read or the clock passes the window's end, and is retried until it
  * succeeds. A returned state over 1 MB ends the window early, as Lambda does: a final invocation with
  * `isWindowTerminatedEarly`, then the same window goes on with a fresh state. `waitIdle`/`drain` end an
- * open window the same way (early if its end has not come), so what was read is written when they
- * resolve.
+ * open window the same way (early if its end has not come), and do not wait out a batching window
+ * once the stream has nothing more, so what was read is written when they resolve.
  */
 
 /** A stream-triggered Lambda handler. */
@@ -162,7 +162,7 @@ export class DynamoStreamPoller {
   };
   private shardId = '';
   private window: OpenWindow | undefined;
-  /** `waitIdle` asked for the open window to end now. */
+  /** `waitIdle` asked for the open window to end now, and for a batch being gathered to go now. */
   private endWindowRequested = false;
   private readonly windowSeconds: number;
   private readonly now: () => number;
@@ -411,7 +411,8 @@ export class DynamoStreamPoller {
         if (Date.now() >= deadline || !open) return [...this.pending];
       } else if (!open) return [];
       if ((await this.read()) === 0) {
-        if (this.pending.length === 0) return [];
+        // The stream has nothing more now: someone waiting for idle gets the batch without the window.
+        if (this.pending.length === 0 || this.endWindowRequested) return [...this.pending];
         await sleep(Math.max(0, Math.min(this.options.pollIntervalMs ?? 200, deadline! - Date.now())));
       }
     }
