@@ -36,10 +36,7 @@ export interface SqsPollerOptions extends InvocationOptions {
    * queue's (minutes-long) timeout, so retries and redrive take seconds locally. @default 1
    */
   readonly retryVisibilitySeconds?: number;
-  /**
-   * Long-poll wait of one ReceiveMessage, seconds; also bounds how long `stop()` waits. 0: short polls,
-   * 50 ms apart while the queue is empty (tests: moto's short poll sees every message). @default 1
-   */
+  /** Long-poll wait of a receive, seconds (0: short polls 50 ms apart); bounds `stop()`'s wait. @default 1 */
   readonly waitTimeSeconds?: number;
 }
 
@@ -163,10 +160,7 @@ export class SqsEventSourcePoller {
         await sleep(1000);
         return [];
       });
-      if (batch.length === 0) {
-        if (this.options.waitTimeSeconds === 0) await sleep(50);
-        continue;
-      }
+      if (batch.length === 0) continue;
       const invocation = this.process(batch).finally(() => this.inFlight.delete(invocation));
       this.inFlight.add(invocation);
     }
@@ -198,9 +192,9 @@ export class SqsEventSourcePoller {
         break;
       }
       this.counters.received += got.length;
-      // Idle (nothing arrived during the long poll), or `waitIdle` takes what was gathered.
-      if (got.length === 0 && (batch.length === 0 || flushing)) break;
       if (got.length === 0 && waitSeconds === 0) await sleep(50);
+      // Idle (nothing arrived during the poll), or `waitIdle` takes what was gathered.
+      if (got.length === 0 && (batch.length === 0 || flushing)) break;
       batch.push(...got);
       if (deadline === Number.POSITIVE_INFINITY) deadline = Date.now() + maximumBatchingWindowSeconds * 1000;
     }
