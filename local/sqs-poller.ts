@@ -93,8 +93,7 @@ export class SqsEventSourcePoller {
   private readonly inFlight = new Set<Promise<void>>();
   private loop: Promise<void> | undefined;
   private running = false;
-  /** Callers in `waitIdle`: a batch being gathered goes as soon as the queue has no more. */
-  private idleWaiters = 0;
+  private idleWaiters = 0; // callers in `waitIdle`: a batch being gathered goes once the queue is empty
   private readonly log: (line: string) => void;
 
   constructor(private readonly options: SqsPollerOptions) {
@@ -193,8 +192,7 @@ export class SqsEventSourcePoller {
       }
       this.counters.received += got.length;
       if (got.length === 0 && waitSeconds === 0) await sleep(50);
-      // Idle (nothing arrived during the poll), or `waitIdle` takes what was gathered.
-      if (got.length === 0 && (batch.length === 0 || flushing)) break;
+      if (got.length === 0 && (batch.length === 0 || flushing)) break; // idle, or `waitIdle` takes it
       batch.push(...got);
       if (deadline === Number.POSITIVE_INFINITY) deadline = Date.now() + maximumBatchingWindowSeconds * 1000;
     }
