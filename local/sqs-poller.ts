@@ -37,7 +37,7 @@ export interface SqsPollerOptions extends InvocationOptions {
    * queue's (minutes-long) timeout, so retries and redrive take seconds locally. @default 1
    */
   readonly retryVisibilitySeconds?: number;
-  /** Long-poll wait of one ReceiveMessage, seconds; also bounds how long `stop()` waits. @default 1 */
+  /** Long-poll wait of a receive, seconds (0: short polls 50 ms apart); bounds `stop()`'s wait. @default 1 */
   readonly waitTimeSeconds?: number;
 }
 
@@ -87,6 +87,7 @@ export class SqsEventSourcePoller {
   private readonly inFlight = new Set<Promise<void>>();
   private loop: Promise<void> | undefined;
   private running = false;
+  private idleWaiters = 0; // callers in `waitIdle`: a batch being gathered goes once the queue is empty
   private readonly log: (line: string) => void;
 
   constructor(private readonly options: SqsPollerOptions) {
@@ -115,11 +116,13 @@ export class SqsEventSourcePoller {
    * Resolve when the queue is drained: no batch is in flight here and the queue reports no messages
    * (visible, in flight or delayed). Received messages count as in flight in the queue until they are
    * deleted, so there is no gap; a message that keeps failing counts until the redrive policy moves it
-   * to the dead-letter queue. Assumes this poller is the queue's only consumer.
+   * to the dead-letter queue. Assumes this poller is the queue's only consumer. Meanwhile a batch being
+   * gathered is invoked once a receive comes back empty, without waiting out the batching window.
    */
   waitIdle(timeoutMs = 30_000): Promise<void> {
     const { client, source } = this.options;
-    return waitUntil(`queue ${source.queueUrl}`, timeoutMs, async () => {
+    this.idleWaiters++;
+    const idle = waitUntil(`queue ${source.queueUrl}`, timeoutMs, async () => {
       if (!this.running) return true;
       if (this.inFlight.size > 0) return false;
       const { Attributes: a = {} } = await client.send(
@@ -134,6 +137,7 @@ export class SqsEventSourcePoller {
       );
       return Object.values(a).every((v) => Number(v) === 0);
     });
+    return idle.finally(() => this.idleWaiters--);
   }
 
   private async receiveLoop(): Promise<void> {
@@ -161,10 +165,10 @@ export class SqsEventSourcePoller {
     const batch: Message[] = [];
     let deadline = Number.POSITIVE_INFINITY;
     while (this.running && batch.length < batchSize && Date.now() < deadline) {
-      const waitSeconds = Math.min(
-        this.options.waitTimeSeconds ?? 1,
-        Math.floor((deadline - Date.now()) / 1000),
-      );
+      const flushing = this.idleWaiters > 0 && batch.length > 0;
+      const waitSeconds = flushing
+        ? 0
+        : Math.min(this.options.waitTimeSeconds ?? 1, Math.floor((deadline - Date.now()) / 1000));
       let got: Message[];
       try {
         ({ Messages: got = [] } = await this.options.client.send(
@@ -181,8 +185,8 @@ export class SqsEventSourcePoller {
         break;
       }
       this.counters.received += got.length;
-      if (got.length === 0 && batch.length === 0) break; // idle: nothing arrived during the long poll
       if (got.length === 0 && waitSeconds === 0) await sleep(50);
+      if (got.length === 0 && (batch.length === 0 || flushing)) break; // idle, or `waitIdle` takes it
       batch.push(...got);
       if (deadline === Number.POSITIVE_INFINITY) deadline = Date.now() + maximumBatchingWindowSeconds * 1000;
     }

@@ -28,7 +28,8 @@ import type { DynamoStreamEventSource } from './stack-types';
  * previous state. The final invocation (no records, `isFinalInvokeForWindow`) comes when a later
  * window's record is read or the clock passes the window's end, and is retried until it succeeds. A
  * state over 1 MB ends the window early (`isWindowTerminatedEarly`) and the window goes on with a fresh
- * state; `waitIdle` ends an open window the same way, so what was read is written when it resolves.
+ * state; `waitIdle` ends an open window the same way and does not wait out a batching window once the
+ * stream has nothing more, so what was read is written when it resolves.
  */
 
 /** A stream-triggered Lambda handler. */
@@ -109,7 +110,7 @@ export class DynamoStreamPoller {
   private readonly counters = { ...ZERO_COUNTS };
   private shardId = '';
   private window: OpenWindow | undefined;
-  /** `waitIdle` asked for the open window to end now. */
+  /** `waitIdle` asked for the open window to end now, and for a batch being gathered to go now. */
   private endWindowRequested = false;
   private readonly windowSeconds: number;
   private readonly now: () => number;
@@ -340,7 +341,8 @@ export class DynamoStreamPoller {
         if (Date.now() >= deadline || !open) return [...this.pending];
       } else if (!open) return [];
       if ((await this.read()) === 0) {
-        if (this.pending.length === 0) return [];
+        // The stream has nothing more now: someone waiting for idle gets the batch without the window.
+        if (this.pending.length === 0 || this.endWindowRequested) return [...this.pending];
         await sleep(Math.max(0, Math.min(this.options.pollIntervalMs ?? 200, deadline! - Date.now())));
       }
     }

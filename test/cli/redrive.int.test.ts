@@ -20,6 +20,17 @@ import { taskpulse } from './support/run';
  */
 
 const sqs = new SQSClient(motoClientConfig());
+// Receives of this client short-poll: moto's short poll sees every message, so a move run in-process
+// ends at its first empty answer instead of after the 1 s long poll redrive asks for (real SQS needs
+// it). The CLI runs below build their own client and keep the long poll.
+sqs.middlewareStack.add(
+  (next, context) => async (args) => {
+    if (context.commandName === ReceiveMessageCommand.name)
+      (args.input as { WaitTimeSeconds?: number }).WaitTimeSeconds = 0;
+    return next(args);
+  },
+  { step: 'initialize', name: 'shortPolls' },
+);
 const aws = motoClientConfig();
 /** What a shell with credentials for the emulator would have. */
 const env = {

@@ -80,7 +80,8 @@ describe('local alerts', () => {
 
     // Act
     await send([...runs(taskType, 'succeeded', 7, 'ok'), ...runs(taskType, 'failed', 5, 'bad')]);
-    // Idle ends the aggregator's open tumbling window (0013) instead of waiting up to 30 s for it.
+    // Idle ends the aggregator's open tumbling window (0013) and the mappings' batching windows
+    // instead of waiting up to 30 s for them.
     await runtime.waitIdle(30_000);
     const alarm = await waitFor('the ALARM email', async () => alertsOf(taskType)[0]);
 
@@ -96,8 +97,8 @@ describe('local alerts', () => {
     expect(alarm.text).toContain(`taskpulse history --type ${taskType} --status failed`);
     expect(alarm.text).toContain('a reminder every 4h while it fires');
 
-    // Act: enough successes to bring the rate under 20% (5 of 72)
-    await send(runs(taskType, 'succeeded', 60, 'later'));
+    // Act: enough successes to bring the rate under 20% (5 of 28)
+    await send(runs(taskType, 'succeeded', 16, 'later'));
     await runtime.waitIdle(30_000);
     const ok = await waitFor('the OK email', async () => alertsOf(taskType).find((a) => kindOf(a) === 'OK'));
 

@@ -91,7 +91,15 @@ const recordingHandler = (fail: (record: SQSRecord) => boolean) => {
 };
 
 const startPoller = (source: SqsEventSource, handler: SqsHandler) => {
-  const poller = new SqsEventSourcePoller({ client: sqs, source, handler, retryVisibilitySeconds: 0 });
+  // Short polls: a failure made visible again comes back at once (moto's long poll would sleep
+  // through it) and stop() does not wait out a long poll.
+  const poller = new SqsEventSourcePoller({
+    client: sqs,
+    source,
+    handler,
+    retryVisibilitySeconds: 0,
+    waitTimeSeconds: 0,
+  });
   pollers.push(poller);
   poller.start();
   return poller;
@@ -216,6 +224,24 @@ describe('SqsEventSourcePoller', () => {
 
     // Assess
     expect(poller.stats()).toMatchObject({ errors: 1, failed: 3, deleted: 3, received: 6 });
+    expect(await depthOf(queueUrl)).toBe(0);
+  });
+
+  it('gathers within the batching window, and waitIdle takes the batch once the queue has no more', async () => {
+    // Prepare: a batching window far longer than the wait allows (Lambda's maximum, 5 minutes)
+    const { queueUrl, queueArn } = await createQueues();
+    await sendBodies(queueUrl, ['a', 'b', 'c']);
+    const { handler, batches } = recordingHandler(() => false);
+
+    // Act
+    const poller = startPoller(
+      sourceOf({ queueUrl, queueArn }, { maximumBatchingWindowSeconds: 300 }),
+      handler,
+    );
+    await poller.waitIdle(10_000);
+
+    // Assess: one batch of all three, handed over without waiting out the window
+    expect(batches.map((b) => b.Records.map((r) => r.body).sort())).toEqual([['a', 'b', 'c']]);
     expect(await depthOf(queueUrl)).toBe(0);
   });
 

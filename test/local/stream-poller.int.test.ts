@@ -246,6 +246,26 @@ describe('DynamoStreamPoller', () => {
     // Assess
     expect(seen).toEqual([2]);
   });
+
+  it('gathers within the batching window, and waitIdle takes the batch once the stream has no more', async () => {
+    // Prepare: a batching window far longer than the wait allows (Lambda's maximum, 5 minutes)
+    const table = await createTable();
+    for (let n = 1; n <= 3; n++) await put(table.tableName, `EX#${n}`, n);
+    const batches: number[][] = [];
+
+    // Act
+    const poller = await startPoller(
+      sourceOf(table, { maximumBatchingWindowSeconds: 300 }),
+      async (event) => {
+        batches.push(event.Records.map(nOf));
+        return { batchItemFailures: [] };
+      },
+    );
+    await poller.waitIdle(10_000);
+
+    // Assess: one batch of all three, handed over without waiting out the window
+    expect(batches).toEqual([[1, 2, 3]]);
+  });
 });
 
 /** A stream event under a tumbling window, as the poller builds it. */

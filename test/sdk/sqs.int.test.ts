@@ -153,8 +153,8 @@ describe('SDK against moto_server', () => {
       },
       maxBufferSize: 100,
       maxRetries: 1,
-      retryBaseDelayMs: 600,
-      retryMaxDelayMs: 600,
+      retryBaseDelayMs: 50,
+      retryMaxDelayMs: 50,
       onDrop: (report) => drops.push(report),
     });
     const task = async (n: number) => {

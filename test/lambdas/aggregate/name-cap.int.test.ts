@@ -20,14 +20,16 @@ import { createTestTables, type TestTables } from '../../support/tables';
 import { insertRecord, makeExecution } from './stream-event';
 
 /**
- * Producer-chosen names are capped per bucket: 500 distinct error types and metric names in one
+ * Producer-chosen names are capped per bucket: 200 distinct error types and metric names in one
  * bucket, delivered in two orders and batch splits, with retractions (changed executions), on
  * moto_server. Which names keep their own entry may differ; totals may not.
  */
 
 const silent = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
 const META = new Set(['pk', 'sk', 'scope', 'day', 'slot', 'expiresAt', MARKER_ATTRIBUTE, 'ne', 'nm']);
-const NAMES = 500;
+// Four times the cap of each name kind (MAX_ERROR_TYPES_PER_BUCKET, MAX_METRIC_NAMES_PER_BUCKET): most
+// names must go to the other entry, in every order and batch split.
+const NAMES = 200;
 
 const metricName = (i: number) => `metric${String(i).padStart(3, '0')}`;
 const lifecycleOf = (i: number): LifecycleOptions => ({
@@ -39,7 +41,7 @@ const lifecycleOf = (i: number): LifecycleOptions => ({
   metrics: { [metricName(i)]: i * 1.5 },
 });
 
-/** 500 failed runs in one 5-minute bucket, each with its own error type and metric name. */
+/** 200 failed runs in one 5-minute bucket, each with its own error type and metric name. */
 const executions: Execution[] = Array.from({ length: NAMES }, (_, i) => makeExecution(lifecycleOf(i)));
 
 /** Every tenth run is stored again changed: a new metric value (other bins) and another error type. */

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { paginateScan } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { AGG_FIELD, contributionOf, sumDeltas } from '../../../lambdas/domain/aggregate';
 import { createIngestHandler } from '../../../lambdas/ingest/handler-factory';
 import { createMetricsPublisher } from '../../../lambdas/ingest/metrics';
@@ -11,19 +13,15 @@ import { fromExecutionItem } from '../../../lambdas/shared/store/execution-item'
 import { DynamoHistoryStore } from '../../../lambdas/shared/store/history-store';
 import type { EmfDocument } from '../../infra/support/emf';
 import { BASE_TIME_MS, isoAt, makeRandomLifecycle, seededRandom, shuffle } from '../../support/events';
-import {
-  createTestPipeline,
-  messageOf,
-  sqsEventOf,
-  type TestMessage,
-  type TestPipeline,
-} from '../../support/pipeline';
+import { messageOf, sqsEventOf, type TestMessage } from '../../support/sqs-event';
+import { createTestTables, type TestTables } from '../../support/tables';
 
 /**
  * Issue 12, defect 12: the dashboard's CloudWatch counts must equal the rollups. The real ingest
  * handler with its real EMF publisher runs against moto_server; every message is delivered twice with
  * different batch splits and orders; the EMF documents it prints are summed per task type, UTC day
- * and status, and compared with the aggregates computed from the executions it stored.
+ * and status, and compared with the aggregates computed from the executions it stored. Only the
+ * history table is needed: the small test tables (test/support/tables.ts), not a deployed stack.
  */
 
 /** Real time, so the EMF timestamps are inside the window CloudWatch (and Powertools) accept. */
@@ -42,14 +40,11 @@ const chunks = <T>(items: readonly T[], size: number): T[][] => {
 };
 
 describe('ingest EMF counts against the rollup of the stored executions', () => {
-  let pipeline: TestPipeline;
+  let tables: TestTables;
   const documents: EmfDocument[] = [];
 
   beforeAll(async () => {
-    pipeline = await createTestPipeline({ nowMs: NOW_MS, aggregate: false });
-  }, 120_000);
-  afterAll(async () => {
-    await pipeline?.close();
+    tables = await createTestTables();
   });
 
   it('sums to the same count per task type, day and status, however often and in what batches messages arrive', async () => {
@@ -59,7 +54,7 @@ describe('ingest EMF counts against the rollup of the stored executions', () => 
     while (events.length < 400) events.push(...makeRandomLifecycle(rand).map(shifted));
     const messages = events.map((e, i) => messageOf(e, randomUUID(), BASE_TIME_MS + i));
     const handler = createIngestHandler({
-      store: new DynamoHistoryStore(documentClient(pipeline.client), pipeline.historyTable, 30),
+      store: new DynamoHistoryStore(documentClient(tables.client), tables.historyTable, 30),
       ttlDays: 30,
       logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
       now: () => NOW_MS,
@@ -106,7 +101,13 @@ describe('ingest EMF counts against the rollup of the stored executions', () => 
       waitSamples += Array.isArray(wait) ? wait.length : typeof wait === 'number' ? 1 : 0;
     }
     // … equal the aggregates of the stored executions (what the rollups sum per day).
-    const executions = (await pipeline.scan(pipeline.historyTable))
+    const stored: Record<string, unknown>[] = [];
+    for await (const page of paginateScan(
+      { client: tables.client },
+      { TableName: tables.historyTable, ConsistentRead: true },
+    ))
+      stored.push(...(page.Items ?? []).map((item) => unmarshall(item)));
+    const executions = stored
       .filter((item) => String(item.pk).startsWith('EX#'))
       .map((item) => fromExecutionItem(item).execution);
     const expected = new Map<string, number>();
