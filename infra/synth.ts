@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -26,9 +26,20 @@ export interface CfnTemplate {
 }
 
 /**
+ * The context of `cdk.json` (the feature flags): every in-process synth sets it, so that what it gives
+ * is what `cdk synth` gives (the flags change the template, e.g. how IAM statements are merged).
+ */
+export const cdkJsonContext = (): Record<string, unknown> =>
+  (
+    JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as {
+      context: Record<string, unknown>;
+    }
+  ).context;
+
+/**
  * Synthesize `TaskpulseStack` (`stackName`: @default stackNameFor(props.stage ?? 'dev'); `props`:
- * @default {}) with asset bundling skipped (no esbuild run, a few seconds at most) into a temporary
- * directory that is removed afterwards, and return the template.
+ * @default {}) with cdk.json's context and asset bundling skipped (no esbuild run, a few seconds at
+ * most) into a temporary directory that is removed afterwards, and return the template.
  */
 export const synthTemplate = (
   options: { readonly stackName?: string; readonly props?: TaskpulseProps } = {},
@@ -42,6 +53,7 @@ export const synthTemplate = (
       // The wasm CloudFormation linter costs seconds per run; `npm run synth` and the infra tests lint.
       builtinCloudFormationValidation: false,
       context: {
+        ...cdkJsonContext(),
         // An empty list means "bundle the assets of no stack": Lambda code runs in-process locally.
         'aws:cdk:bundling-stacks': [],
         // `aws:cdk:path` metadata names each function's construct (the CLI sets this; a bare App does not).

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { cdkJsonContext } from './support/synth';
+import { cdkJsonContext } from '../../infra/synth';
 
 /** The recommended feature flags of the installed aws-cdk-lib, as `cdk init` writes them. */
 const recommendedFlags = (): Record<string, unknown> => {

@@ -2,6 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { cdkJsonContext } from '../../infra/synth';
 import { TaskpulseStack } from '../../infra/taskpulse-stack';
 import { ENV } from '../../lambdas/shared/names/env';
 import {
@@ -26,7 +27,7 @@ import {
   type MetricRef,
   renderJoin,
 } from './support/referenced-metrics';
-import { cdkJsonContext, resourcesOfType, type Synthesized, synthStack } from './support/synth';
+import { resourcesOfType, type Synthesized, synthStack } from './support/synth';
 
 type Widget = { type: string; properties: Record<string, unknown> };
 

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { applyNagChecks, suppressTaskpulseFindings } from '../../../infra/nag';
+import { cdkJsonContext } from '../../../infra/synth';
 import type { TaskpulseProps } from '../../../infra/taskpulse';
 import { TaskpulseStack } from '../../../infra/taskpulse-stack';
 
@@ -17,14 +17,6 @@ export interface Synthesized {
   readonly template: Template;
   readonly resources: Record<string, TemplateResource>;
 }
-
-/** The context of `cdk.json` (the feature flags), so tests synthesize what `cdk synth` does. */
-export const cdkJsonContext = (): Record<string, unknown> =>
-  (
-    JSON.parse(readFileSync(new URL('../../../cdk.json', import.meta.url), 'utf8')) as {
-      context: Record<string, unknown>;
-    }
-  ).context;
 
 /** What to synthesize besides the props. */
 interface SynthOptions {
