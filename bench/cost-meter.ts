@@ -1,5 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { itemSize, writeUnits } from '../lambdas/shared/aws/item-size';
+import { itemSize, sentByDocumentClient, storedReadItems, writeUnits } from '../lambdas/shared/aws/item-size';
 
 /**
  * Counting DynamoDB write units from requests, for the benchmark. moto reports a constant
@@ -180,12 +180,7 @@ export const attachCostMeter = (
         }
         throw error;
       }
-      const output = result.output as {
-        ConsumedCapacity?: unknown;
-        Responses?: Record<string, Key[]>;
-        Item?: Key;
-        Items?: Key[];
-      };
+      const output = storedReadItems(result.output, sentByDocumentClient(context));
       if (name === 'BatchGetItem') {
         for (const items of Object.values(output.Responses ?? {}))
           for (const item of items) totals.readUnits += Math.ceil(itemSize(item) / 4096);

@@ -1,7 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { sentByDocumentClient, storedReadItems } from '../../lambdas/shared/aws/item-size';
 import { type DynamoRequestRecord, type InvocationRecord, requestUnitsOf } from './service-metrics';
 
 /**
@@ -23,35 +22,6 @@ const listeners = new Set<LocalActivityListener>();
 const running = new AsyncLocalStorage<string>();
 const inFlight = new Map<string, number>();
 const tapped = new WeakSet<object>();
-/**
- * Whether the request in progress was sent through a document client: the tap sits on the stack it
- * shares with its client, where a document client's output arrives already unmarshalled (its
- * `DocumentUnmarshall` middleware runs inside the tap's build step), its input still marshalled.
- */
-const sentByDocumentClient = new AsyncLocalStorage<boolean>();
-
-/** The items of a read's output, in the form `T` of the client that sent it. */
-type ReadItems<T> = { Item?: T; Items?: T[]; Responses?: Record<string, T[]> };
-
-/**
- * A read's items as attribute values, the form DynamoDB's size rules count: a document client's output
- * is marshalled back (its plain values, such as an alert state's cleared `pending: null`, are not
- * attribute values).
- */
-const asStored = (output: unknown): unknown => {
-  if (sentByDocumentClient.getStore() !== true || output === undefined) return output;
-  const { Item, Items, Responses } = output as ReadItems<Record<string, unknown>>;
-  const m = (item: Record<string, unknown>): Record<string, AttributeValue> => marshall(item);
-  const stored: ReadItems<Record<string, AttributeValue>> = {
-    Item: Item && m(Item),
-    Items: Items?.map((i) => m(i)),
-    Responses:
-      Responses &&
-      Object.fromEntries(Object.entries(Responses).map(([t, items]) => [t, items.map((i) => m(i))])),
-  };
-  return stored;
-};
-
 /** Wrap a handler so each invocation is reported to the listeners. */
 export const observeHandler = <H extends (event: never, context: never) => Promise<unknown>>(
   functionName: string,
@@ -120,7 +90,12 @@ const tapStack = (stack: DynamoDBClient['middlewareStack']) => {
       const started = performance.now();
       const report = (outcome: DynamoRequestRecord['outcome'], output: unknown) => {
         const latencyMs = performance.now() - started;
-        for (const units of requestUnitsOf(operation, input, asStored(output), outcome))
+        for (const units of requestUnitsOf(
+          operation,
+          input,
+          storedReadItems(output, sentByDocumentClient(context)),
+          outcome,
+        ))
           for (const l of listeners) l.dynamoRequest({ ...units, operation, atMs, latencyMs, outcome });
       };
       try {
@@ -151,9 +126,9 @@ const tapDynamoClients = () => {
   };
   const send = base.send;
   base.send = function (this: { config?: { serviceId?: string }; middlewareStack: object }, ...args) {
-    if (this.config?.serviceId !== 'DynamoDB') return send.apply(this, args);
-    tapStack(this.middlewareStack as DynamoDBClient['middlewareStack']);
-    return sentByDocumentClient.run(this instanceof DynamoDBDocumentClient, () => send.apply(this, args));
+    if (this.config?.serviceId === 'DynamoDB')
+      tapStack(this.middlewareStack as DynamoDBClient['middlewareStack']);
+    return send.apply(this, args);
   };
 };
 

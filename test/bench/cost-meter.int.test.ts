@@ -4,6 +4,7 @@ import {
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { attachCostMeter } from '../../bench/cost-meter';
 import { motoClientConfig } from '../support/aws';
@@ -113,5 +114,33 @@ describe('cost meter', () => {
 
     expect(totals.tableWriteUnits).toBe(2);
     expect(totals.failedConditionWrites).toBe(0);
+  });
+
+  it('charges reads through a document client by the size of the items as stored', async () => {
+    // Prepare: a 6 KB item with a null attribute (as an alert state's cleared message is stored).
+    await tables.client.send(
+      new PutItemCommand({
+        TableName: tables.stateTable,
+        Item: { ...itemOf('T#read', 6), pending: { NULL: true } },
+      }),
+    );
+    const { client, totals } = metered();
+    const doc = DynamoDBDocumentClient.from(client);
+
+    // Act: a strongly consistent get and an eventually consistent query through the document client.
+    const got = await doc.send(
+      new GetCommand({ TableName: tables.stateTable, Key: { pk: 'T#read', sk: 'EX' }, ConsistentRead: true }),
+    );
+    await doc.send(
+      new QueryCommand({
+        TableName: tables.stateTable,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'T#read' },
+      }),
+    );
+
+    // Assess: the caller still gets plain values; 6 KB is 2 units of 4 KB for the get, half that for the query.
+    expect(got.Item?.pending).toBeNull();
+    expect(totals.readUnits).toBe(2 + 1);
   });
 });

@@ -1,4 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 
 /**
  * DynamoDB's item size and write-unit rules, for the two places that must count units themselves
@@ -36,3 +37,37 @@ export const itemSize = (item: Record<string, AttributeValue> | undefined): numb
 /** Write units of one item write (not in a transaction). */
 export const writeUnits = (before: number, after: number): number =>
   Math.max(1, Math.ceil(Math.max(before, after) / 1024));
+
+/** The items of a read's output (GetItem, Query, Scan, BatchGetItem), in the form `T`. */
+export type ReadItems<T> = { Item?: T; Items?: T[]; Responses?: Record<string, T[]> };
+
+/**
+ * Whether a request goes through a document client, as seen from middleware on its client's stack:
+ * lib-dynamodb marks each of its requests with the `DDB_MAPPER` feature of the SDK's request context
+ * (the mark its user agent reports). The SDK has no public flag for it.
+ */
+export const sentByDocumentClient = (context: object): boolean =>
+  (context as { __aws_sdk_context?: { features?: Record<string, unknown> } }).__aws_sdk_context?.features
+    ?.DDB_MAPPER !== undefined;
+
+/**
+ * A read's items as DynamoDB stores and bills them: attribute values. Middleware at the build step sees
+ * a document client's output already unmarshalled (lib-dynamodb's `DocumentUnmarshall` runs at the
+ * deserialize step, inside it), as plain values such as `null`; `plain` says so, and they are
+ * marshalled back.
+ */
+export const storedReadItems = (
+  output: unknown,
+  plain: boolean,
+): ReadItems<Record<string, AttributeValue>> => {
+  const read = (output ?? {}) as ReadItems<Record<string, unknown>>;
+  if (!plain) return read as ReadItems<Record<string, AttributeValue>>;
+  const m = (item: Record<string, unknown>) => marshall(item, { removeUndefinedValues: true });
+  return {
+    ...(read.Item !== undefined && { Item: m(read.Item) }),
+    ...(read.Items !== undefined && { Items: read.Items.map(m) }),
+    ...(read.Responses !== undefined && {
+      Responses: Object.fromEntries(Object.entries(read.Responses).map(([t, items]) => [t, items.map(m)])),
+    }),
+  };
+};
