@@ -100,6 +100,7 @@ const statsOf = <S, Id>(rows: readonly Driven<{ stats(): S }, Id>[]) =>
 /** Start local mode. */
 export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Promise<LocalRuntime> => {
   const { log = () => {}, accelerate = 1 } = options;
+  const maxWindow = options.maxBatchingWindowSeconds ?? Number.POSITIVE_INFINITY;
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const given = options.endpoint ?? process.env.AWS_ENDPOINT_URL;
   const moto = given === undefined ? await startMoto({ detached: true }) : undefined;
@@ -167,10 +168,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
         ScheduledHandler;
       const common = { region, fn, handler, log: (line: string) => log(`${constructId}: ${line}`) };
       for (const mapping of fn.eventSources) {
-        const window = Math.min(
-          mapping.maximumBatchingWindowSeconds,
-          options.maxBatchingWindowSeconds ?? Number.POSITIVE_INFINITY,
-        );
+        const window = Math.min(mapping.maximumBatchingWindowSeconds, maxWindow);
         const source = { ...mapping, maximumBatchingWindowSeconds: window };
         if (source.kind === 'sqs') {
           const driver = new SqsEventSourcePoller({ ...common, client: sqs, source });

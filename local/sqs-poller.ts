@@ -32,26 +32,19 @@ export interface SqsPollerOptions extends InvocationOptions {
   /** The event source mapping, as read from the template. */
   readonly source: SqsEventSource;
   readonly handler: SqsHandler;
-  /**
-   * Visibility timeout given to failed messages, seconds: they come back after this instead of the
-   * queue's (minutes-long) timeout, so retries and redrive take seconds locally. @default 1
-   */
+  /** Visibility timeout of failed messages, seconds (not the queue's minutes): quick local retries. @default 1 */
   readonly retryVisibilitySeconds?: number;
   /** Long-poll wait of a receive, seconds (0: short polls 50 ms apart); bounds `stop()`'s wait. @default 1 */
   readonly waitTimeSeconds?: number;
 }
 
 /**
- * Counters of one poller since `start()`: messages `received` (a redelivery counts again), `deleted`
- * after a successful invocation, and `failed` (reported in `batchItemFailures`, or in a batch whose
- * invocation threw); invocations that threw (`errors`).
+ * Counters since `start()`: messages `received` (redeliveries again), `deleted`, `failed` (reported in
+ * `batchItemFailures`, or in a batch that threw); invocations that threw (`errors`).
  */
 export type SqsPollerStats = Readonly<Record<'received' | 'deleted' | 'failed' | 'errors', number>>;
 
-/**
- * The Lambda shape of a received SQS message. Message attributes are left out: no handler of this
- * stack reads them (the ingest handler reads the body and `SentTimestamp`). Pure.
- */
+/** The Lambda shape of a received message; no message attributes (no handler of this stack reads them). */
 const toSqsRecord = (message: Message, queueArn: string, region: string): SQSRecord => ({
   messageId: message.MessageId!,
   receiptHandle: message.ReceiptHandle!,

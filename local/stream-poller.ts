@@ -206,7 +206,8 @@ export class DynamoStreamPoller {
           await this.deliver(batch);
           continue;
         }
-        const untilEndMs = this.window ? this.windowEndMs(this.window) - this.now() : Infinity;
+        const endsAtMs = this.window ? (this.window.startSeconds + this.windowSeconds) * 1000 : Infinity;
+        const untilEndMs = endsAtMs - this.now();
         if (this.window !== undefined && (this.endWindowRequested || untilEndMs <= 0)) {
           this.busy = true;
           await this.endWindow(untilEndMs > 0);
@@ -263,10 +264,6 @@ export class DynamoStreamPoller {
       record.dynamodb?.ApproximateCreationDateTime ??
       Math.floor(this.now() / 1000);
     return Math.floor(arrival / this.windowSeconds) * this.windowSeconds;
-  }
-
-  private windowEndMs(window: OpenWindow): number {
-    return (window.startSeconds + this.windowSeconds) * 1000;
   }
 
   /** The fields Lambda adds to a stream event under a tumbling window. */
