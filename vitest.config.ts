@@ -57,9 +57,11 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: integration,
-          // Still one module cache per file. `isolate: false` (a quarter less CPU here) was dropped
-          // after torture R1 double counted an execution in a full run under heavy load (0082); the
-          // cause was moto_server's non-atomic conditional writes, fixed in 0083, not shared modules.
+          // Files share a worker's modules, as in unit and infra: importing the AWS SDK, aws-cdk-lib
+          // and the handlers once per worker instead of once per file saves about a sixth of the
+          // suite's CPU (0082). It was off while torture R1's double count under load was unexplained;
+          // the cause was moto_server's non-atomic conditional writes (0083), not shared modules.
+          isolate: false,
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
