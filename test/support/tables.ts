@@ -7,7 +7,12 @@ import {
   type GetRecordsCommandOutput,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  type BatchWriteCommandOutput,
+  type DynamoDBDocumentClient,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { aggregateChanges } from '../../lambdas/aggregate/aggregate-changes';
 import { toExecutionChanges } from '../../lambdas/aggregate/stream-records';
@@ -162,3 +167,56 @@ export class TestFeed {
     return it.ShardIterator!;
   }
 }
+
+/** Every item of a pair of test tables, as `snapshotTables` read them. */
+export interface TablesSnapshot {
+  readonly history: readonly Record<string, unknown>[];
+  readonly state: readonly Record<string, unknown>[];
+}
+
+const scanAll = async (doc: DynamoDBDocumentClient, table: string): Promise<Record<string, unknown>[]> => {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const res = await doc.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+    items.push(...(res.Items ?? []));
+    start = res.LastEvaluatedKey;
+  } while (start !== undefined);
+  return items;
+};
+
+/**
+ * Read every item of both tables, so a file can run the real feed once and give each test its own copy
+ * (`restoreTables`) instead of feeding the same events again for every test.
+ */
+export const snapshotTables = async (tables: TestTables): Promise<TablesSnapshot> => {
+  const [history, state] = await Promise.all([
+    scanAll(tables.doc, tables.historyTable),
+    scanAll(tables.doc, tables.stateTable),
+  ]);
+  return { history, state };
+};
+
+/**
+ * Fresh tables holding the snapshot's items, written with BatchWriteItem (25 items a request): the
+ * copy is what the feed stored, without running ingest and aggregation again. The history stream of
+ * the copy holds the restore's own inserts, so do not aggregate it with a `TestFeed`.
+ */
+export const restoreTables = async (snapshot: TablesSnapshot): Promise<TestTables> => {
+  const tables = await createTestTables();
+  const put = async (table: string, items: readonly Record<string, unknown>[]) => {
+    for (let i = 0; i < items.length; i += 25) {
+      let pending: Record<string, unknown>[] | undefined = items
+        .slice(i, i + 25)
+        .map((Item) => ({ PutRequest: { Item } }));
+      while (pending !== undefined && pending.length > 0) {
+        const res: BatchWriteCommandOutput = await tables.doc.send(
+          new BatchWriteCommand({ RequestItems: { [table]: pending } }),
+        );
+        pending = res.UnprocessedItems?.[table] as Record<string, unknown>[] | undefined;
+      }
+    }
+  };
+  await Promise.all([put(tables.historyTable, snapshot.history), put(tables.stateTable, snapshot.state)]);
+  return tables;
+};

@@ -82,8 +82,10 @@ describe('aggregate handler under a transient write failure', () => {
   });
 
   it('answers only when no write of the try is in flight, so the retry gives exact aggregates', async () => {
-    // Prepare: 40 executions over 4 task types and 10 buckets: many more updates than run at once.
-    const executions = makeExecutions(4, 10);
+    // Prepare: 24 executions over 2 task types and 12 buckets, 24 aggregate targets: more updates than
+    // the 16 that run at once (CONCURRENCY in aggregate-changes.ts), so some have not started when the
+    // first one fails.
+    const executions = makeExecutions(2, 12);
     const event = streamEventOf(executions);
     const { client, state } = faultyClient();
     const handler = createAggregateHandler({

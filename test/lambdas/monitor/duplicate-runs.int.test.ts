@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { AlertMessage } from '../../../lambdas/domain/alerts/sns-message';
 import { resolveMonitorConfig } from '../../../lambdas/domain/rules/config';
 import { type MonitorDeps, PUBLISH_CLAIM_LEASE_MS, runMonitor } from '../../../lambdas/monitor/run-monitor';
@@ -7,7 +7,13 @@ import { DynamoAggregateReader } from '../../../lambdas/shared/store/aggregate-r
 import { DynamoAlertStateStore } from '../../../lambdas/shared/store/alert-state-store';
 import { DynamoRunLookup } from '../../../lambdas/shared/store/run-lookup';
 import { makeLifecycle } from '../../support/events';
-import { createTestTables, TestFeed } from '../../support/tables';
+import {
+  createTestTables,
+  restoreTables,
+  snapshotTables,
+  type TablesSnapshot,
+  TestFeed,
+} from '../../support/tables';
 import { createAlertInbox } from './alert-inbox';
 
 /**
@@ -37,10 +43,9 @@ const gatedPublisher = (inner: AlertPublisher) => {
   return { publisher, atPublish, release };
 };
 
-/** A failing hour of send_invoice (10 of 20 failed) on fresh tables and a subscribed queue. */
-const setUp = async () => {
+/** A failing hour of send_invoice (10 of 20 failed), run through the real ingest and aggregation once. */
+const failingHour = async (): Promise<TablesSnapshot> => {
   const tables = await createTestTables();
-  const inbox = await createAlertInbox();
   const events = Array.from({ length: 20 }, (_, i) =>
     makeLifecycle({
       taskId: `inv-${i}`,
@@ -50,6 +55,17 @@ const setUp = async () => {
     }),
   ).flat();
   await new TestFeed(tables).send(events, NOW);
+  return snapshotTables(tables);
+};
+
+let hour: TablesSnapshot;
+beforeAll(async () => {
+  hour = await failingHour();
+});
+
+/** A copy of the failing hour on fresh tables (no alert state yet) and a subscribed queue. */
+const setUp = async () => {
+  const [tables, inbox] = await Promise.all([restoreTables(hour), createAlertInbox()]);
   const depsWith = (publisher: AlertPublisher): MonitorDeps => ({
     aggregates: new DynamoAggregateReader(tables.doc, tables.stateTable),
     runs: new DynamoRunLookup(tables.doc, tables.historyTable),

@@ -5,7 +5,7 @@ import { DynamoAggregateReader } from '../../../lambdas/shared/store/aggregate-r
 import { DynamoAlertStateStore } from '../../../lambdas/shared/store/alert-state-store';
 import { DynamoRunLookup } from '../../../lambdas/shared/store/run-lookup';
 import { makeEvent, makeLifecycle } from '../../support/events';
-import { createTestTables, TestFeed } from '../../support/tables';
+import { createTestTables, TestFeed, type TestTables } from '../../support/tables';
 import { type AlertInbox, createAlertInbox } from './alert-inbox';
 import { runs } from './runs';
 
@@ -14,8 +14,10 @@ const MIN = 60_000;
 
 /** A fresh stack (tables, topic, subscribed queue) and the monitor wired to it. */
 const setUp = async (config: MonitorConfigInput = {}) => {
-  const tables = await createTestTables();
-  const inbox: AlertInbox = await createAlertInbox();
+  const [tables, inbox]: [TestTables, AlertInbox] = await Promise.all([
+    createTestTables(),
+    createAlertInbox(),
+  ]);
   const deps: MonitorDeps = {
     aggregates: new DynamoAggregateReader(tables.doc, tables.stateTable),
     runs: new DynamoRunLookup(tables.doc, tables.historyTable),
