@@ -25,8 +25,9 @@ const sqs = new SQSClient(motoClientConfig());
 // build their own client (cli/clients.ts), so the rewrite sits on every SQS client's `send` for the
 // duration of this file; the long poll itself is not what these tests prove.
 const send = SQSClient.prototype.send;
+let shortPolls: { mockRestore(): void } | undefined;
 beforeAll(() => {
-  vi.spyOn(SQSClient.prototype, 'send').mockImplementation(function (
+  shortPolls = vi.spyOn(SQSClient.prototype, 'send').mockImplementation(function (
     this: SQSClient,
     ...args: Parameters<SQSClient['send']>
   ) {
@@ -36,7 +37,8 @@ beforeAll(() => {
   } as SQSClient['send']);
 });
 afterAll(() => {
-  vi.restoreAllMocks();
+  // Only this spy: integration files share modules (isolate: false), so SQSClient is theirs too.
+  shortPolls?.mockRestore();
 });
 const aws = motoClientConfig();
 /** What a shell with credentials for the emulator would have. */
