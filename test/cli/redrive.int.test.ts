@@ -8,7 +8,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type RedriveResult, redrive } from '../../cli/ops/redrive';
 import { motoClientConfig, uniqueName } from '../support/aws';
 import { taskpulse } from './support/run';
@@ -20,17 +20,26 @@ import { taskpulse } from './support/run';
  */
 
 const sqs = new SQSClient(motoClientConfig());
-// Receives of this client short-poll: moto's short poll sees every message, so a move run in-process
-// ends at its first empty answer instead of after the 1 s long poll redrive asks for (real SQS needs
-// it). The CLI runs below build their own client and keep the long poll.
-sqs.middlewareStack.add(
-  (next, context) => async (args) => {
-    if (context.commandName === ReceiveMessageCommand.name)
-      (args.input as { WaitTimeSeconds?: number }).WaitTimeSeconds = 0;
-    return next(args);
-  },
-  { step: 'initialize', name: 'shortPolls' },
-);
+// Receives of this file short-poll: moto's short poll sees every message, so a move ends at its first
+// empty answer instead of after the 1 s long poll redrive asks for (real SQS needs it). The CLI runs
+// build their own client (cli/clients.ts), so the rewrite sits on every SQS client's `send` for the
+// duration of this file; the long poll itself is not what these tests prove.
+const send = SQSClient.prototype.send;
+let shortPolls: { mockRestore(): void } | undefined;
+beforeAll(() => {
+  shortPolls = vi.spyOn(SQSClient.prototype, 'send').mockImplementation(function (
+    this: SQSClient,
+    ...args: Parameters<SQSClient['send']>
+  ) {
+    const [command] = args;
+    if (command instanceof ReceiveMessageCommand) command.input.WaitTimeSeconds = 0;
+    return send.apply(this, args);
+  } as SQSClient['send']);
+});
+afterAll(() => {
+  // Only this spy: integration files share modules (isolate: false), so SQSClient is theirs too.
+  shortPolls?.mockRestore();
+});
 const aws = motoClientConfig();
 /** What a shell with credentials for the emulator would have. */
 const env = {
