@@ -99,14 +99,10 @@ const handlerOn = (client: DynamoDBClient, tables: TestTables, windowLimits?: Wi
     ...(windowLimits !== undefined && { windowLimits }),
   }) as unknown as (event: DynamoDBStreamWindowEvent) => Promise<AggregateWindowResponse>;
 
-/**
- * 12 executions over 2 task types and 6 buckets, in 3 batches of one window: every part kind (per type
- * and across types, several buckets, several batches) with a third fewer writes than 3 types, which
- * matters because each retried try redoes them on the emulator.
- */
+/** 18 executions over 3 task types and 6 buckets, in 3 batches of one window. */
 const windowBatches = (): Execution[][] => {
-  const executions = makeExecutions(2, 6);
-  return [0, 1, 2].map((i) => executions.slice(i * 4, i * 4 + 4));
+  const executions = makeExecutions(3, 6);
+  return [0, 1, 2].map((i) => executions.slice(i * 6, i * 6 + 6));
 };
 
 describe('aggregator under a tumbling window', () => {
