@@ -17,11 +17,29 @@ export interface LocalActivityListener {
   dynamoRequest(record: DynamoRequestRecord): void;
 }
 
-const listeners = new Set<LocalActivityListener>();
-/** The function whose invocation is running (DynamoDB requests outside one are not the functions'). */
-const running = new AsyncLocalStorage<string>();
-const inFlight = new Map<string, number>();
-const tapped = new WeakSet<object>();
+/**
+ * The tap's state, one per process on `globalThis`: it patches a class shared by every copy of this
+ * module, and a test runner that resets modules loads a second copy, which must not tap clients twice.
+ * `running`: the function whose invocation is running (requests outside one are not the functions').
+ */
+interface TapState {
+  readonly listeners: Set<LocalActivityListener>;
+  readonly running: AsyncLocalStorage<string>;
+  readonly inFlight: Map<string, number>;
+  readonly tapped: WeakSet<object>;
+  readonly patched: { done: boolean };
+}
+const STATE_KEY = Symbol.for('taskpulse.localActivity');
+const store = globalThis as { [STATE_KEY]?: TapState };
+store[STATE_KEY] ??= {
+  listeners: new Set(),
+  running: new AsyncLocalStorage(),
+  inFlight: new Map(),
+  tapped: new WeakSet(),
+  patched: { done: false },
+};
+const { listeners, running, inFlight, tapped, patched } = store[STATE_KEY];
+
 /** Wrap a handler so each invocation is reported to the listeners. */
 export const observeHandler = <H extends (event: never, context: never) => Promise<unknown>>(
   functionName: string,
@@ -112,15 +130,14 @@ const tapStack = (stack: DynamoDBClient['middlewareStack']) => {
   );
 };
 
-let patched = false;
 /**
  * Tap every DynamoDB client in this process, including the ones the handlers build at import: the
  * SDK has no process-wide middleware, so the shared `send` of its client base class adds the tap to a
  * DynamoDB client's stack on first use (the document client shares its client's stack).
  */
 const tapDynamoClients = () => {
-  if (patched) return;
-  patched = true;
+  if (patched.done) return;
+  patched.done = true;
   const base = Object.getPrototypeOf(DynamoDBClient.prototype) as {
     send: (this: { config?: { serviceId?: string }; middlewareStack: object }, ...args: unknown[]) => unknown;
   };

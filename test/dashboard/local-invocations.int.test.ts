@@ -1,6 +1,6 @@
 import { QueryCommand as RawQueryCommand } from '@aws-sdk/client-dynamodb';
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, describe, expect, it } from 'vitest';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { observeHandler, onLocalActivity } from '../../dashboard/aws/local-invocations';
 import type { DynamoRequestRecord } from '../../dashboard/aws/service-metrics';
 import { resolveMonitorConfig } from '../../lambdas/domain/rules/config';
@@ -102,5 +102,33 @@ describe('local DynamoDB request tap', () => {
       ['Query', 2, 0, 'ok'],
       ['Query', 2, 0, 'ok'],
     ]);
+  });
+
+  it('taps each request once when a second copy of the module is loaded (modules reset between test files)', async () => {
+    // Prepare: this copy listening, then a fresh copy of the module (as `vi.resetModules()` gives) too.
+    const tables = await createTestTables();
+    const requests = listen();
+    vi.resetModules();
+    const second = await import('../../dashboard/aws/local-invocations');
+    const secondRequests: DynamoRequestRecord[] = [];
+    const stopSecond = second.onLocalActivity({
+      invocation: () => {},
+      dynamoRequest: (r) => secondRequests.push(r),
+    });
+
+    // Act: a function of the second copy reads through a client the first copy has tapped already.
+    const key = { TableName: tables.stateTable, Key: { pk: 'ONCE', sk: 'X' } };
+    try {
+      await invoke(() => tables.doc.send(new GetCommand(key)));
+      await second.observeHandler('Local-Function', async (_e: unknown, _c: unknown) =>
+        tables.doc.send(new GetCommand(key)),
+      )({} as never, {} as never);
+    } finally {
+      stopSecond();
+    }
+
+    // Assess: no duplicate tap on the client, and every listener hears each request exactly once.
+    expect(requests.map((r) => r.operation)).toEqual(['GetItem', 'GetItem']);
+    expect(secondRequests.map((r) => r.operation)).toEqual(['GetItem', 'GetItem']);
   });
 });
