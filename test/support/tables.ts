@@ -11,7 +11,7 @@ import {
   BatchWriteCommand,
   type BatchWriteCommandOutput,
   type DynamoDBDocumentClient,
-  ScanCommand,
+  paginateScan,
 } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { aggregateChanges } from '../../lambdas/aggregate/aggregate-changes';
@@ -174,14 +174,11 @@ export interface TablesSnapshot {
   readonly state: readonly Record<string, unknown>[];
 }
 
+/** Every item of a table, through the SDK's scan paginator. */
 const scanAll = async (doc: DynamoDBDocumentClient, table: string): Promise<Record<string, unknown>[]> => {
   const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const res = await doc.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
-    items.push(...(res.Items ?? []));
-    start = res.LastEvaluatedKey;
-  } while (start !== undefined);
+  for await (const page of paginateScan({ client: doc }, { TableName: table }))
+    items.push(...(page.Items ?? []));
   return items;
 };
 
